@@ -1,0 +1,35 @@
+package io.github.ratelimiter;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The answer to one request for permits. Immutable and thread-safe.
+ *
+ * @param allowed whether the permits were granted
+ * @param remaining how many single permits the bucket could still grant right now, after this decision
+ * @param retryAfter zero when allowed; otherwise how long until the same request would be granted, exact as long as
+ *     nobody else takes permits meanwhile. For an account whose limit is 0 it is the limit cache's time to live: the
+ *     earliest time a changed limit can take effect
+ * @param limit the limit that applied
+ * @param degraded true when the store failed and {@link FailureMode#FAIL_OPEN} admitted the request anyway
+ */
+public record Decision(boolean allowed, long remaining, Duration retryAfter, Limit limit, boolean degraded) {
+
+  /** Validates the fields. */
+  public Decision {
+    Objects.requireNonNull(retryAfter, "retryAfter");
+    Objects.requireNonNull(limit, "limit");
+    if (remaining < 0) {
+      throw new IllegalArgumentException("remaining must not be negative: " + remaining);
+    }
+    if (allowed && !retryAfter.isZero()) {
+      throw new IllegalArgumentException("an allowed decision has no retryAfter: " + retryAfter);
+    }
+  }
+
+  /** Whether the permits were denied. */
+  public boolean denied() {
+    return !allowed;
+  }
+}

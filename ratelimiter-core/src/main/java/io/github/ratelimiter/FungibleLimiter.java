@@ -1,0 +1,110 @@
+package io.github.ratelimiter;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A token bucket per account on one resource, shared by every process that uses the same store.
+ *
+ * <p>Obtained from {@link RateLimiters#fungible(String, Limit)}. The account's limit comes from the limit table
+ * (cached for {@link RateLimiters.Builder#limitCacheTtl(Duration)}), else from the default given there. A limit of 0
+ * blocks the account.
+ *
+ * <pre>{@code
+ * FungibleLimiter api = limiters.fungible("orders-api", Limit.of(10, Duration.ofSeconds(1)));
+ *
+ * Decision d = api.tryAcquire(accountId);          // never throws for a denial
+ * if (d.denied()) return tooManyRequests(d.retryAfter());
+ *
+ * api.acquire(accountId);                           // throws CapacityExhaustedException when denied
+ * api.run(accountId, () -> callDownstream());       // acquire, then run
+ * }</pre>
+ *
+ * <p>Cost: an admitted request sends one conditional write to the store; a denial sends at most two, and none while
+ * the bucket is known to stay exhausted. Thread-safe; hold one per resource for the life of the application.
+ */
+public interface FungibleLimiter {
+
+  /** The resource this limiter guards. */
+  String resourceName();
+
+  /** The limit that applies to the account now (the table's row, else the default). May send one read. */
+  Limit limitFor(String accountId);
+
+  /**
+   * Asks for one permit without throwing for a denial.
+   *
+   * @throws IllegalArgumentException if {@code accountId} is blank or too long
+   * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}
+   */
+  default Decision tryAcquire(String accountId) {
+    return tryAcquire(accountId, 1);
+  }
+
+  /**
+   * Asks for {@code permits} permits at once, all or none, without throwing for a denial.
+   *
+   * @throws IllegalArgumentException if {@code accountId} is blank or too long, {@code permits < 1}, or
+   *     {@code permits} exceeds the account's limit (it could never be granted)
+   * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}
+   */
+  Decision tryAcquire(String accountId, long permits);
+
+  /**
+   * Takes one permit or throws.
+   *
+   * @throws CapacityExhaustedException if denied, with {@link CapacityExhaustedException#retryAfter()}
+   */
+  default Decision acquire(String accountId) {
+    return acquire(accountId, 1);
+  }
+
+  /**
+   * Takes {@code permits} permits or throws.
+   *
+   * @throws CapacityExhaustedException if denied, with {@link CapacityExhaustedException#retryAfter()}
+   */
+  Decision acquire(String accountId, long permits);
+
+  /**
+   * Takes {@code permits} permits, waiting up to {@code maxWait} for them: when denied with a
+   * {@code retryAfter} that still fits in the time left, waits that long and asks again.
+   *
+   * @throws CapacityExhaustedException if the permits cannot be had within {@code maxWait}
+   * @throws RateLimiterException if interrupted while waiting (the interrupt flag is set again)
+   */
+  Decision acquire(String accountId, long permits, Duration maxWait);
+
+  /** Takes one permit, then calls {@code action}. The Python library's context manager. */
+  default <T> T call(String accountId, Callable<T> action) throws Exception {
+    acquire(accountId);
+    return action.call();
+  }
+
+  /** Takes one permit, then runs {@code action}. */
+  default void run(String accountId, Runnable action) {
+    acquire(accountId);
+    action.run();
+  }
+
+  /** A supplier that takes one permit for {@code accountId} before each call to {@code supplier}. */
+  default <T> Supplier<T> decorateSupplier(String accountId, Supplier<T> supplier) {
+    return () -> {
+      acquire(accountId);
+      return supplier.get();
+    };
+  }
+
+  /**
+   * A function that takes one permit before each call, for the account that {@code accountIdOf} reads from the
+   * argument.
+   */
+  default <T, R> Function<T, R> decorateFunction(Function<? super T, String> accountIdOf, Function<T, R> function) {
+    return argument -> {
+      acquire(accountIdOf.apply(argument));
+      return function.apply(argument);
+    };
+  }
+}

@@ -1,0 +1,48 @@
+package io.github.ratelimiter;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A held slot of an account's capacity, waiting for its resource to be created. Expires after the reservation time
+ * to live (default 300 s) unless turned into a token.
+ *
+ * <p>Use it with try-with-resources: {@link #close()} deletes the reservation unless a token was created from it,
+ * so a failed launch never leaves capacity stuck. Thread-safe.
+ */
+public interface Reservation extends AutoCloseable {
+
+  /** The reservation's id: the number of the slot it holds (the table's {@code reservationId}). */
+  String id();
+
+  /** The account that holds it. */
+  String accountId();
+
+  /** When it expires, to the second. */
+  Instant expiresAt();
+
+  /**
+   * Turns the reservation into a token for the resource, living the default token time (8 h).
+   *
+   * @throws ReservationNotFoundException if the reservation expired and lost its slot, or was deleted
+   * @throws IllegalStateException if a token was already created from it
+   * @throws IllegalArgumentException if {@code resourceId} is blank or too long
+   */
+  Token createToken(String resourceId);
+
+  /**
+   * Turns the reservation into a token for the resource, living {@code ttl}.
+   *
+   * @throws ReservationNotFoundException if the reservation expired and lost its slot, or was deleted
+   * @throws IllegalStateException if a token was already created from it
+   * @throws IllegalArgumentException if {@code resourceId} is blank or too long, or {@code ttl} under a second
+   */
+  Token createToken(String resourceId, Duration ttl);
+
+  /** Deletes the reservation, freeing its slot, unless a token was created from it. Idempotent. */
+  void delete();
+
+  /** Same as {@link #delete()}. */
+  @Override
+  void close();
+}

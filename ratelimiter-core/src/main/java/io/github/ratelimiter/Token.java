@@ -1,0 +1,38 @@
+package io.github.ratelimiter;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A slot of an account's capacity held by a live resource. Immutable; {@link #renew(Duration)} returns the renewed
+ * token. Thread-safe.
+ */
+public interface Token {
+
+  /** The resource that holds the slot, e.g. an EMR cluster id. */
+  String resourceId();
+
+  /** The account. */
+  String accountId();
+
+  /** The slot number (the table's {@code reservationId}). */
+  String reservationId();
+
+  /** When the token expires, to the second. */
+  Instant expiresAt();
+
+  /**
+   * Extends the token to live {@code ttl} from now.
+   *
+   * @return the renewed token
+   * @throws ReservationNotFoundException if the token expired, or was released
+   */
+  Token renew(Duration ttl);
+
+  /**
+   * Releases the token, freeing its slot. Idempotent.
+   *
+   * @return whether this call released it; false when it was already gone
+   */
+  boolean release();
+}

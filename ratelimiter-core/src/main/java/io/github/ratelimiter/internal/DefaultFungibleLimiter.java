@@ -1,0 +1,161 @@
+package io.github.ratelimiter.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.ratelimiter.CapacityExhaustedException;
+import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.FailureMode;
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.RateLimiterException;
+import io.github.ratelimiter.Sleeper;
+import io.github.ratelimiter.store.BucketStore;
+import io.github.ratelimiter.store.BucketStore.BucketRequest;
+import io.github.ratelimiter.store.BucketStore.BucketResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link FungibleLimiter} over any {@link BucketStore}; the arithmetic is {@link Gcra}'s.
+ *
+ * <p>Besides the store it keeps, per account, the largest {@code tat} it has seen. Since {@code tat} never
+ * decreases, a request that this value already denies is answered here, exactly, without a store request.
+ */
+final class DefaultFungibleLimiter implements FungibleLimiter {
+
+  private static final Logger log = LoggerFactory.getLogger(DefaultFungibleLimiter.class);
+
+  private final String resourceName;
+  private final Limit defaultLimit;
+  private final BucketStore buckets;
+  private final LimitResolver limits;
+  private final Clock clock;
+  private final Duration blockedRetryAfter;
+  private final FailureMode failureMode;
+  private final Sleeper sleeper;
+  private final Cache<String, Long> seenTat = Caffeine.newBuilder().maximumSize(100_000).build();
+
+  DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
+      Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper) {
+    this.resourceName = resourceName;
+    this.defaultLimit = defaultLimit;
+    this.buckets = buckets;
+    this.limits = limits;
+    this.clock = clock;
+    this.blockedRetryAfter = limitCacheTtl.isZero() ? Duration.ofSeconds(1) : limitCacheTtl;
+    this.failureMode = failureMode;
+    this.sleeper = sleeper;
+  }
+
+  @Override
+  public String resourceName() {
+    return resourceName;
+  }
+
+  @Override
+  public Limit limitFor(String accountId) {
+    Arguments.requireId("accountId", accountId);
+    return limits.find(resourceName, accountId)
+        .map(row -> Limit.of(row.limit(), row.windowIfSet().orElse(defaultLimit.window())))
+        .orElse(defaultLimit);
+  }
+
+  @Override
+  public Decision tryAcquire(String accountId, long permits) {
+    Arguments.requireId("accountId", accountId);
+    Arguments.requirePositive("permits", permits);
+    long now = Gcra.epochNanos(clock.instant());
+    Limit limit;
+    try {
+      limit = limitFor(accountId);
+    } catch (RateLimiterException e) {
+      return storeFailed(e, defaultLimit, accountId);
+    }
+    if (limit.blocks()) {
+      return new Decision(false, 0, blockedRetryAfter, limit, false);
+    }
+    if (permits > limit.limit()) {
+      throw new IllegalArgumentException("permits " + permits + " exceeds the limit " + limit + " of resource '"
+          + resourceName + "' for account '" + accountId + "': it can never be granted");
+    }
+    long interval = Gcra.intervalNanos(limit);
+    long tolerance = Gcra.toleranceNanos(limit);
+    long cost = Gcra.costNanos(limit, permits);
+    Long seen = seenTat.getIfPresent(accountId);
+    long known = seen == null ? BucketStore.UNKNOWN : seen;
+    if (Gcra.certainlyDenied(known, now, cost, tolerance)) {
+      return denied(known, now, cost, interval, tolerance, limit);
+    }
+    BucketResult result;
+    try {
+      result = buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known));
+    } catch (RateLimiterException e) {
+      return storeFailed(e, limit, accountId);
+    }
+    seenTat.asMap().merge(accountId, result.tat(), Math::max);
+    if (result.allowed()) {
+      return new Decision(true, Gcra.remaining(result.tat(), now, interval, tolerance), Duration.ZERO, limit, false);
+    }
+    return denied(result.tat(), now, cost, interval, tolerance, limit);
+  }
+
+  private static Decision denied(long tat, long now, long cost, long interval, long tolerance, Limit limit) {
+    return new Decision(false, Gcra.remaining(tat, now, interval, tolerance),
+        Gcra.retryAfter(tat, now, cost, tolerance), limit, false);
+  }
+
+  private Decision storeFailed(RateLimiterException e, Limit limit, String accountId) {
+    if (failureMode == FailureMode.FAIL_CLOSED) {
+      throw e;
+    }
+    log.warn("store failed, admitting {} on {} (fail open): {}", accountId, resourceName, e.toString());
+    return new Decision(true, 0, Duration.ZERO, limit, true);
+  }
+
+  @Override
+  public Decision acquire(String accountId, long permits) {
+    Decision decision = tryAcquire(accountId, permits);
+    if (decision.denied()) {
+      throw exhausted(accountId, permits, decision);
+    }
+    return decision;
+  }
+
+  @Override
+  public Decision acquire(String accountId, long permits, Duration maxWait) {
+    if (maxWait == null || maxWait.isNegative()) {
+      throw new IllegalArgumentException("maxWait must not be null or negative: " + maxWait);
+    }
+    Instant deadline = clock.instant().plus(maxWait);
+    while (true) {
+      Decision decision = tryAcquire(accountId, permits);
+      if (decision.allowed()) {
+        return decision;
+      }
+      Duration left = Duration.between(clock.instant(), deadline);
+      if (decision.limit().blocks() || decision.retryAfter().compareTo(left) > 0) {
+        throw exhausted(accountId, permits, decision);
+      }
+      try {
+        sleeper.sleep(decision.retryAfter());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new RateLimiterException("interrupted while waiting for " + permits + " permits of '" + resourceName
+            + "' for account '" + accountId + "'", e);
+      }
+    }
+  }
+
+  private CapacityExhaustedException exhausted(String accountId, long permits, Decision decision) {
+    if (decision.limit().blocks()) {
+      return new CapacityExhaustedException("account '" + accountId + "' has no capacity for resource '"
+          + resourceName + "' (its limit is 0)", resourceName, accountId, null);
+    }
+    return new CapacityExhaustedException("rate limit " + decision.limit() + " of resource '" + resourceName
+        + "' exhausted for account '" + accountId + "' (" + permits + " permits asked); retry after "
+        + decision.retryAfter(), resourceName, accountId, decision.retryAfter());
+  }
+}

@@ -1,0 +1,297 @@
+package io.github.ratelimiter.internal;
+
+import io.github.ratelimiter.ActiveToken;
+import io.github.ratelimiter.CapacityExhaustedException;
+import io.github.ratelimiter.NonFungibleLimiter;
+import io.github.ratelimiter.Reservation;
+import io.github.ratelimiter.ReservationNotFoundException;
+import io.github.ratelimiter.Token;
+import io.github.ratelimiter.store.SlotRecord;
+import io.github.ratelimiter.store.SlotStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link NonFungibleLimiter} over any {@link SlotStore}.
+ *
+ * <h2>Slots: an exact cap from single-item conditional writes</h2>
+ *
+ * <p>Counting live rows and then inserting one (the Python library's Query-then-Put) over-grants whenever two
+ * callers count before either inserts. Here an account's capacity {@code L} is a set of slots numbered
+ * {@code 0 .. L-1}, each at most one row (the slot number is the row's {@code reservationId}). Taking a slot is one
+ * conditional write that succeeds only if the slot's row is absent or expired, so two callers can never hold one
+ * slot, and at most {@code L} live rows exist at any instant, whatever the concurrency, without transactions.
+ *
+ * <p>A reservation is: one consistent query of the account's rows; if {@code L} or more are live, deny; otherwise try
+ * the free slots (absent or expired) in a random order, each a conditional write, until one is taken; deny when every
+ * candidate was taken meanwhile. Uncontended that is two requests; each lost race adds one.
+ *
+ * <p>Every row records a random holder id. Turning a reservation into a token, renewing and deleting are writes
+ * conditioned on that holder (and on being live, for the first two): a reservation that expired and whose slot was
+ * taken by someone else can never overwrite or free the new holder's row.
+ *
+ * <h2>A lowered limit</h2>
+ *
+ * <p>When the limit drops from {@code L0} to {@code L < L0}, rows in slots {@code >= L} may still be live. Nothing is
+ * revoked. Let {@code H} be the live rows in slots {@code >= L}; new grants use only slots {@code 0 .. L-H-1}. Such
+ * rows are never added while the limit is {@code L}, so {@code H} only falls, and a stale {@code H} is only more
+ * careful; total live rows stay at most {@code (L - H) + H = L} once the account is back under its limit.
+ *
+ * <h2>Time</h2>
+ *
+ * <p>Expiry is the table's TTL attribute {@code expirationTime}, in epoch seconds; a row is live while
+ * {@code expirationTime > now}. DynamoDB deletes expired rows up to days late (dynalite never), so every reader
+ * treats an expired row as absent. Clock skew between hosts shifts expiry by the skew.
+ */
+final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
+
+  private static final Logger log = LoggerFactory.getLogger(DefaultNonFungibleLimiter.class);
+
+  private final String resourceName;
+  private final long defaultLimit;
+  private final SlotStore slots;
+  private final LimitResolver limits;
+  private final Clock clock;
+  private final Duration reservationTtl;
+  private final Duration tokenTtl;
+
+  DefaultNonFungibleLimiter(String resourceName, long defaultLimit, SlotStore slots, LimitResolver limits,
+      Clock clock, Duration reservationTtl, Duration tokenTtl) {
+    this.resourceName = resourceName;
+    this.defaultLimit = defaultLimit;
+    this.slots = slots;
+    this.limits = limits;
+    this.clock = clock;
+    this.reservationTtl = reservationTtl;
+    this.tokenTtl = tokenTtl;
+  }
+
+  @Override
+  public String resourceName() {
+    return resourceName;
+  }
+
+  @Override
+  public long limitFor(String accountId) {
+    Arguments.requireId("accountId", accountId);
+    return limits.find(resourceName, accountId).map(row -> row.limit()).orElse(defaultLimit);
+  }
+
+  @Override
+  public Reservation reserve(String accountId) {
+    long limit = limitFor(accountId);
+    return tryReserve(accountId, limit).orElseThrow(() -> new CapacityExhaustedException(limit == 0
+        ? "account '" + accountId + "' has no capacity for resource '" + resourceName + "' (its limit is 0)"
+        : "account '" + accountId + "' holds its limit of " + limit + " live '" + resourceName
+            + "' reservations and tokens", resourceName, accountId, null));
+  }
+
+  @Override
+  public Optional<Reservation> tryReserve(String accountId) {
+    return tryReserve(accountId, limitFor(accountId));
+  }
+
+  private Optional<Reservation> tryReserve(String accountId, long limit) {
+    if (limit == 0) {
+      return Optional.empty();
+    }
+    long now = clock.instant().getEpochSecond();
+    List<SlotRecord> rows = slots.list(resourceName, accountId);
+    Set<Integer> live = new HashSet<>();
+    long liveAboveLimit = 0;
+    for (SlotRecord row : rows) {
+      if (row.liveAt(now)) {
+        live.add(row.slot());
+        if (row.slot() >= limit) {
+          liveAboveLimit++;
+        }
+      }
+    }
+    if (live.size() >= limit) {
+      return Optional.empty();
+    }
+    List<Integer> free = new ArrayList<>();
+    for (int slot = 0; slot < limit - liveAboveLimit; slot++) {
+      if (!live.contains(slot)) {
+        free.add(slot);
+      }
+    }
+    Collections.shuffle(free, ThreadLocalRandom.current());
+    String holder = UUID.randomUUID().toString();
+    long expiration = now + reservationTtl.toSeconds();
+    for (int slot : free) {
+      SlotRecord row = new SlotRecord(resourceName, accountId, slot, holder, null, expiration);
+      if (slots.claim(row, now)) {
+        return Optional.of(new HeldReservation(row));
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public boolean release(String resourceId) {
+    Arguments.requireId("resourceId", resourceId);
+    boolean released = false;
+    for (SlotRecord row : slots.findByResourceId(resourceId)) {
+      if (row.resourceName().equals(resourceName) && slots.delete(row)) {
+        released = true;
+      }
+    }
+    if (!released) {
+      log.info("no '{}' token carries resource id '{}': nothing released", resourceName, resourceId);
+    }
+    return released;
+  }
+
+  @Override
+  public List<ActiveToken> activeTokens(String accountId) {
+    Arguments.requireId("accountId", accountId);
+    long now = clock.instant().getEpochSecond();
+    return slots.list(resourceName, accountId).stream()
+        .filter(row -> row.liveAt(now))
+        .map(row -> new ActiveToken(resourceName, accountId, Integer.toString(row.slot()), row.resourceId(),
+            Instant.ofEpochSecond(row.expirationTime())))
+        .toList();
+  }
+
+  private ReservationNotFoundException lost(SlotRecord row, String what) {
+    return new ReservationNotFoundException("the " + what + " in slot " + row.slot() + " of '" + resourceName
+        + "' for account '" + row.accountId() + "' expired or was released; nothing was written",
+        resourceName, row.accountId(), Integer.toString(row.slot()));
+  }
+
+  /** A reservation; its state moves from held to turned-into-a-token or deleted, once. */
+  private final class HeldReservation implements Reservation {
+    private final SlotRecord row;
+    private final AtomicReference<String> state = new AtomicReference<>("held");
+
+    HeldReservation(SlotRecord row) {
+      this.row = row;
+    }
+
+    @Override
+    public String id() {
+      return Integer.toString(row.slot());
+    }
+
+    @Override
+    public String accountId() {
+      return row.accountId();
+    }
+
+    @Override
+    public Instant expiresAt() {
+      return Instant.ofEpochSecond(row.expirationTime());
+    }
+
+    @Override
+    public Token createToken(String resourceId) {
+      return createToken(resourceId, tokenTtl);
+    }
+
+    @Override
+    public Token createToken(String resourceId, Duration ttl) {
+      Arguments.requireId("resourceId", resourceId);
+      Arguments.requireSeconds("ttl", ttl);
+      if (!state.compareAndSet("held", "converting")) {
+        throw new IllegalStateException("reservation " + id() + " is already " + state.get());
+      }
+      long now = clock.instant().getEpochSecond();
+      SlotRecord token = new SlotRecord(resourceName, row.accountId(), row.slot(), row.holder(), resourceId,
+          now + ttl.toSeconds());
+      boolean converted;
+      try {
+        converted = slots.update(token, now);
+      } catch (RuntimeException e) {
+        state.set("held");
+        throw e;
+      }
+      if (!converted) {
+        state.set("lost");
+        throw lost(row, "reservation");
+      }
+      state.set("a token");
+      return new HeldToken(token);
+    }
+
+    @Override
+    public void delete() {
+      if (state.compareAndSet("held", "deleted")) {
+        slots.delete(row);
+      }
+    }
+
+    @Override
+    public void close() {
+      delete();
+    }
+
+    @Override
+    public String toString() {
+      return "Reservation[" + resourceName + ":" + row.accountId() + " slot " + row.slot() + ", " + state.get()
+          + "]";
+    }
+  }
+
+  private final class HeldToken implements Token {
+    private final SlotRecord row;
+
+    HeldToken(SlotRecord row) {
+      this.row = row;
+    }
+
+    @Override
+    public String resourceId() {
+      return row.resourceId();
+    }
+
+    @Override
+    public String accountId() {
+      return row.accountId();
+    }
+
+    @Override
+    public String reservationId() {
+      return Integer.toString(row.slot());
+    }
+
+    @Override
+    public Instant expiresAt() {
+      return Instant.ofEpochSecond(row.expirationTime());
+    }
+
+    @Override
+    public Token renew(Duration ttl) {
+      Arguments.requireSeconds("ttl", ttl);
+      long now = clock.instant().getEpochSecond();
+      SlotRecord renewed = new SlotRecord(resourceName, row.accountId(), row.slot(), row.holder(), row.resourceId(),
+          now + ttl.toSeconds());
+      if (!slots.update(renewed, now)) {
+        throw lost(row, "token");
+      }
+      return new HeldToken(renewed);
+    }
+
+    @Override
+    public boolean release() {
+      return slots.delete(row);
+    }
+
+    @Override
+    public String toString() {
+      return "Token[" + resourceName + ":" + row.accountId() + " slot " + row.slot() + ", " + row.resourceId() + "]";
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package io.github.ratelimiter.internal;
+
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.store.BucketStore.BucketResult;
+import java.time.Duration;
+
+/**
+ * The fungible algorithm: a token bucket stored as one number.
+ *
+ * <h2>How is the bucket stored, and why?</h2>
+ *
+ * <p>A token bucket of capacity {@code L} refilled at {@code L / W} per unit of time is usually stored as two numbers
+ * (tokens left, last refill time) and updated by read, compute, write. Shared by many processes through DynamoDB that
+ * needs a read per decision and a compare-and-swap that fails and retries under contention. The generic cell rate
+ * algorithm (GCRA) stores the same bucket as one number instead: the theoretical arrival time {@code tat}, the
+ * instant at which the bucket would be full again if nothing else were taken. Every permit pushes {@code tat} one
+ * emission interval {@code T = W / L} into the future; the bucket is empty when {@code tat} is a whole bucket
+ * ({@code tolerance = L * T}) ahead of now. So, with {@code start = max(tat, now)}:
+ *
+ * <pre>
+ *   admit n permits  iff  start + n*T &lt;= now + L*T,    and then  tat := start + n*T
+ *   remaining            = floor((now + L*T - tat) / T)
+ *   retryAfter (denied)  = start + n*T - L*T - now
+ * </pre>
+ *
+ * <p>Because the decision is a comparison and the change an addition, DynamoDB can carry the whole step in one
+ * conditional UpdateItem: "busy" ({@code tat >= now}) is {@code SET tat = tat + :cost} under
+ * {@code tat BETWEEN :now AND :maxTat} with {@code maxTat = now + L*T - n*T}; "idle" ({@code tat < now} or no row) is
+ * {@code SET tat = :nowPlusCost} under {@code attribute_not_exists(tat) OR tat < :now}. Exactly one of the two
+ * conditions can hold, and a denial fails both. No read, no retry loop.
+ *
+ * <h2>Worked example</h2>
+ *
+ * <p>{@code Limit.of(10, 1 s)}: {@code T = 100 ms}, tolerance 1 s. At {@code now = 0} on an empty row, ten single
+ * requests move {@code tat} to 100 ms, 200 ms, ... 1000 ms, each admitted since {@code tat <= now + 1 s}. The
+ * eleventh would need {@code 1100 <= 1000}: denied, retry after 100 ms. At {@code now = 250 ms}, {@code tat = 1000}
+ * and {@code start + T = 1100 <= 1250}: admitted, {@code tat = 1100}, remaining {@code floor(150 / 100) = 1}.
+ *
+ * <h2>Exactness</h2>
+ *
+ * <p>Times are epoch nanoseconds, so concurrent callers never share a timestamp by coarseness. {@code W / L} is rarely
+ * a whole number of nanoseconds, so {@code T} is rounded up and the tolerance is {@code L * T} (not {@code W}): the
+ * rate granted is then at most {@code L / W} and a full bucket still holds exactly {@code L} permits. Over any
+ * interval of length {@code t} starting from a full bucket at most {@code L + floor(t / T) <= L + floor(t * L / W)}
+ * permits are granted, and n single permits cost exactly what one request for n costs.
+ *
+ * <h2>Monotonic state, local denials</h2>
+ *
+ * <p>{@code tat} never decreases: busy adds, idle replaces a value below now by one above it. A process that saw
+ * {@code tat} can therefore deny locally, exactly and for free, while {@code seenTat + n*T > now + L*T}: the stored
+ * value can only be larger. A tenant hammering an exhausted bucket costs no store request.
+ *
+ * <h2>Clock skew</h2>
+ *
+ * <p>Each process uses its own clock as {@code now}. A process whose clock runs {@code d} ahead sees the bucket
+ * {@code d} emptier and can be admitted up to {@code d * L / W} permits early, once; one running behind is denied
+ * early. Every admission still advances the one shared {@code tat} by its full cost, so skew shifts when permits are
+ * granted, not how many: the long-run rate stays at most {@code L / W}. Keep hosts on NTP (sub-millisecond skew on
+ * AWS with the Time Sync Service).
+ *
+ * <p>Everything here is a pure function of (state, request, now). Not instantiable.
+ */
+public final class Gcra {
+
+  private Gcra() {}
+
+  /** The emission interval {@code T} of a limit with at least one permit: {@code ceil(W / L)} nanoseconds. */
+  public static long intervalNanos(Limit limit) {
+    long window = limit.window().toNanos();
+    return (window + limit.limit() - 1) / limit.limit();
+  }
+
+  /** The tolerance {@code L * T}: how far {@code tat} may run ahead of now. */
+  public static long toleranceNanos(Limit limit) {
+    return Math.multiplyExact(intervalNanos(limit), limit.limit());
+  }
+
+  /** The cost of {@code permits} permits: {@code permits * T}. */
+  public static long costNanos(Limit limit, long permits) {
+    return Math.multiplyExact(intervalNanos(limit), permits);
+  }
+
+  /**
+   * One step of the algorithm.
+   *
+   * @param tat the stored theoretical arrival time, or {@link io.github.ratelimiter.store.BucketStore#UNKNOWN} for
+   *     no row
+   * @return whether admitted, and {@code tat} after the step
+   */
+  public static BucketResult step(long tat, long now, long cost, long tolerance) {
+    long start = Math.max(tat, now);
+    long next = start + cost;
+    if (next - now <= tolerance) {
+      return new BucketResult(true, next);
+    }
+    return new BucketResult(false, tat);
+  }
+
+  /** Whether a request of {@code cost} is certainly denied, given a {@code tat} the bucket has at least. */
+  public static boolean certainlyDenied(long seenTat, long now, long cost, long tolerance) {
+    return seenTat != Long.MIN_VALUE && Math.max(seenTat, now) + cost - now > tolerance;
+  }
+
+  /** How many single permits the bucket holds at {@code now}, given its {@code tat}. */
+  public static long remaining(long tat, long now, long interval, long tolerance) {
+    long headroom = now + tolerance - Math.max(tat, now);
+    return headroom <= 0 ? 0 : headroom / interval;
+  }
+
+  /** How long until a request of {@code cost} would be admitted, given the bucket's {@code tat}. */
+  public static Duration retryAfter(long tat, long now, long cost, long tolerance) {
+    long wait = Math.max(tat, now) + cost - tolerance - now;
+    return wait <= 0 ? Duration.ZERO : Duration.ofNanos(wait);
+  }
+
+  /** Epoch nanoseconds of an instant, exact until the year 2262. */
+  public static long epochNanos(java.time.Instant instant) {
+    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+  }
+}

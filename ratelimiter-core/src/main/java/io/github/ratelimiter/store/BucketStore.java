@@ -1,0 +1,45 @@
+package io.github.ratelimiter.store;
+
+/**
+ * The fungible token buckets, each stored as one theoretical arrival time ({@code tat}, epoch nanoseconds).
+ *
+ * <p>An implementation applies one step of the generic cell rate algorithm atomically per call: with
+ * {@code start = max(tat, now)} (a missing bucket counting as {@code now}), the request is admitted exactly when
+ * {@code start + cost <= now + tolerance}, and then {@code tat} becomes {@code start + cost}; a denied request
+ * changes nothing. {@code io.github.ratelimiter.internal.Gcra} is the reference.
+ */
+public interface BucketStore {
+
+  /**
+   * Applies one step to the bucket of (resource, account).
+   *
+   * @param request the bucket, the time and the arithmetic's inputs
+   * @return whether it was admitted, and the bucket's {@code tat} after the step (exact, read consistently)
+   */
+  BucketResult consume(BucketRequest request);
+
+  /**
+   * One step's inputs.
+   *
+   * @param resourceName the resource
+   * @param accountId the account
+   * @param nowNanos now, in epoch nanoseconds
+   * @param costNanos the permits asked for, times the emission interval
+   * @param toleranceNanos the limit times the emission interval: how far {@code tat} may run ahead of now
+   * @param knownTat the last {@code tat} this process saw for the bucket, or {@link #UNKNOWN}: a hint a store may use
+   *     to choose its first attempt, never a fact
+   */
+  record BucketRequest(
+      String resourceName, String accountId, long nowNanos, long costNanos, long toleranceNanos, long knownTat) {}
+
+  /**
+   * One step's outcome.
+   *
+   * @param allowed whether the permits were granted
+   * @param tat the bucket's theoretical arrival time after the step, epoch nanoseconds
+   */
+  record BucketResult(boolean allowed, long tat) {}
+
+  /** {@link BucketRequest#knownTat()} when this process has not seen the bucket. */
+  long UNKNOWN = Long.MIN_VALUE;
+}

@@ -1,0 +1,153 @@
+package io.github.ratelimiter.store;
+
+import io.github.ratelimiter.internal.Gcra;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * A store that keeps everything in this process's memory: for tests, single-process services and the demo without
+ * a DynamoDB-compatible server.
+ *
+ * <p>It applies the same algorithm as the DynamoDB store, one key at a time under the key's lock (a
+ * {@link ConcurrentHashMap#compute compute}), so both give identical answers; the contract suite in
+ * {@code ratelimiter-testing} runs against both. Limits are set with {@link #limits()}. Thread-safe. Nothing is
+ * ever evicted: buckets and slots live as long as the store.
+ */
+public final class InMemoryStore implements RateLimitStore {
+
+  private record Key(String resourceName, String accountId) {}
+
+  private final Map<Key, LimitRecord> limitRows = new ConcurrentHashMap<>();
+  private final Map<Key, Long> buckets = new ConcurrentHashMap<>();
+  private final Map<Key, ConcurrentSkipListMap<Integer, SlotRecord>> slotRows = new ConcurrentHashMap<>();
+
+  private final LimitStore limits = new Limits();
+  private final BucketStore bucketStore = new Buckets();
+  private final SlotStore slots = new Slots();
+
+  private InMemoryStore() {}
+
+  /** Creates an empty store. */
+  public static InMemoryStore create() {
+    return new InMemoryStore();
+  }
+
+  @Override
+  public LimitStore limits() {
+    return limits;
+  }
+
+  @Override
+  public BucketStore buckets() {
+    return bucketStore;
+  }
+
+  @Override
+  public SlotStore slots() {
+    return slots;
+  }
+
+  private final class Limits implements LimitStore {
+    @Override
+    public Optional<LimitRecord> find(String resourceName, String accountId) {
+      return Optional.ofNullable(limitRows.get(new Key(resourceName, accountId)));
+    }
+
+    @Override
+    public void put(LimitRecord record) {
+      limitRows.put(new Key(record.resourceName(), record.accountId()), record);
+    }
+
+    @Override
+    public boolean delete(String resourceName, String accountId) {
+      return limitRows.remove(new Key(resourceName, accountId)) != null;
+    }
+
+    @Override
+    public List<LimitRecord> listByService(String serviceName) {
+      return limitRows.values().stream().filter(r -> Objects.equals(r.serviceName(), serviceName)).toList();
+    }
+
+    @Override
+    public List<LimitRecord> listByResource(String resourceName) {
+      return limitRows.values().stream()
+          .filter(r -> r.resourceName().equals(resourceName))
+          .sorted(Comparator.comparing(LimitRecord::accountId))
+          .toList();
+    }
+  }
+
+  private final class Buckets implements BucketStore {
+    @Override
+    public BucketResult consume(BucketRequest request) {
+      BucketResult[] result = new BucketResult[1];
+      buckets.compute(new Key(request.resourceName(), request.accountId()), (key, tat) -> {
+        result[0] = Gcra.step(tat == null ? UNKNOWN : tat, request.nowNanos(), request.costNanos(),
+            request.toleranceNanos());
+        return result[0].allowed() ? Long.valueOf(result[0].tat()) : tat;
+      });
+      return result[0];
+    }
+  }
+
+  private final class Slots implements SlotStore {
+    private ConcurrentSkipListMap<Integer, SlotRecord> rows(String resourceName, String accountId) {
+      return slotRows.computeIfAbsent(new Key(resourceName, accountId), k -> new ConcurrentSkipListMap<>());
+    }
+
+    @Override
+    public List<SlotRecord> list(String resourceName, String accountId) {
+      return new ArrayList<>(rows(resourceName, accountId).values());
+    }
+
+    @Override
+    public boolean claim(SlotRecord row, long nowEpochSecond) {
+      boolean[] taken = new boolean[1];
+      rows(row.resourceName(), row.accountId()).compute(row.slot(), (slot, old) -> {
+        taken[0] = old == null || !old.liveAt(nowEpochSecond);
+        return taken[0] ? row : old;
+      });
+      return taken[0];
+    }
+
+    @Override
+    public boolean update(SlotRecord row, long nowEpochSecond) {
+      boolean[] replaced = new boolean[1];
+      rows(row.resourceName(), row.accountId()).computeIfPresent(row.slot(), (slot, old) -> {
+        replaced[0] = old.holder().equals(row.holder()) && old.liveAt(nowEpochSecond);
+        return replaced[0] ? row : old;
+      });
+      return replaced[0];
+    }
+
+    @Override
+    public boolean delete(SlotRecord row) {
+      boolean[] deleted = new boolean[1];
+      rows(row.resourceName(), row.accountId()).computeIfPresent(row.slot(), (slot, old) -> {
+        deleted[0] = old.holder().equals(row.holder())
+            && (row.resourceId() == null || row.resourceId().equals(old.resourceId()));
+        return deleted[0] ? null : old;
+      });
+      return deleted[0];
+    }
+
+    @Override
+    public List<SlotRecord> findByResourceId(String resourceId) {
+      List<SlotRecord> found = new ArrayList<>();
+      for (ConcurrentSkipListMap<Integer, SlotRecord> rows : slotRows.values()) {
+        for (SlotRecord row : rows.values()) {
+          if (resourceId.equals(row.resourceId())) {
+            found.add(row);
+          }
+        }
+      }
+      return found;
+    }
+  }
+}

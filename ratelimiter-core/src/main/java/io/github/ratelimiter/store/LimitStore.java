@@ -1,0 +1,25 @@
+package io.github.ratelimiter.store;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The limit rows: at most one per (resource, account). Thread-safe.
+ */
+public interface LimitStore {
+
+  /** The row for the account on the resource, read consistently, or empty when there is none. */
+  Optional<LimitRecord> find(String resourceName, String accountId);
+
+  /** Writes the row, replacing any row with the same resource and account. */
+  void put(LimitRecord record);
+
+  /** Deletes the row; returns whether a row was there. */
+  boolean delete(String resourceName, String accountId);
+
+  /** Every row owned by the service, all pages, in no particular order. */
+  List<LimitRecord> listByService(String serviceName);
+
+  /** Every row of the resource, all pages, ordered by account. */
+  List<LimitRecord> listByResource(String resourceName);
+}

@@ -1,0 +1,293 @@
+package io.github.ratelimiter.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.ratelimiter.CapacityExhaustedException;
+import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.store.LimitRecord;
+import io.github.ratelimiter.store.RateLimitStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every store must give fungible limiters. A store's test extends this and says how to open the store
+ * under test; every test here runs on a {@link ManualClock}, so none sleeps.
+ */
+public abstract class FungibleLimiterContract {
+
+  /** Ten per second: an emission interval of exactly 100 ms. */
+  protected static final Limit TEN_PER_SECOND = Limit.of(10, Duration.ofSeconds(1));
+
+  protected ManualClock clock;
+  private final List<RateLimiters> opened = new ArrayList<>();
+
+  /**
+   * Opens the store under test. Every call within one test returns a new store instance (with its own client, for
+   * a remote store) over the same shared state; each test starts from empty state.
+   */
+  protected abstract RateLimitStore openStore();
+
+  @BeforeEach
+  void startClock() {
+    clock = ManualClock.create();
+  }
+
+  @AfterEach
+  void closeLimiters() {
+    opened.forEach(RateLimiters::close);
+    opened.clear();
+  }
+
+  /** Limiters over a newly opened store, on the manual clock, closed after the test. */
+  protected RateLimiters limiters() {
+    RateLimiters limiters = RateLimiters.builder().store(openStore()).clock(clock).sleeper(clock::advance).build();
+    opened.add(limiters);
+    return limiters;
+  }
+
+  @Test
+  void aFullBucketGrantsItsLimitThenDeniesWithAnExactRetryAfter() {
+    FungibleLimiter limiter = limiters().fungible("api", TEN_PER_SECOND);
+    for (int i = 0; i < 10; i++) {
+      Decision decision = limiter.tryAcquire("acct");
+      assertThat(decision.allowed()).as("request %d", i).isTrue();
+      assertThat(decision.remaining()).isEqualTo(9 - i);
+    }
+    Decision denied = limiter.tryAcquire("acct");
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.remaining()).isZero();
+    assertThat(denied.retryAfter()).isEqualTo(Duration.ofMillis(100));
+  }
+
+  @Test
+  void waitingExactlyRetryAfterIsAdmittedAndOneNanosecondLessIsNot() {
+    FungibleLimiter limiter = limiters().fungible("api", TEN_PER_SECOND);
+    for (int i = 0; i < 10; i++) {
+      limiter.acquire("acct");
+    }
+    clock.advance(Duration.ofMillis(30));
+    Decision denied = limiter.tryAcquire("acct");
+    assertThat(denied.retryAfter()).isEqualTo(Duration.ofMillis(70));
+    clock.advance(denied.retryAfter().minusNanos(1));
+    assertThat(limiter.tryAcquire("acct").allowed()).isFalse();
+    clock.advance(Duration.ofNanos(1));
+    assertThat(limiter.tryAcquire("acct").allowed()).isTrue();
+    assertThat(limiter.tryAcquire("acct").allowed()).isFalse();
+  }
+
+  @Test
+  void manyPermitsAreAllOrNothing() {
+    FungibleLimiter limiter = limiters().fungible("api", TEN_PER_SECOND);
+    assertThat(limiter.tryAcquire("acct", 7).remaining()).isEqualTo(3);
+    Decision denied = limiter.tryAcquire("acct", 4);
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.remaining()).isEqualTo(3);
+    assertThat(denied.retryAfter()).isEqualTo(Duration.ofMillis(100));
+    assertThat(limiter.tryAcquire("acct", 3).allowed()).isTrue();
+    assertThat(limiter.tryAcquire("acct").allowed()).isFalse();
+  }
+
+  @Test
+  void anIdleBucketRefillsOnlyToItsLimit() {
+    FungibleLimiter limiter = limiters().fungible("api", TEN_PER_SECOND);
+    limiter.acquire("acct", 10);
+    clock.advance(Duration.ofHours(1));
+    assertThat(limiter.tryAcquire("acct").remaining()).isEqualTo(9);
+    assertThat(limiter.tryAcquire("acct", 9).allowed()).isTrue();
+    assertThat(limiter.tryAcquire("acct").allowed()).isFalse();
+  }
+
+  @Test
+  void aWindowThatIsNoWholeNumberOfNanosecondsNeverOverAdmits() {
+    Limit threePerTenSeconds = Limit.of(3, Duration.ofSeconds(10));
+    FungibleLimiter limiter = limiters().fungible("api", threePerTenSeconds);
+    long admitted = 0;
+    for (int second = 0; second <= 100; second++) {
+      while (limiter.tryAcquire("acct").allowed()) {
+        admitted++;
+      }
+      long bound = 3 + (long) second * 3 / 10;
+      assertThat(admitted).as("after %d s", second).isLessThanOrEqualTo(bound).isGreaterThanOrEqualTo(bound - 1);
+      clock.advance(Duration.ofSeconds(1));
+    }
+  }
+
+  @Test
+  void permitsAboveTheLimitAreRejectedAsNeverGrantable() {
+    FungibleLimiter limiter = limiters().fungible("api", TEN_PER_SECOND);
+    assertThatThrownBy(() -> limiter.tryAcquire("acct", 11))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("permits 11")
+        .hasMessageContaining("never");
+    assertThat(limiter.tryAcquire("acct", 10).allowed()).isTrue();
+  }
+
+  @Test
+  void accountsAndResourcesHaveSeparateBuckets() {
+    RateLimiters limiters = limiters();
+    FungibleLimiter a = limiters.fungible("a", Limit.of(1, Duration.ofSeconds(1)));
+    FungibleLimiter b = limiters.fungible("b", Limit.of(1, Duration.ofSeconds(1)));
+    assertThat(a.tryAcquire("x").allowed()).isTrue();
+    assertThat(a.tryAcquire("y").allowed()).isTrue();
+    assertThat(b.tryAcquire("x").allowed()).isTrue();
+    assertThat(a.tryAcquire("x").allowed()).isFalse();
+  }
+
+  @Test
+  void aLimitRowOverridesTheDefaultForItsAccountOnly() {
+    RateLimiters limiters = limiters();
+    limiters.store().limits().put(new LimitRecord("api", "small", 2, Duration.ofSeconds(1), "svc"));
+    FungibleLimiter limiter = limiters.fungible("api", TEN_PER_SECOND);
+    assertThat(limiter.limitFor("small")).isEqualTo(Limit.of(2, Duration.ofSeconds(1)));
+    assertThat(limiter.tryAcquire("small", 2).allowed()).isTrue();
+    assertThat(limiter.tryAcquire("small").allowed()).isFalse();
+    assertThat(limiter.tryAcquire("other", 10).allowed()).isTrue();
+  }
+
+  @Test
+  void aChangedLimitRowTakesEffectAfterTheCacheTimeToLive() {
+    RateLimiters limiters = limiters();
+    FungibleLimiter limiter = limiters.fungible("api", TEN_PER_SECOND);
+    assertThat(limiter.limitFor("acct")).isEqualTo(TEN_PER_SECOND);
+    limiters.store().limits().put(new LimitRecord("api", "acct", 2, Duration.ofSeconds(1), null));
+    clock.advance(Duration.ofSeconds(29));
+    assertThat(limiter.limitFor("acct")).isEqualTo(TEN_PER_SECOND);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(limiter.limitFor("acct")).isEqualTo(Limit.of(2, Duration.ofSeconds(1)));
+  }
+
+  @Test
+  void aLimitOfZeroBlocksTheAccount() {
+    RateLimiters limiters = limiters();
+    limiters.store().limits().put(new LimitRecord("api", "banned", 0, Duration.ofSeconds(1), null));
+    FungibleLimiter limiter = limiters.fungible("api", TEN_PER_SECOND);
+    assertThat(limiter.tryAcquire("banned").allowed()).isFalse();
+    assertThatThrownBy(() -> limiter.acquire("banned"))
+        .isInstanceOfSatisfying(CapacityExhaustedException.class, e -> {
+          assertThat(e.retryAfter()).isEmpty();
+          assertThat(e.accountId()).isEqualTo("banned");
+          assertThat(e.resourceName()).isEqualTo("api");
+        })
+        .hasMessageContaining("no capacity");
+  }
+
+  @Test
+  void acquireThrowsWithTheRetryAfterWhenDenied() {
+    FungibleLimiter limiter = limiters().fungible("api", TEN_PER_SECOND);
+    limiter.acquire("acct", 10);
+    assertThatThrownBy(() -> limiter.acquire("acct"))
+        .isInstanceOfSatisfying(CapacityExhaustedException.class,
+            e -> assertThat(e.retryAfter()).contains(Duration.ofMillis(100)));
+  }
+
+  @Test
+  void acquireWithMaxWaitWaitsExactlyAsLongAsNeeded() {
+    FungibleLimiter limiter = limiters().fungible("api", TEN_PER_SECOND);
+    limiter.acquire("acct", 10);
+    var start = clock.instant();
+    assertThat(limiter.acquire("acct", 3, Duration.ofSeconds(1)).allowed()).isTrue();
+    assertThat(Duration.between(start, clock.instant())).isEqualTo(Duration.ofMillis(300));
+    assertThatThrownBy(() -> limiter.acquire("acct", 5, Duration.ofMillis(499)))
+        .isInstanceOf(CapacityExhaustedException.class);
+    assertThat(limiter.acquire("acct", 5, Duration.ofMillis(500)).allowed()).isTrue();
+  }
+
+  @Test
+  void badArgumentsAreRejectedBeforeAnythingIsWritten() {
+    RateLimiters limiters = limiters();
+    FungibleLimiter limiter = limiters.fungible("api", TEN_PER_SECOND);
+    assertThatThrownBy(() -> limiter.tryAcquire(null)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("accountId");
+    assertThatThrownBy(() -> limiter.tryAcquire(" ")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("accountId must not be blank: ' '");
+    assertThatThrownBy(() -> limiter.tryAcquire("x".repeat(1025))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1025");
+    assertThatThrownBy(() -> limiter.tryAcquire("acct", 0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("permits must be at least 1: 0");
+    assertThatThrownBy(() -> limiters.fungible("", TEN_PER_SECOND)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("resourceName");
+    assertThat(limiter.tryAcquire("acct", 10).allowed()).isTrue();
+  }
+
+  @Test
+  void idsAtTheKeySizeLimitWork() {
+    FungibleLimiter limiter = limiters().fungible("r".repeat(1024), TEN_PER_SECOND);
+    assertThat(limiter.tryAcquire("é".repeat(512)).allowed()).isTrue();
+  }
+
+  /**
+   * Two limiter instances over separately opened stores, 8 threads each, hammer one bucket while the clock moves
+   * in steps. After the clock has moved by {@code t}, exactly {@code limit + t * limit / window} permits must have
+   * been granted: never more at any step, and all of them once the threads catch up.
+   */
+  @Test
+  void concurrentCallersFromTwoInstancesAreAdmittedExactlyTheBound() throws Exception {
+    Limit limit = Limit.of(20, Duration.ofSeconds(1)); // one permit per 50 ms
+    List<FungibleLimiter> instances = List.of(limiters().fungible("hot", limit), limiters().fungible("hot", limit));
+    int threadsPerInstance = 8;
+    int steps = 40; // 40 steps of 100 ms: 4 simulated seconds
+    AtomicLong admitted = new AtomicLong();
+    AtomicBoolean running = new AtomicBoolean(true);
+    CountDownLatch gate = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(threadsPerInstance * instances.size());
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (FungibleLimiter instance : instances) {
+        for (int t = 0; t < threadsPerInstance; t++) {
+          workers.add(pool.submit(() -> {
+            gate.await();
+            while (running.get()) {
+              if (instance.tryAcquire("tenant").allowed()) {
+                admitted.incrementAndGet();
+              } else {
+                Thread.onSpinWait();
+              }
+            }
+            return null;
+          }));
+        }
+      }
+      gate.countDown();
+      for (int step = 0; step <= steps; step++) {
+        long bound = 20 + step * 2L;
+        await().atMost(Duration.ofSeconds(20)).until(() -> admitted.get() >= bound);
+        assertThat(admitted.get()).as("admitted after %d ms", step * 100).isEqualTo(bound);
+        if (step < steps) {
+          clock.advance(Duration.ofMillis(100));
+        }
+      }
+      // Let every thread make more attempts at the final instant: none may be admitted.
+      for (FungibleLimiter instance : instances) {
+        for (int i = 0; i < 50; i++) {
+          if (instance.tryAcquire("tenant").allowed()) {
+            admitted.incrementAndGet();
+          }
+        }
+      }
+      running.set(false);
+      for (Future<?> worker : workers) {
+        worker.get(30, TimeUnit.SECONDS);
+      }
+      assertThat(admitted.get()).isEqualTo(20 + steps * 2L);
+    } finally {
+      running.set(false);
+      pool.shutdownNow();
+    }
+  }
+}
