@@ -1,0 +1,135 @@
+package io.github.ratelimiter.dynamodb;
+
+import io.github.ratelimiter.dynamodb.internal.DynamoDbBuckets;
+import io.github.ratelimiter.dynamodb.internal.DynamoDbLimits;
+import io.github.ratelimiter.dynamodb.internal.DynamoDbSlots;
+import io.github.ratelimiter.store.BucketStore;
+import io.github.ratelimiter.store.LimitStore;
+import io.github.ratelimiter.store.RateLimitStore;
+import io.github.ratelimiter.store.SlotStore;
+import java.util.Objects;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * The store that keeps every limiter's state in Amazon DynamoDB, so that any number of processes, containers and
+ * Lambdas share one budget. Table schemas are the Python library's (see {@link DynamoDbTables}).
+ *
+ * <pre>{@code
+ * RateLimiters limiters = RateLimiters.builder()
+ *     .store(DynamoDbStore.builder().client(DynamoDbClient.create()).tableNames(TableNames.of("prod")).build())
+ *     .build();
+ * }</pre>
+ *
+ * <p>Costs per decision: a fungible admission is one conditional UpdateItem; a non-fungible reservation is one
+ * consistent Query and one conditional PutItem; a limit lookup (once per cache period) is one consistent GetItem.
+ * Every SDK exception is mapped to a {@link io.github.ratelimiter.RateLimiterException} (throttling to
+ * {@link io.github.ratelimiter.ThrottlingException}), keeping the cause.
+ *
+ * <p>Thread-safe. Closing the store closes the client only if the store created it.
+ */
+public final class DynamoDbStore implements RateLimitStore {
+
+  private final DynamoDbClient client;
+  private final boolean ownsClient;
+  private final TableNames tableNames;
+  private final DynamoDbLimits limits;
+  private final DynamoDbBuckets buckets;
+  private final DynamoDbSlots slots;
+
+  private DynamoDbStore(Builder builder) {
+    this.client = builder.client;
+    this.ownsClient = builder.ownsClient;
+    this.tableNames = builder.tableNames;
+    this.limits = new DynamoDbLimits(client, tableNames::requireLimitTable, tableNames.limitServiceIndex());
+    this.buckets = new DynamoDbBuckets(client, tableNames::requireFungibleTable);
+    this.slots = new DynamoDbSlots(client, tableNames::requireNonFungibleTable, tableNames.resourceIndex());
+  }
+
+  /** A builder; a client and table names are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A store with a client from the default AWS configuration (region and credentials chains; the endpoint from
+   * {@code DYNAMODB_ENDPOINT} when set) and table names from the environment; closing it closes the client.
+   */
+  public static DynamoDbStore fromEnvironment() {
+    return builder().client(DynamoDbRateLimiters.defaultClient()).ownsClient(true)
+        .tableNames(TableNames.fromEnvironment()).build();
+  }
+
+  /** The table names. */
+  public TableNames tableNames() {
+    return tableNames;
+  }
+
+  /** The client. */
+  public DynamoDbClient client() {
+    return client;
+  }
+
+  @Override
+  public LimitStore limits() {
+    return limits;
+  }
+
+  @Override
+  public BucketStore buckets() {
+    return buckets;
+  }
+
+  @Override
+  public SlotStore slots() {
+    return slots;
+  }
+
+  @Override
+  public void close() {
+    if (ownsClient) {
+      client.close();
+    }
+  }
+
+  /** Configures a {@link DynamoDbStore}. Not thread-safe. */
+  public static final class Builder {
+    private DynamoDbClient client;
+    private boolean ownsClient;
+    private TableNames tableNames;
+
+    private Builder() {}
+
+    /** The client (required). Use the Apache or CRT HTTP client for the lowest latency. */
+    public Builder client(DynamoDbClient client) {
+      this.client = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /** Whether closing the store closes the client; default false. */
+    public Builder ownsClient(boolean ownsClient) {
+      this.ownsClient = ownsClient;
+      return this;
+    }
+
+    /** The table names (required). */
+    public Builder tableNames(TableNames tableNames) {
+      this.tableNames = Objects.requireNonNull(tableNames, "tableNames");
+      return this;
+    }
+
+    /**
+     * Builds the store. Sends nothing: a missing table shows on first use, as an error naming it.
+     *
+     * @throws IllegalStateException if the client or the table names are missing
+     */
+    public DynamoDbStore build() {
+      if (client == null) {
+        throw new IllegalStateException("client is required");
+      }
+      if (tableNames == null) {
+        throw new IllegalStateException("tableNames is required, e.g. TableNames.fromEnvironment()");
+      }
+      return new DynamoDbStore(this);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package io.github.ratelimiter.dynamodb.internal;
+
+import static io.github.ratelimiter.dynamodb.internal.Schema.ACCOUNT_ID;
+import static io.github.ratelimiter.dynamodb.internal.Schema.LIMIT;
+import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
+import static io.github.ratelimiter.dynamodb.internal.Schema.SERVICE_NAME;
+import static io.github.ratelimiter.dynamodb.internal.Schema.WINDOW_SEC;
+
+import io.github.ratelimiter.store.LimitRecord;
+import io.github.ratelimiter.store.LimitStore;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+
+/**
+ * The limit table: {@code resourceName} HASH, {@code accountId} RANGE, attributes {@code limit},
+ * {@code windowSec} (decimal seconds, absent for non-fungible limits) and {@code serviceName} (with a GSI).
+ * Lookups are consistent reads by key; listings are paginated queries. A row that cannot be read as a limit
+ * (a negative limit, a window of 0 as the Python loader wrote for a missing window) is logged and ignored, so the
+ * caller's default applies rather than a division by zero.
+ */
+public final class DynamoDbLimits implements LimitStore {
+
+  private static final Logger log = LoggerFactory.getLogger(DynamoDbLimits.class);
+
+  private final DynamoDbClient client;
+  private final Supplier<String> table;
+  private final String serviceIndex;
+
+  /** Limits in the table that {@code table} names when first used. */
+  public DynamoDbLimits(DynamoDbClient client, Supplier<String> table, String serviceIndex) {
+    this.client = client;
+    this.table = table;
+    this.serviceIndex = serviceIndex;
+  }
+
+  @Override
+  public Optional<LimitRecord> find(String resourceName, String accountId) {
+    String tableName = table.get();
+    try {
+      GetItemResponse response =
+          client.getItem(b -> b.tableName(tableName).key(key(resourceName, accountId)).consistentRead(true));
+      return response.hasItem() && !response.item().isEmpty() ? parse(response.item()) : Optional.empty();
+    } catch (SdkException e) {
+      throw Errors.map(e, "GetItem", tableName);
+    }
+  }
+
+  @Override
+  public void put(LimitRecord record) {
+    String tableName = table.get();
+    Map<String, AttributeValue> item = new HashMap<>(key(record.resourceName(), record.accountId()));
+    item.put(LIMIT, AttributeValue.fromN(Long.toString(record.limit())));
+    if (record.window() != null) {
+      item.put(WINDOW_SEC, AttributeValue.fromN(seconds(record.window()).toPlainString()));
+    }
+    if (record.serviceName() != null) {
+      item.put(SERVICE_NAME, AttributeValue.fromS(record.serviceName()));
+    }
+    try {
+      client.putItem(b -> b.tableName(tableName).item(item));
+    } catch (SdkException e) {
+      throw Errors.map(e, "PutItem", tableName);
+    }
+  }
+
+  @Override
+  public boolean delete(String resourceName, String accountId) {
+    String tableName = table.get();
+    try {
+      return client.deleteItem(b -> b.tableName(tableName).key(key(resourceName, accountId))
+          .returnValues(ReturnValue.ALL_OLD)).hasAttributes();
+    } catch (SdkException e) {
+      throw Errors.map(e, "DeleteItem", tableName);
+    }
+  }
+
+  @Override
+  public List<LimitRecord> listByService(String serviceName) {
+    return query(QueryRequest.builder()
+        .indexName(serviceIndex)
+        .keyConditionExpression("#service = :service")
+        .expressionAttributeNames(Map.of("#service", SERVICE_NAME))
+        .expressionAttributeValues(Map.of(":service", AttributeValue.fromS(serviceName))));
+  }
+
+  @Override
+  public List<LimitRecord> listByResource(String resourceName) {
+    List<LimitRecord> rows = query(QueryRequest.builder()
+        .consistentRead(true)
+        .keyConditionExpression("#resource = :resource")
+        .expressionAttributeNames(Map.of("#resource", RESOURCE_NAME))
+        .expressionAttributeValues(Map.of(":resource", AttributeValue.fromS(resourceName))));
+    return rows.stream().sorted(Comparator.comparing(LimitRecord::accountId)).toList();
+  }
+
+  private List<LimitRecord> query(QueryRequest.Builder request) {
+    String tableName = table.get();
+    List<LimitRecord> rows = new ArrayList<>();
+    try {
+      client.queryPaginator(request.tableName(tableName).build()).items()
+          .forEach(item -> parse(item).ifPresent(rows::add));
+    } catch (SdkException e) {
+      throw Errors.map(e, "Query", tableName);
+    }
+    return rows;
+  }
+
+  private static Optional<LimitRecord> parse(Map<String, AttributeValue> item) {
+    String resource = item.get(RESOURCE_NAME).s();
+    String account = item.get(ACCOUNT_ID).s();
+    try {
+      AttributeValue limit = item.get(LIMIT);
+      AttributeValue window = item.get(WINDOW_SEC);
+      AttributeValue service = item.get(SERVICE_NAME);
+      Duration windowDuration = window == null || window.n() == null ? null : duration(new BigDecimal(window.n()));
+      return Optional.of(new LimitRecord(resource, account, new BigDecimal(limit.n()).longValueExact(),
+          windowDuration, service == null ? null : service.s()));
+    } catch (RuntimeException e) {
+      log.warn("ignoring the unreadable limit row ({}, {}): {}; the default applies", resource, account,
+          e.toString());
+      return Optional.empty();
+    }
+  }
+
+  static BigDecimal seconds(Duration duration) {
+    return BigDecimal.valueOf(duration.getSeconds()).add(BigDecimal.valueOf(duration.getNano(), 9))
+        .stripTrailingZeros();
+  }
+
+  static Duration duration(BigDecimal seconds) {
+    BigDecimal nanos = seconds.movePointRight(9);
+    return Duration.ofNanos(nanos.longValueExact());
+  }
+
+  private static Map<String, AttributeValue> key(String resourceName, String accountId) {
+    return Map.of(RESOURCE_NAME, AttributeValue.fromS(resourceName), ACCOUNT_ID, AttributeValue.fromS(accountId));
+  }
+}

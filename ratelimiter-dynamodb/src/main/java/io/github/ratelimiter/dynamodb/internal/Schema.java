@@ -1,0 +1,29 @@
+package io.github.ratelimiter.dynamodb.internal;
+
+/** Attribute names of the three tables; the same as the Python library's, plus {@code tat} and {@code holder}. */
+public final class Schema {
+  private Schema() {}
+
+  /** Token and limit tables' partition key. */
+  public static final String RESOURCE_NAME = "resourceName";
+  /** Token and limit tables' sort key. */
+  public static final String ACCOUNT_ID = "accountId";
+  /** Token table: the bucket's theoretical arrival time, epoch nanoseconds. */
+  public static final String TAT = "tat";
+  /** Limit table: the limit. A reserved word in DynamoDB expressions: always through a placeholder. */
+  public static final String LIMIT = "limit";
+  /** Limit table: the fungible window in seconds, a decimal. */
+  public static final String WINDOW_SEC = "windowSec";
+  /** Limit table: the owning service, and its index's key. */
+  public static final String SERVICE_NAME = "serviceName";
+  /** Non-fungible table's partition key: {@code resourceName:accountId}. */
+  public static final String RESOURCE_COORDINATE = "resourceCoordinate";
+  /** Non-fungible table's sort key: the slot number. */
+  public static final String RESERVATION_ID = "reservationId";
+  /** Non-fungible table: the token's resource, and its index's key. */
+  public static final String RESOURCE_ID = "resourceId";
+  /** Non-fungible table: the TTL attribute, epoch seconds. */
+  public static final String EXPIRATION_TIME = "expirationTime";
+  /** Non-fungible table: the unique id of the reservation that holds the slot. */
+  public static final String HOLDER = "holder";
+}

@@ -1,0 +1,129 @@
+package io.github.ratelimiter.dynamodb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.NonFungibleLimiter;
+import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.store.LimitRecord;
+import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.ManualClock;
+import io.github.ratelimiter.testing.RequestCounter;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** What each decision costs in DynamoDB requests, counted by an SDK interceptor on the client. */
+class RequestCountTest {
+  @RegisterExtension static final LocalDynamoDb DYNAMO = new LocalDynamoDb();
+
+  private final ManualClock clock = ManualClock.create();
+  private final RequestCounter requests = new RequestCounter();
+  private RateLimiters limiters;
+
+  @BeforeEach
+  void open() {
+    DynamoDbTestTables tables = new DynamoDbTestTables(DYNAMO);
+    limiters = RateLimiters.builder().store(tables.openStore(requests)).clock(clock).build();
+  }
+
+  @AfterEach
+  void close() {
+    limiters.close();
+  }
+
+  @Test
+  void steadyStateAdmissionsCostExactlyOneUpdateEach() {
+    FungibleLimiter limiter = limiters.fungible("api", Limit.of(100, Duration.ofSeconds(1)));
+    limiter.acquire("acct"); // first call also reads the limit row (then cached)
+    assertThat(requests.snapshot()).isEqualTo(Map.of("GetItem", 1L, "UpdateItem", 1L));
+    requests.reset();
+    for (int i = 0; i < 50; i++) {
+      assertThat(limiter.tryAcquire("acct").allowed()).isTrue();
+    }
+    clock.advance(Duration.ofSeconds(5)); // idle bucket: the other update case
+    for (int i = 0; i < 50; i++) {
+      assertThat(limiter.tryAcquire("acct").allowed()).isTrue();
+      clock.advance(Duration.ofMillis(3));
+    }
+    assertThat(requests.snapshot()).isEqualTo(Map.of("UpdateItem", 101L - 1L));
+  }
+
+  @Test
+  void denialsOnAnExhaustedBucketCostAtMostTwoThenNothing() {
+    FungibleLimiter limiter = limiters.fungible("api", Limit.of(10, Duration.ofSeconds(1)));
+    limiter.acquire("acct", 10);
+    requests.reset();
+    Decision first = limiter.tryAcquire("acct");
+    assertThat(first.allowed()).isFalse();
+    assertThat(requests.total()).isLessThanOrEqualTo(2);
+    requests.reset();
+    int denials = 0;
+    for (int i = 0; i < 1000; i++) {
+      clock.advance(Duration.ofNanos(50_000)); // 50 ms in all: still exhausted
+      if (limiter.tryAcquire("acct").denied()) {
+        denials++;
+      }
+    }
+    assertThat(denials).isEqualTo(1000);
+    assertThat(requests.total()).isZero();
+    clock.advance(Duration.ofMillis(50));
+    assertThat(limiter.tryAcquire("acct").allowed()).isTrue();
+    assertThat(requests.total()).isEqualTo(1);
+  }
+
+  @Test
+  void aSecondInstanceThatHasNotSeenTheBucketPaysAtMostThreeForItsFirstDenial() {
+    FungibleLimiter limiter = limiters.fungible("api", Limit.of(10, Duration.ofSeconds(1)));
+    limiter.acquire("acct", 10);
+    RequestCounter other = new RequestCounter();
+    try (RateLimiters second = RateLimiters.builder().store(DynamoDbStore.builder()
+        .client(DYNAMO.newClient(other)).ownsClient(true)
+        .tableNames(((DynamoDbStore) limiters.store()).tableNames()).build()).clock(clock).build()) {
+      FungibleLimiter cold = second.fungible("api", Limit.of(10, Duration.ofSeconds(1)));
+      cold.limitFor("acct");
+      other.reset();
+      Decision denied = cold.tryAcquire("acct");
+      assertThat(denied.allowed()).isFalse();
+      assertThat(denied.retryAfter()).isEqualTo(Duration.ofMillis(100));
+      assertThat(other.total()).isLessThanOrEqualTo(3);
+      other.reset();
+      assertThat(cold.tryAcquire("acct").allowed()).isFalse();
+      assertThat(other.total()).isZero();
+    }
+  }
+
+  @Test
+  void limitLookupsAreCachedIncludingAbsentRows() {
+    limiters.store().limits().put(new LimitRecord("api", "a", 5, Duration.ofSeconds(1), null));
+    FungibleLimiter limiter = limiters.fungible("api", Limit.of(100, Duration.ofSeconds(1)));
+    requests.reset();
+    for (int i = 0; i < 5; i++) {
+      limiter.tryAcquire("a");
+      limiter.tryAcquire("b");
+    }
+    assertThat(requests.count("GetItem")).isEqualTo(2);
+    clock.advance(Duration.ofSeconds(30));
+    limiter.tryAcquire("a");
+    assertThat(requests.count("GetItem")).isEqualTo(3);
+  }
+
+  @Test
+  void anUncontendedReservationCostsTwoRequests() {
+    NonFungibleLimiter clusters = limiters.nonFungible("cluster", 5);
+    clusters.limitFor("acct");
+    requests.reset();
+    for (int i = 0; i < 5; i++) {
+      clusters.reserve("acct").createToken("j-" + i);
+    }
+    assertThat(requests.snapshot()).isEqualTo(Map.of("Query", 5L, "PutItem", 10L));
+    requests.reset();
+    assertThat(clusters.tryReserve("acct")).isEmpty();
+    assertThat(requests.snapshot()).isEqualTo(Map.of("Query", 1L));
+  }
+}
