@@ -31,7 +31,11 @@ final class RateLimitProxy {
       throw new IllegalArgumentException("type must be an interface: " + type.getName());
     }
     Map<Method, Plan> plans = new HashMap<>();
+    Map<Method, Method> callable = new HashMap<>();
     for (Method method : type.getMethods()) {
+      // An interface that is not public (a nested test type, say) needs this for the call to the target.
+      method.trySetAccessible();
+      callable.put(method, method);
       RateLimit annotation = method.getAnnotation(RateLimit.class);
       if (annotation != null) {
         Limit limit = Limit.of(annotation.limit(), Duration.of(annotation.window(), annotation.unit()));
@@ -51,7 +55,7 @@ final class RateLimitProxy {
         plan.limiter().acquire(accountId, plan.permits());
       }
       try {
-        return method.invoke(target, args);
+        return callable.getOrDefault(method, method).invoke(target, args);
       } catch (InvocationTargetException e) {
         throw e.getCause();
       }
