@@ -10,7 +10,6 @@ import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.store.LimitRecord;
-import io.github.ratelimiter.store.RateLimitStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,45 +20,16 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour every store must give fungible limiters. A store's test extends this and says how to open the store
  * under test; every test here runs on a {@link ManualClock}, so none sleeps.
  */
-public abstract class FungibleLimiterContract {
+public abstract class FungibleLimiterContract extends StoreContract {
 
   /** Ten per second: an emission interval of exactly 100 ms. */
   protected static final Limit TEN_PER_SECOND = Limit.of(10, Duration.ofSeconds(1));
-
-  protected ManualClock clock;
-  private final List<RateLimiters> opened = new ArrayList<>();
-
-  /**
-   * Opens the store under test. Every call within one test returns a new store instance (with its own client, for
-   * a remote store) over the same shared state; each test starts from empty state.
-   */
-  protected abstract RateLimitStore openStore();
-
-  @BeforeEach
-  void startClock() {
-    clock = ManualClock.create();
-  }
-
-  @AfterEach
-  void closeLimiters() {
-    opened.forEach(RateLimiters::close);
-    opened.clear();
-  }
-
-  /** Limiters over a newly opened store, on the manual clock, closed after the test. */
-  protected RateLimiters limiters() {
-    RateLimiters limiters = RateLimiters.builder().store(openStore()).clock(clock).sleeper(clock::advance).build();
-    opened.add(limiters);
-    return limiters;
-  }
 
   @Test
   void aFullBucketGrantsItsLimitThenDeniesWithAnExactRetryAfter() {

@@ -11,7 +11,6 @@ import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.ReservationNotFoundException;
 import io.github.ratelimiter.Token;
 import io.github.ratelimiter.store.LimitRecord;
-import io.github.ratelimiter.store.RateLimitStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,42 +20,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour every store must give non-fungible limiters. A store's test extends this and says how to open the
  * store under test; every test runs on a {@link ManualClock}.
  */
-public abstract class NonFungibleLimiterContract {
-
-  protected ManualClock clock;
-  private final List<RateLimiters> opened = new ArrayList<>();
-
-  /**
-   * Opens the store under test. Every call within one test returns a new store instance (with its own client, for
-   * a remote store) over the same shared state; each test starts from empty state.
-   */
-  protected abstract RateLimitStore openStore();
-
-  @BeforeEach
-  void startClock() {
-    clock = ManualClock.create();
-  }
-
-  @AfterEach
-  void closeLimiters() {
-    opened.forEach(RateLimiters::close);
-    opened.clear();
-  }
-
-  /** Limiters over a newly opened store, on the manual clock, closed after the test. */
-  protected RateLimiters limiters() {
-    RateLimiters limiters = RateLimiters.builder().store(openStore()).clock(clock).build();
-    opened.add(limiters);
-    return limiters;
-  }
+public abstract class NonFungibleLimiterContract extends StoreContract {
 
   @Test
   void grantsReservationsUpToTheLimitThenThrows() {

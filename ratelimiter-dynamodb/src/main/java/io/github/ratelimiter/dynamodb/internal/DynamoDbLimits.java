@@ -109,15 +109,7 @@ public final class DynamoDbLimits implements LimitStore {
   }
 
   private List<LimitRecord> query(QueryRequest.Builder request) {
-    String tableName = table.get();
-    List<LimitRecord> rows = new ArrayList<>();
-    try {
-      client.queryPaginator(request.tableName(tableName).build()).items()
-          .forEach(item -> parse(item).ifPresent(rows::add));
-    } catch (SdkException e) {
-      throw Errors.map(e, "Query", tableName);
-    }
-    return rows;
+    return Queries.all(client, table.get(), request, DynamoDbLimits::parse);
   }
 
   private static Optional<LimitRecord> parse(Map<String, AttributeValue> item) {

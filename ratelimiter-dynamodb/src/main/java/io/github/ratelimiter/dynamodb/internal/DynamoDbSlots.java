@@ -136,15 +136,7 @@ public final class DynamoDbSlots implements SlotStore {
   }
 
   private List<SlotRecord> query(QueryRequest.Builder request) {
-    String tableName = table.get();
-    List<SlotRecord> rows = new ArrayList<>();
-    try {
-      client.queryPaginator(request.tableName(tableName).build()).items()
-          .forEach(item -> parse(item).ifPresent(rows::add));
-    } catch (SdkException e) {
-      throw Errors.map(e, "Query", tableName);
-    }
-    return rows;
+    return Queries.all(client, table.get(), request, DynamoDbSlots::parse);
   }
 
   private static Optional<SlotRecord> parse(Map<String, AttributeValue> item) {
