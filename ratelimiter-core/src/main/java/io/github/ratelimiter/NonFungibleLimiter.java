@@ -25,7 +25,7 @@ import java.util.Optional;
  * revoked: no new reservation is granted until the account holds fewer than the new limit.
  *
  * <p><b>Cost.</b> A granted reservation costs two requests (a consistent query of the account's slots and one
- * conditional write) when no slot is contended, one more per lost race. Thread-safe.
+ * conditional write) when no slot is contended, two more (a query and a write) per lost race. Thread-safe.
  */
 public interface NonFungibleLimiter {
 

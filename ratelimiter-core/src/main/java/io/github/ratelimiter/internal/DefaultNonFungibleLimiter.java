@@ -12,7 +12,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -34,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * conditional write that succeeds only if the slot's row is absent or expired, so two callers can never hold one
  * slot, and at most {@code L} live rows exist at any instant, whatever the concurrency, without transactions.
  *
- * <p>A reservation is: one consistent query of the account's rows; if {@code L} or more are live, deny; otherwise try
- * the free slots (absent or expired) in a random order, each a conditional write, until one is taken; deny when every
- * candidate was taken meanwhile. Uncontended that is two requests; each lost race adds one.
+ * <p>A reservation is: one consistent query of the account's rows; if {@code L} or more are live, deny; otherwise
+ * take a random free slot (absent or expired) with a conditional write. A lost race means someone else took that
+ * slot, so the rows are queried again before the next try (a consistent read costs a fifth of a failed write), until
+ * a slot is taken or none is free. Uncontended that is two requests; each lost race adds two.
  *
  * <p>Every row records a random holder id. Turning a reservation into a token, renewing and deleting are writes
  * conditioned on that holder (and on being live, for the first two): a reservation that expired and whose slot was
@@ -107,8 +107,29 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     if (limit == 0) {
       return Optional.empty();
     }
-    long now = clock.instant().getEpochSecond();
-    List<SlotRecord> rows = slots.list(resourceName, accountId);
+    String holder = UUID.randomUUID().toString();
+    // Each lost race means another caller took that slot: look again rather than write blindly, since a read costs
+    // a fifth of a failed conditional write. At most `limit` slots can be taken from under us.
+    for (long attempt = 0; attempt <= limit; attempt++) {
+      long now = clock.instant().getEpochSecond();
+      List<Integer> free = freeSlots(slots.list(resourceName, accountId), limit, now);
+      if (free.isEmpty()) {
+        return Optional.empty();
+      }
+      int slot = free.get(ThreadLocalRandom.current().nextInt(free.size()));
+      SlotRecord row = new SlotRecord(resourceName, accountId, slot, holder, null, now + reservationTtl.toSeconds());
+      if (slots.claim(row, now)) {
+        return Optional.of(new HeldReservation(row));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The slots a new reservation may take: none when {@code limit} or more rows are live; otherwise the free (absent
+   * or expired) slots among {@code 0 .. limit - H - 1}, where {@code H} counts live rows at or above the limit.
+   */
+  private static List<Integer> freeSlots(List<SlotRecord> rows, long limit, long now) {
     Set<Integer> live = new HashSet<>();
     long liveAboveLimit = 0;
     for (SlotRecord row : rows) {
@@ -119,25 +140,16 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
         }
       }
     }
-    if (live.size() >= limit) {
-      return Optional.empty();
-    }
     List<Integer> free = new ArrayList<>();
+    if (live.size() >= limit) {
+      return free;
+    }
     for (int slot = 0; slot < limit - liveAboveLimit; slot++) {
       if (!live.contains(slot)) {
         free.add(slot);
       }
     }
-    Collections.shuffle(free, ThreadLocalRandom.current());
-    String holder = UUID.randomUUID().toString();
-    long expiration = now + reservationTtl.toSeconds();
-    for (int slot : free) {
-      SlotRecord row = new SlotRecord(resourceName, accountId, slot, holder, null, expiration);
-      if (slots.claim(row, now)) {
-        return Optional.of(new HeldReservation(row));
-      }
-    }
-    return Optional.empty();
+    return free;
   }
 
   @Override

@@ -67,7 +67,11 @@ public record TableNames(
 
   /** Every name derived from one base name, e.g. {@code of("prod")} gives {@code prod-limits} and so on. */
   public static TableNames of(String baseName) {
-    requireValidName("baseName", Objects.requireNonNull(baseName, "baseName"));
+    Objects.requireNonNull(baseName, "baseName");
+    if (!baseName.matches("[a-zA-Z0-9_.-]{1,200}")) {
+      throw new IllegalArgumentException("baseName must be 1 to 200 characters of a-z, A-Z, 0-9, '_', '-' and '.': '"
+          + baseName + "'");
+    }
     return new TableNames(baseName + "-fungible-tokens", baseName + "-limits", baseName + "-non-fungible-tokens",
         baseName + "-resource-index", baseName + "-limits-service-index");
   }

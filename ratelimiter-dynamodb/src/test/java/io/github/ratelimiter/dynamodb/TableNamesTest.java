@@ -41,5 +41,8 @@ class TableNamesTest {
   void invalidNamesAreRejected() {
     assertThatThrownBy(() -> TableNames.of("a b")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'a b'");
+    assertThatThrownBy(() -> new TableNames("ab", null, null, "index", "index"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fungibleTable");
+    assertThat(TableNames.of("x").limitTable()).isEqualTo("x-limits");
   }
 }

@@ -1,0 +1,308 @@
+package io.github.ratelimiter.dynamodb.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.dynamodb.LimitKey;
+import io.github.ratelimiter.store.LimitRecord;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads and validates limits files (see {@code ServiceLimits}). Collects every problem before failing, so one run
+ * shows them all; each names the file, the entry's index and the field.
+ */
+public final class LimitsFileParser {
+
+  /** The most problems listed in one message; the rest are counted. */
+  static final int MAX_LISTED = 25;
+
+  static final String RESOURCE_NAME = "resourceName";
+  static final String ACCOUNT_ID = "accountId";
+  static final String LIMIT = "limit";
+  static final String WINDOW_SEC = "windowSec";
+  static final String KIND = "kind";
+  static final String FUNGIBLE = "fungible";
+  static final String NON_FUNGIBLE = "non-fungible";
+  private static final Set<String> FIELDS = Set.of(RESOURCE_NAME, ACCOUNT_ID, LIMIT, WINDOW_SEC, KIND);
+
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+  private static final ObjectMapper YAML =
+      YAMLMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+
+  private LimitsFileParser() {}
+
+  /**
+   * The rows of a limits file, without a service name yet.
+   *
+   * @throws IllegalArgumentException listing every problem
+   */
+  public static List<LimitRecord> parse(String source, String text, boolean yaml) {
+    if (source == null || source.isBlank()) {
+      throw new IllegalArgumentException("source must name the limits file: '" + source + "'");
+    }
+    if (text == null) {
+      throw new IllegalArgumentException(source + ": the limits file is missing");
+    }
+    JsonNode root;
+    try {
+      root = (yaml ? YAML : JSON).readTree(text);
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? ""
+          : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+      throw new IllegalArgumentException(source + ": not valid " + (yaml ? "YAML" : "JSON") + where + ": "
+          + e.getOriginalMessage(), e);
+    }
+    if (root == null || root.isMissingNode() || !root.isObject()) {
+      throw new IllegalArgumentException(source + ": expected an object with a \"limits\" list, as in "
+          + "{\"limits\": [{\"resourceName\": ..., \"accountId\": ..., \"limit\": ..., \"windowSec\": ...}]}");
+    }
+    Problems problems = new Problems(source);
+    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!"limits".equals(name)) {
+        problems.add(name + ": unknown field (a limits file has only \"limits\")");
+      }
+    }
+    JsonNode limits = root.get("limits");
+    if (limits == null || !limits.isArray()) {
+      problems.add("limits: missing or not a list (an empty list [] deletes every limit of the service)");
+      problems.throwIfAny();
+    }
+    List<LimitRecord> rows = new ArrayList<>();
+    Map<LimitKey, Integer> firstIndex = new HashMap<>();
+    for (int i = 0; i < limits.size(); i++) {
+      LimitRecord row = entry(limits.get(i), "limits[" + i + "]", problems);
+      if (row != null) {
+        Integer first = firstIndex.putIfAbsent(new LimitKey(row.resourceName(), row.accountId()), i);
+        if (first != null) {
+          problems.add("limits[" + i + "]: duplicate of limits[" + first + "] (resourceName '" + row.resourceName()
+              + "', accountId '" + row.accountId() + "'); each (resource, account) may appear once");
+        }
+        rows.add(row);
+      }
+    }
+    problems.throwIfAny();
+    return rows;
+  }
+
+  /**
+   * Sets the service on each row and checks that no two rows share a key; {@code what} names the list in messages.
+   */
+  public static List<LimitRecord> normalize(String serviceName, String what, List<LimitRecord> rows) {
+    Problems problems = new Problems(null);
+    Map<LimitKey, Integer> firstIndex = new HashMap<>();
+    List<LimitRecord> normalized = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      LimitRecord row = rows.get(i);
+      if (row == null) {
+        problems.add(what + "[" + i + "]: null");
+        continue;
+      }
+      String at = what + "[" + i + "]";
+      checkId(row.resourceName(), at + "." + RESOURCE_NAME, problems);
+      checkId(row.accountId(), at + "." + ACCOUNT_ID, problems);
+      if (row.serviceName() != null && !row.serviceName().equals(serviceName)) {
+        problems.add(at + ".serviceName: '" + row.serviceName() + "' is not the service being loaded, '"
+            + serviceName + "'");
+      }
+      Integer first = firstIndex.putIfAbsent(new LimitKey(row.resourceName(), row.accountId()), i);
+      if (first != null) {
+        problems.add(at + ": duplicate of " + what + "[" + first + "] (resourceName '" + row.resourceName()
+            + "', accountId '" + row.accountId() + "')");
+      }
+      normalized.add(new LimitRecord(row.resourceName(), row.accountId(), row.limit(), row.window(), serviceName));
+    }
+    problems.throwIfAny();
+    return List.copyOf(normalized);
+  }
+
+  /** Requires a service name that can key the service index. */
+  public static void requireServiceName(String serviceName) {
+    if (serviceName == null) {
+      throw new IllegalArgumentException("serviceName must not be null");
+    }
+    if (serviceName.isBlank()) {
+      throw new IllegalArgumentException("serviceName must not be blank: '" + serviceName + "'");
+    }
+    if (serviceName.getBytes(StandardCharsets.UTF_8).length > 1024) {
+      throw new IllegalArgumentException("serviceName must be at most 1024 UTF-8 bytes: '"
+          + serviceName.substring(0, 40) + "...'");
+    }
+  }
+
+  private static LimitRecord entry(JsonNode node, String at, Problems problems) {
+    if (node == null || !node.isObject()) {
+      problems.add(at + ": expected an object with resourceName, accountId, limit and windowSec");
+      return null;
+    }
+    int before = problems.count();
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!FIELDS.contains(name)) {
+        problems.add(at + "." + name + ": unknown field (known: resourceName, accountId, limit, windowSec, kind)");
+      }
+    }
+    String resource = id(node, at, RESOURCE_NAME, problems);
+    String account = id(node, at, ACCOUNT_ID, problems);
+    String kind = FUNGIBLE;
+    JsonNode kindNode = node.get(KIND);
+    if (kindNode != null && !kindNode.isNull()) {
+      if (kindNode.isTextual() && (FUNGIBLE.equals(kindNode.asText()) || NON_FUNGIBLE.equals(kindNode.asText()))) {
+        kind = kindNode.asText();
+      } else {
+        problems.add(at + "." + KIND + ": must be \"fungible\" or \"non-fungible\", was " + kindNode);
+      }
+    }
+    Long limit = limit(node.get(LIMIT), at + "." + LIMIT, problems);
+    Duration window = null;
+    JsonNode windowNode = node.get(WINDOW_SEC);
+    String windowAt = at + "." + WINDOW_SEC;
+    if (NON_FUNGIBLE.equals(kind)) {
+      if (windowNode != null && !windowNode.isNull()) {
+        problems.add(windowAt + ": a non-fungible limit has no window; remove windowSec, or drop \"kind\": "
+            + "\"non-fungible\" for a fungible limit");
+      }
+      if (resource != null && resource.indexOf(':') >= 0) {
+        problems.add(at + "." + RESOURCE_NAME + ": a non-fungible resource name must not contain ':', was '"
+            + resource + "'");
+      }
+    } else {
+      window = window(windowNode, windowAt, problems);
+    }
+    if (problems.count() > before || resource == null || account == null || limit == null) {
+      return null;
+    }
+    return new LimitRecord(resource, account, limit, window, null);
+  }
+
+  private static String id(JsonNode node, String at, String field, Problems problems) {
+    JsonNode value = node.get(field);
+    String where = at + "." + field;
+    if (value == null || value.isNull()) {
+      problems.add(where + ": missing");
+      return null;
+    }
+    if (!value.isTextual()) {
+      problems.add(where + ": must be a string, was " + value + (value.isNumber() ? " (quote it: \"" + value
+          + "\"; a number loses leading zeros)" : ""));
+      return null;
+    }
+    return checkId(value.asText(), where, problems) ? value.asText() : null;
+  }
+
+  private static boolean checkId(String value, String where, Problems problems) {
+    if (value.isBlank()) {
+      problems.add(where + ": must not be blank, was '" + value + "'");
+      return false;
+    }
+    int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > 1024) {
+      problems.add(where + ": must be at most 1024 UTF-8 bytes, was " + bytes);
+      return false;
+    }
+    return true;
+  }
+
+  private static Long limit(JsonNode value, String where, Problems problems) {
+    if (value == null || value.isNull()) {
+      problems.add(where + ": missing (an integer, at least 0; 0 blocks the account)");
+      return null;
+    }
+    if (!value.isNumber()) {
+      problems.add(where + ": must be an integer, was " + value);
+      return null;
+    }
+    BigDecimal number = value.decimalValue();
+    if (number.signum() < 0) {
+      problems.add(where + ": must not be negative, was " + value + " (0 blocks the account)");
+      return null;
+    }
+    BigDecimal integral = number.stripTrailingZeros();
+    if (integral.scale() > 0) {
+      problems.add(where + ": must be an integer, was " + value);
+      return null;
+    }
+    if (integral.compareTo(BigDecimal.valueOf(Limit.MAX_LIMIT)) > 0) {
+      problems.add(where + ": must be at most " + Limit.MAX_LIMIT + ", was " + value);
+      return null;
+    }
+    return integral.longValueExact();
+  }
+
+  private static Duration window(JsonNode value, String where, Problems problems) {
+    if (value == null || value.isNull()) {
+      problems.add(where + ": missing; a fungible limit needs a positive window in seconds (for a cap on live "
+          + "resources, which has no window, declare \"kind\": \"non-fungible\")");
+      return null;
+    }
+    if (!value.isNumber()) {
+      problems.add(where + ": must be a number of seconds, was " + value);
+      return null;
+    }
+    BigDecimal seconds = value.decimalValue();
+    if (seconds.signum() <= 0) {
+      problems.add(where + ": must be positive, was " + value);
+      return null;
+    }
+    BigDecimal max = BigDecimal.valueOf(Limit.MAX_WINDOW.getSeconds());
+    if (seconds.compareTo(max) > 0) {
+      problems.add(where + ": must be at most " + max.toPlainString() + " seconds, was " + value);
+      return null;
+    }
+    if (seconds.stripTrailingZeros().scale() > 9) {
+      problems.add(where + ": must have at most 9 decimal places (nanoseconds), was " + value);
+      return null;
+    }
+    return DynamoDbLimits.duration(seconds);
+  }
+
+  /** Problems found so far, prefixed with the file. */
+  private static final class Problems {
+    private final String source;
+    private final List<String> list = new ArrayList<>();
+
+    Problems(String source) {
+      this.source = source;
+    }
+
+    void add(String problem) {
+      list.add(source == null ? problem : source + ": " + problem);
+    }
+
+    int count() {
+      return list.size();
+    }
+
+    void throwIfAny() {
+      if (list.isEmpty()) {
+        return;
+      }
+      if (list.size() == 1) {
+        throw new IllegalArgumentException(list.get(0));
+      }
+      StringBuilder message = new StringBuilder(list.size() + " problems");
+      if (source != null) {
+        message.append(" in ").append(source);
+      }
+      message.append(':');
+      list.stream().limit(MAX_LISTED).forEach(p -> message.append("\n  ").append(p));
+      if (list.size() > MAX_LISTED) {
+        message.append("\n  ... and ").append(list.size() - MAX_LISTED).append(" more");
+      }
+      throw new IllegalArgumentException(message.toString());
+    }
+  }
+}
