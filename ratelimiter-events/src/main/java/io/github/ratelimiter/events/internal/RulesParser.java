@@ -37,18 +37,31 @@ public final class RulesParser {
       throw new IllegalArgumentException("rules from " + origin + " are empty");
     }
     String trimmed = text.strip();
+    // Text that starts like JSON is read as JSON, for JSON's error messages; YAML flow style ({source: aws.emr})
+    // starts the same way, so when JSON fails YAML gets a try before the JSON error is reported.
     boolean json = trimmed.startsWith("{") || trimmed.startsWith("[");
     JsonNode root;
     try {
       root = (json ? JSON : YAML).readTree(text);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("rules from " + origin + " are not valid " + (json ? "JSON" : "YAML")
-          + ": " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr(), e);
+      root = json ? yamlOrNull(text) : null;
+      if (root == null) {
+        throw new IllegalArgumentException("rules from " + origin + " are not valid " + (json ? "JSON" : "YAML")
+            + ": " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr(), e);
+      }
     }
     try {
       return processors(root);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("rules from " + origin + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static JsonNode yamlOrNull(String text) {
+    try {
+      return YAML.readTree(text);
+    } catch (JsonProcessingException e) {
+      return null;
     }
   }
 
@@ -78,11 +91,13 @@ public final class RulesParser {
     }
     requireKeys(node, PROCESSOR_KEYS, where);
     EventProcessor.Builder builder = EventProcessor.builder();
+    String source = requiredText(node, "source", where);
+    String idPath = requiredText(node, "idPath", where);
+    String detailType = node.has("detailType") ? requiredText(node, "detailType", where) : null;
     try {
-      builder.source(requiredText(node, "source", where));
-      builder.idPath(requiredText(node, "idPath", where));
-      if (node.has("detailType")) {
-        builder.detailType(requiredText(node, "detailType", where));
+      builder.source(source).idPath(idPath);
+      if (detailType != null) {
+        builder.detailType(detailType);
       }
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
