@@ -91,8 +91,7 @@ public final class Batches {
         List<WriteRequest> left = response.unprocessedItems().get(table);
         pending = left == null ? List.of() : left;
         if (!pending.isEmpty()) {
-          backOff(attempt, "BatchWriteItem", pending.size() + writes.size() - Math.min(writes.size(), from
-              + WRITE_BATCH));
+          backOff(attempt, "BatchWriteItem", pending.size());
         }
       }
     }
