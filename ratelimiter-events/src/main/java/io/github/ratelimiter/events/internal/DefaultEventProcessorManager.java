@@ -253,7 +253,7 @@ public final class DefaultEventProcessorManager implements EventProcessorManager
   }
 
   private static ProcessingResult malformed(String eventId, String message) {
-    log.warn("malformed event {}: {}", eventId, message);
+    log.warn("malformed event{}: {}", eventId == null ? "" : " " + eventId, message);
     return new ProcessingResult(Outcome.MALFORMED, eventId, null, null, List.of(), 0, message);
   }
 
