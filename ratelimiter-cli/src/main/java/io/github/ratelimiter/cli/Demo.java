@@ -1,0 +1,381 @@
+package io.github.ratelimiter.cli;
+
+import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.NonFungibleLimiter;
+import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.Reservation;
+import io.github.ratelimiter.dynamodb.DynamoDbStore;
+import io.github.ratelimiter.dynamodb.DynamoDbTables;
+import io.github.ratelimiter.dynamodb.LimitLoader;
+import io.github.ratelimiter.dynamodb.ServiceLimits;
+import io.github.ratelimiter.dynamodb.SyncPlan;
+import io.github.ratelimiter.dynamodb.TableNames;
+import io.github.ratelimiter.store.InMemoryStore;
+import io.github.ratelimiter.store.LimitRecord;
+import io.github.ratelimiter.store.RateLimitStore;
+import io.github.ratelimiter.testing.LocalDynamoDbServer;
+import io.github.ratelimiter.testing.RequestCounter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The demo: tenants of different sizes calling a fungible resource ({@code orders-api}) from several threads, and
+ * launching cluster-like resources under a non-fungible cap ({@code emr-cluster}), whose termination events are
+ * processed by a separate thread that releases tokens by resource id, as the event Lambda does.
+ *
+ * <p>The limits come from {@code demo-limits.yaml}, loaded with {@link LimitLoader}. The clock is the real one.
+ * Every tenant's admitted count is checked against the exact bound of the token bucket over the run,
+ * {@code limit + floor(elapsed * limit / window)}, and its tokens held against its cap.
+ */
+final class Demo {
+
+  static final String SERVICE = "demo";
+  static final String API = "orders-api";
+  static final String CLUSTERS = "emr-cluster";
+  static final Duration SAMPLE_EVERY = Duration.ofMillis(250);
+
+  /** A tenant's workload: fungible callers and their pace (pause between calls), and whether it launches. */
+  record Workload(String tenant, int threads, int pauseMillis) {}
+
+  static final List<Workload> WORKLOADS = List.of(
+      new Workload("acme", 4, 10),       // large: ~400 calls/s against 50/s
+      new Workload("globex", 2, 15),     // medium: ~130 calls/s against 20/s
+      new Workload("initech", 1, 100),   // small and polite: ~10 calls/s against 15/s, nothing denied
+      new Workload("umbrella", 1, 25));  // small limit, long window: ~40 calls/s against 2/s
+
+  private final RateLimiterCli root;
+  private final Duration duration;
+  private final Path chartPath;
+  private final boolean forceInMemory;
+  private final boolean live;
+  private final PrintWriter out;
+  private final Clock clock = Clock.systemUTC();
+
+  Demo(RateLimiterCli root, Duration duration, Path chartPath, boolean forceInMemory, boolean live) {
+    this.root = root;
+    this.duration = duration;
+    this.chartPath = chartPath;
+    this.forceInMemory = forceInMemory;
+    this.live = live;
+    this.out = root.json ? root.err() : root.out();
+  }
+
+  /** One tenant's counters, written by its threads and read by the monitor. */
+  static final class Tenant {
+    final Workload workload;
+    final Limit limit;
+    final long cap;
+    final LongAdder offered = new LongAdder();
+    final LongAdder admitted = new LongAdder();
+    final LongAdder denied = new LongAdder();
+    final LongAdder launched = new LongAdder();
+    final LongAdder failedLaunches = new LongAdder();
+    final LongAdder capDenials = new LongAdder();
+    final LongAdder releasedByEvents = new LongAdder();
+    final AtomicInteger held = new AtomicInteger();
+    final AtomicInteger maxHeld = new AtomicInteger();
+    final List<long[]> samples = new ArrayList<>(); // {elapsed millis, admitted, bound}
+
+    Tenant(Workload workload, Limit limit, long cap) {
+      this.workload = workload;
+      this.limit = limit;
+      this.cap = cap;
+    }
+
+    String name() {
+      return workload.tenant();
+    }
+
+    /** The most a token bucket that was at most full at the start can have granted after {@code elapsed}. */
+    long bound(Duration elapsed) {
+      BigInteger refill = BigInteger.valueOf(elapsed.toNanos()).multiply(BigInteger.valueOf(limit.limit()))
+          .divide(BigInteger.valueOf(limit.window().toNanos()));
+      return limit.limit() + refill.longValueExact();
+    }
+  }
+
+  /** A cluster's termination, due at a time: what the event Lambda would receive. */
+  record Termination(String tenant, String clusterId, long dueNanos) implements Delayed {
+    @Override
+    public long getDelay(TimeUnit unit) {
+      return unit.convert(dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public int compareTo(Delayed other) {
+      return Long.compare(dueNanos, ((Termination) other).dueNanos);
+    }
+  }
+
+  int run() {
+    System.setProperty("java.awt.headless", "true");
+    LocalDynamoDbServer server = null;
+    RequestCounter requests = new RequestCounter();
+    RateLimitStore store;
+    String storeDescription;
+    URI endpoint = root.endpointOrNull();
+    if (endpoint == null && !forceInMemory) {
+      try {
+        out.println("starting a local DynamoDB-compatible server (dynalite) ...");
+        out.flush();
+        server = LocalDynamoDbServer.start();
+        endpoint = server.endpoint();
+      } catch (IllegalStateException e) {
+        out.println("cannot start dynalite (" + e.getMessage() + "): falling back to the in-memory store");
+      }
+    }
+    try {
+      ServiceLimits limits = sampleLimits();
+      if (endpoint != null) {
+        TableNames names = demoTableNames();
+        DynamoDbStore dynamo = DynamoDbStore.builder().client(root.client(endpoint)).ownsClient(true)
+            .tableNames(names).build();
+        List<String> created = DynamoDbTables.createIfMissing(dynamo.client(), names);
+        storeDescription = "DynamoDB at " + endpoint + (server != null ? " (dynalite, stopped at the end)" : "")
+            + ", tables " + names.fungibleTable() + ", " + names.limitTable() + ", " + names.nonFungibleTable()
+            + (created.isEmpty() ? "" : " (created)");
+        SyncPlan plan = LimitLoader.create(dynamo.client(), names).sync(limits, false);
+        out.println("store: " + storeDescription);
+        out.println("limits: demo-limits.yaml loaded with LimitLoader: " + plan.summary());
+        if (plan.hasConflicts()) {
+          out.println("note: " + plan.conflicts().size() + " demo limit row(s) belong to another service and were left"
+              + " alone; the stored rows apply");
+        }
+        dynamo.close();
+        // the workload's own store and client, its requests counted
+        store = DynamoDbStore.builder().client(root.client(endpoint, requests)).ownsClient(true)
+            .tableNames(names).build();
+      } else {
+        InMemoryStore memory = InMemoryStore.create();
+        limits.limits().forEach(memory.limits()::put);
+        store = memory;
+        requests = null;
+        out.println("store: in-memory (single process)");
+        out.println("limits: demo-limits.yaml, " + limits.limits().size() + " rows");
+      }
+      out.flush();
+      try (RateLimiters limiters = RateLimiters.builder().store(store).clock(clock).build()) {
+        return drive(limiters, tenants(limiters), requests);
+      }
+    } finally {
+      if (server != null) {
+        server.close();
+      }
+    }
+  }
+
+  private TableNames demoTableNames() {
+    Map<String, String> env = root.tableEnvironment();
+    boolean configured = env.keySet().stream().anyMatch(k -> k.equals(TableNames.LIMITER_TABLES_BASE_NAME)
+        || k.equals(TableNames.FUNGIBLE_TABLE) || k.equals(TableNames.LIMIT_TABLE)
+        || k.equals(TableNames.NON_FUNGIBLE_TABLE));
+    TableNames names = configured ? TableNames.fromEnvironment(env) : TableNames.of("ratelimiter-demo");
+    if (names.fungibleTable() == null || names.limitTable() == null || names.nonFungibleTable() == null) {
+      throw new IllegalArgumentException("the demo needs all three tables: set --base-name or every table name");
+    }
+    return names;
+  }
+
+  static ServiceLimits sampleLimits() {
+    try (InputStream in = Demo.class.getResourceAsStream("demo-limits.yaml")) {
+      if (in == null) {
+        throw new IllegalStateException("demo-limits.yaml is missing from the jar");
+      }
+      return ServiceLimits.parseYaml(SERVICE, "demo-limits.yaml", new String(in.readAllBytes(),
+          StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private List<Tenant> tenants(RateLimiters limiters) {
+    Map<String, LimitRecord> rows = new LinkedHashMap<>();
+    sampleLimits().limits().forEach(r -> rows.put(r.resourceName() + "/" + r.accountId(), r));
+    List<Tenant> tenants = new ArrayList<>();
+    for (Workload w : WORKLOADS) {
+      // what the limiters will apply: the stored rows (the file's, unless another owner kept its own)
+      Limit limit = limiters.fungible(API, Limit.of(rows.get(API + "/" + w.tenant()).limit(),
+          rows.get(API + "/" + w.tenant()).window())).limitFor(w.tenant());
+      long cap = limiters.nonFungible(CLUSTERS, rows.get(CLUSTERS + "/" + w.tenant()).limit()).limitFor(w.tenant());
+      tenants.add(new Tenant(w, limit, cap));
+    }
+    return tenants;
+  }
+
+  private int drive(RateLimiters limiters, List<Tenant> tenants, RequestCounter requests) {
+    FungibleLimiter api = limiters.fungible(API, Limit.of(1, Duration.ofSeconds(1)));
+    NonFungibleLimiter clusters = limiters.nonFungible(CLUSTERS, 1);
+    DelayQueue<Termination> events = new DelayQueue<>();
+    AtomicBoolean running = new AtomicBoolean(true);
+    List<Thread> threads = new ArrayList<>();
+    Map<String, Tenant> byName = new LinkedHashMap<>();
+    tenants.forEach(t -> byName.put(t.name(), t));
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    out.println();
+    out.println("running " + Durations.human(duration) + ": " + tenants.size() + " tenants on '" + API + "' and '"
+        + CLUSTERS + "' ...");
+    out.flush();
+    if (requests != null) {
+      requests.reset();
+    }
+    Instant start = clock.instant();
+    long startNanos = System.nanoTime();
+    long endNanos = startNanos + duration.toNanos();
+    for (Tenant tenant : tenants) {
+      for (int i = 0; i < tenant.workload.threads(); i++) {
+        threads.add(thread("api-" + tenant.name() + "-" + i, failures, () -> {
+          while (running.get()) {
+            Decision decision = api.tryAcquire(tenant.name());
+            tenant.offered.increment();
+            (decision.allowed() ? tenant.admitted : tenant.denied).increment();
+            pause(tenant.workload.pauseMillis());
+          }
+        }));
+      }
+      threads.add(thread("clusters-" + tenant.name(), failures, () -> {
+        while (running.get()) {
+          Optional<Reservation> reservation = clusters.tryReserve(tenant.name());
+          if (reservation.isEmpty()) {
+            tenant.capDenials.increment();
+            pause(150);
+            continue;
+          }
+          try (Reservation r = reservation.get()) {
+            pause(20 + ThreadLocalRandom.current().nextInt(60)); // launching
+            if (ThreadLocalRandom.current().nextInt(10) == 0) {
+              tenant.failedLaunches.increment(); // the launch failed: closing frees the slot
+              continue;
+            }
+            String clusterId = "j-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 45), 36)
+                .toUpperCase(java.util.Locale.ROOT);
+            r.createToken(clusterId);
+            tenant.launched.increment();
+            tenant.maxHeld.accumulateAndGet(tenant.held.incrementAndGet(), Math::max);
+            long lifetime = TimeUnit.MILLISECONDS.toNanos(400 + ThreadLocalRandom.current().nextInt(2500));
+            events.add(new Termination(tenant.name(), clusterId, System.nanoTime() + lifetime));
+          }
+          pause(50 + ThreadLocalRandom.current().nextInt(200));
+        }
+      }));
+    }
+    // the event "Lambda": releases a cluster's token by its id when the cluster terminates
+    Thread lambda = thread("event-lambda", failures, () -> {
+      while (running.get() || !events.isEmpty()) {
+        Termination event = running.get() ? events.poll(100, TimeUnit.MILLISECONDS) : events.poll();
+        if (event != null && clusters.release(event.clusterId())) {
+          Tenant t = byName.get(event.tenant());
+          t.releasedByEvents.increment();
+          t.held.decrementAndGet();
+        }
+      }
+    });
+    threads.forEach(Thread::start);
+    lambda.start();
+
+    LiveView view = new LiveView(out, live, duration);
+    long nextSample = startNanos;
+    int tick = 0;
+    while (System.nanoTime() < endNanos && failures.isEmpty()) {
+      nextSample += SAMPLE_EVERY.toNanos();
+      sleepUntil(Math.min(nextSample, endNanos));
+      Duration elapsed = Duration.between(start, clock.instant());
+      for (Tenant t : tenants) {
+        t.samples.add(new long[] {elapsed.toMillis(), t.admitted.sum(), t.bound(elapsed)});
+      }
+      if (++tick % 4 == 0) {
+        Map<String, Integer> liveTokens = new LinkedHashMap<>();
+        for (Tenant t : tenants) {
+          int count = clusters.activeTokens(t.name()).size();
+          liveTokens.put(t.name(), count);
+          t.maxHeld.accumulateAndGet(count, Math::max);
+        }
+        view.render(elapsed, tenants, liveTokens);
+      }
+    }
+    running.set(false);
+    for (Thread t : threads) {
+      join(t);
+    }
+    Instant end = clock.instant();
+    join(lambda);
+    Duration elapsed = Duration.between(start, end);
+    for (Tenant t : tenants) {
+      t.samples.add(new long[] {elapsed.toMillis(), t.admitted.sum(), t.bound(elapsed)});
+    }
+    view.finish();
+    if (!failures.isEmpty()) {
+      Throwable first = failures.get(0);
+      if (first instanceof RuntimeException e) {
+        throw e;
+      }
+      throw new IllegalStateException(first);
+    }
+    return DemoReport.print(root, tenants, elapsed, requests, chartPath);
+  }
+
+  private static Thread thread(String name, List<Throwable> failures, Body body) {
+    Thread thread = new Thread(() -> {
+      try {
+        body.run();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Throwable e) {
+        failures.add(e);
+      }
+    }, "demo-" + name);
+    thread.setDaemon(true);
+    return thread;
+  }
+
+  @FunctionalInterface
+  private interface Body {
+    void run() throws Exception;
+  }
+
+  private static void pause(int millis) throws InterruptedException {
+    Thread.sleep(millis);
+  }
+
+  private static void sleepUntil(long nanoTime) {
+    long wait = nanoTime - System.nanoTime();
+    if (wait > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void join(Thread thread) {
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

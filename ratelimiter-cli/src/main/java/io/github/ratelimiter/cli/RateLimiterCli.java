@@ -1,0 +1,213 @@
+package io.github.ratelimiter.cli;
+
+import io.github.ratelimiter.RateLimiterException;
+import io.github.ratelimiter.dynamodb.DynamoDbStore;
+import io.github.ratelimiter.dynamodb.TableNames;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
+
+/**
+ * The root command: global options (endpoint, region, table names, output format) and what every subcommand needs
+ * from them. Parsing is picocli's; running is each subcommand's {@code call()}.
+ */
+@Command(name = "ratelimiter", mixinStandardHelpOptions = true, version = "ratelimiter 0.1.0-SNAPSHOT",
+    description = "Administer and try the DynamoDB rate limiter: tables, limits, decisions, tokens, and a demo.",
+    subcommands = {TablesCommand.class, LimitsCommand.class, AcquireCommand.class, TokensCommand.class,
+        DemoCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Exit codes: 0 success, 1 denied or not found (or a sync left conflicts), 2 usage error,"
+        + " 3 store error.", "Table names default to the library's environment variables: LIMITER_TABLES_BASE_NAME,"
+        + " FUNGIBLE_TABLE, LIMIT_TABLE, NON_FUNGIBLE_TABLE, NON_FUNGIBLE_RES_INDEX, LIMIT_SERVICE_INDEX."})
+final class RateLimiterCli implements Runnable {
+
+  /** The environment variable of the endpoint, as the library reads it. */
+  static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--endpoint", scope = ScopeType.INHERIT, paramLabel = "URL",
+      description = "DynamoDB endpoint, e.g. http://127.0.0.1:8000 (default: $DYNAMODB_ENDPOINT, else AWS)")
+  URI endpoint;
+
+  @Option(names = "--region", scope = ScopeType.INHERIT, description = "AWS region (default: the SDK's chain)")
+  String region;
+
+  @Option(names = "--base-name", scope = ScopeType.INHERIT, paramLabel = "NAME",
+      description = "Derive every table name from NAME (overrides $LIMITER_TABLES_BASE_NAME)")
+  String baseName;
+
+  @Option(names = "--fungible-table", scope = ScopeType.INHERIT, paramLabel = "NAME",
+      description = "Overrides $FUNGIBLE_TABLE")
+  String fungibleTable;
+
+  @Option(names = "--limit-table", scope = ScopeType.INHERIT, paramLabel = "NAME",
+      description = "Overrides $LIMIT_TABLE")
+  String limitTable;
+
+  @Option(names = "--non-fungible-table", scope = ScopeType.INHERIT, paramLabel = "NAME",
+      description = "Overrides $NON_FUNGIBLE_TABLE")
+  String nonFungibleTable;
+
+  @Option(names = "--resource-index", scope = ScopeType.INHERIT, paramLabel = "NAME",
+      description = "Overrides $NON_FUNGIBLE_RES_INDEX")
+  String resourceIndex;
+
+  @Option(names = "--service-index", scope = ScopeType.INHERIT, paramLabel = "NAME",
+      description = "Overrides $LIMIT_SERVICE_INDEX")
+  String serviceIndex;
+
+  @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print JSON instead of tables")
+  boolean json;
+
+  private final Map<String, String> environment;
+  private final boolean interactive;
+
+  RateLimiterCli(Map<String, String> environment, boolean interactive) {
+    this.environment = Map.copyOf(environment);
+    this.interactive = interactive;
+  }
+
+  /**
+   * The command line with the documented exit codes: a store failure is 3, a bad argument, file or configuration 2.
+   * Tests call {@code execute} on it with their own writers.
+   */
+  static CommandLine commandLine(Map<String, String> environment, boolean interactive) {
+    CommandLine commandLine = new CommandLine(new RateLimiterCli(environment, interactive));
+    commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+      PrintWriter err = cmd.getErr();
+      int code;
+      if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+          || e instanceof UncheckedIOException) {
+        err.println("error: " + e.getMessage());
+        code = ExitCodes.USAGE;
+      } else if (e instanceof RateLimiterException || e instanceof SdkException) {
+        err.println("error: " + e.getMessage());
+        code = ExitCodes.STORE_ERROR;
+      } else {
+        err.println("error: " + e);
+        e.printStackTrace(err);
+        code = ExitCodes.STORE_ERROR;
+      }
+      err.flush();
+      return code;
+    });
+    return commandLine;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  boolean interactive() {
+    return interactive;
+  }
+
+  /** The environment overlaid by the table-name flags, as {@link TableNames#fromEnvironment(Map)} reads it. */
+  Map<String, String> tableEnvironment() {
+    Map<String, String> env = new HashMap<>(environment);
+    put(env, TableNames.LIMITER_TABLES_BASE_NAME, baseName);
+    put(env, TableNames.FUNGIBLE_TABLE, fungibleTable);
+    put(env, TableNames.LIMIT_TABLE, limitTable);
+    put(env, TableNames.NON_FUNGIBLE_TABLE, nonFungibleTable);
+    put(env, TableNames.NON_FUNGIBLE_RES_INDEX, resourceIndex);
+    put(env, TableNames.LIMIT_SERVICE_INDEX, serviceIndex);
+    return env;
+  }
+
+  /**
+   * The table names from flags and environment.
+   *
+   * @throws IllegalStateException if none is configured, naming the flags and variables
+   */
+  TableNames tableNames() {
+    try {
+      return TableNames.fromEnvironment(tableEnvironment());
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(e.getMessage() + "; or pass --base-name NAME (or --limit-table etc.)", e);
+    }
+  }
+
+  /** The endpoint from the flag, else $DYNAMODB_ENDPOINT, else null (AWS). */
+  URI endpointOrNull() {
+    if (endpoint != null) {
+      return endpoint;
+    }
+    String configured = environment.get(DYNAMODB_ENDPOINT);
+    return configured == null || configured.isBlank() ? null : URI.create(configured.trim());
+  }
+
+  /**
+   * A client for the endpoint and region. A loopback endpoint (a local server) gets dummy credentials and
+   * {@code us-east-1} unless a region is given; others the SDK's default chains.
+   */
+  DynamoDbClient client(URI endpoint, ExecutionInterceptor... interceptors) {
+    boolean local = endpoint != null
+        && ("127.0.0.1".equals(endpoint.getHost()) || "localhost".equals(endpoint.getHost()));
+    DynamoDbClientBuilder builder = DynamoDbClient.builder()
+        .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64));
+    if (endpoint != null) {
+      builder.endpointOverride(endpoint);
+    }
+    if (region != null) {
+      builder.region(Region.of(region));
+    } else if (local) {
+      builder.region(Region.US_EAST_1);
+    }
+    builder.credentialsProvider(local
+        ? StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))
+        : DefaultCredentialsProvider.builder().build());
+    builder.overrideConfiguration(c -> {
+      for (ExecutionInterceptor interceptor : interceptors) {
+        c.addExecutionInterceptor(interceptor);
+      }
+    });
+    try {
+      return builder.build();
+    } catch (SdkException e) {
+      throw new IllegalStateException("cannot configure the DynamoDB client: " + e.getMessage()
+          + " (set --region or AWS_REGION)", e);
+    }
+  }
+
+  DynamoDbClient client() {
+    return client(endpointOrNull());
+  }
+
+  /** A store over a new client; closing the store closes the client. */
+  DynamoDbStore store() {
+    TableNames names = tableNames();
+    return DynamoDbStore.builder().client(client()).ownsClient(true).tableNames(names).build();
+  }
+
+  PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  private static void put(Map<String, String> env, String name, String value) {
+    if (value != null) {
+      env.put(name, value);
+    }
+  }
+}
