@@ -1,0 +1,219 @@
+package io.github.ratelimiter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.Reservation;
+import io.github.ratelimiter.dynamodb.DynamoDbStore;
+import io.github.ratelimiter.dynamodb.DynamoDbTables;
+import io.github.ratelimiter.dynamodb.TableNames;
+import io.github.ratelimiter.testing.LocalDynamoDb;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/** Every command through {@code CommandLine.execute} against dynalite: success and the documented exit codes. */
+class CliTest {
+  @RegisterExtension static final LocalDynamoDb DYNAMO = new LocalDynamoDb();
+
+  @TempDir Path dir;
+
+  private String base;
+  private CliRunner cli;
+
+  @BeforeEach
+  void setUp() {
+    base = LocalDynamoDb.uniqueName("cli");
+    cli = new CliRunner(Map.of("DYNAMODB_ENDPOINT", DYNAMO.endpoint().toString(),
+        "LIMITER_TABLES_BASE_NAME", base));
+  }
+
+  private void createTables() {
+    try (DynamoDbClient client = DYNAMO.newClient()) {
+      DynamoDbTables.createIfMissing(client, TableNames.of(base));
+    }
+  }
+
+  @Test
+  void tablesCreateDescribeAndDelete() {
+    CliRunner.Result created = cli.run("tables", "create");
+    assertThat(created.exit()).as(created.toString()).isZero();
+    assertThat(created.out()).contains(base + "-limits").contains("created");
+
+    CliRunner.Result described = cli.run("tables", "describe", "--json");
+    assertThat(described.exit()).isZero();
+    assertThat(described.json()).hasSize(3).allSatisfy(t -> assertThat(t.get("status").asText()).isEqualTo("ACTIVE"));
+    assertThat(cli.run("tables", "create", "--json").json().get("created")).isEmpty();
+
+    CliRunner.Result refused = cli.run("tables", "delete");
+    assertThat(refused.exit()).isEqualTo(2);
+    assertThat(refused.err()).contains("without --yes");
+    assertThat(cli.run("tables", "delete", "--yes").exit()).isZero();
+    CliRunner.Result missing = cli.run("tables", "describe");
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.out()).contains("MISSING");
+    assertThat(cli.run("tables", "delete", "--yes").exit()).as("nothing left to delete").isEqualTo(1);
+  }
+
+  @Test
+  void limitsSetGetListAndDelete() {
+    createTables();
+    CliRunner.Result set = cli.run("limits", "set", "orders-api", "acct-1", "--limit", "10", "--window", "1.5s",
+        "--service", "orders");
+    assertThat(set.exit()).as(set.toString()).isZero();
+    assertThat(cli.run("limits", "set", "emr", "acct-1", "--limit", "3", "--non-fungible").exit()).isZero();
+
+    JsonNode row = cli.run("limits", "get", "orders-api", "acct-1", "--json").json().get(0);
+    assertThat(row.get("limit").asLong()).isEqualTo(10);
+    assertThat(row.get("windowSec").decimalValue()).isEqualByComparingTo("1.5");
+    assertThat(row.get("serviceName").asText()).isEqualTo("orders");
+    assertThat(cli.run("limits", "get", "emr", "acct-1", "--json").json().get(0).get("kind").asText())
+        .isEqualTo("non-fungible");
+    assertThat(cli.run("limits", "get", "orders-api", "acct-1").out()).contains("10").contains("1.5s");
+
+    CliRunner.Result absent = cli.run("limits", "get", "orders-api", "nobody");
+    assertThat(absent.exit()).isEqualTo(1);
+    assertThat(absent.err()).contains("no limit row");
+
+    assertThat(cli.run("limits", "list", "--service", "orders", "--json").json()).hasSize(1);
+    assertThat(cli.run("limits", "list", "--resource", "emr", "--json").json()).hasSize(1);
+    assertThat(cli.run("limits", "list").exit()).as("--service or --resource is required").isEqualTo(2);
+    assertThat(cli.run("limits", "set", "api", "a", "--limit", "1").exit())
+        .as("a window or --non-fungible is required").isEqualTo(2);
+    assertThat(cli.run("limits", "set", "api", "a", "--limit", "-1", "--window", "1s").exit()).isEqualTo(2);
+
+    assertThat(cli.run("limits", "delete", "orders-api", "acct-1").exit()).isZero();
+    assertThat(cli.run("limits", "delete", "orders-api", "acct-1").exit()).isEqualTo(1);
+  }
+
+  @Test
+  void limitsSyncDryRunApplyConflictsAndBadFiles() throws Exception {
+    createTables();
+    Path file = dir.resolve("orders.json");
+    Files.writeString(file, "{\"limits\": ["
+        + "{\"resourceName\": \"api\", \"accountId\": \"a\", \"limit\": 10, \"windowSec\": 1},"
+        + "{\"resourceName\": \"api\", \"accountId\": \"b\", \"limit\": 20, \"windowSec\": 60}]}");
+
+    JsonNode dry = cli.run("limits", "sync", file.toString(), "--service", "orders", "--dry-run", "--json").json();
+    assertThat(dry.get("applied").asBoolean()).isFalse();
+    assertThat(dry.get("counts").get("CREATE").asInt()).isEqualTo(2);
+    assertThat(cli.run("limits", "list", "--service", "orders", "--json").json()).isEmpty();
+
+    CliRunner.Result applied = cli.run("limits", "sync", file.toString(), "--service", "orders");
+    assertThat(applied.exit()).as(applied.toString()).isZero();
+    assertThat(applied.out()).contains("2 created");
+    assertThat(cli.run("limits", "sync", file.toString(), "--service", "orders", "--json").json()
+        .get("unchanged").asInt()).isEqualTo(2);
+
+    Path other = dir.resolve("billing.yaml");
+    Files.writeString(other, "limits:\n  - {resourceName: api, accountId: a, limit: 99, windowSec: 1}\n");
+    CliRunner.Result conflict = cli.run("limits", "sync", other.toString(), "--service", "billing");
+    assertThat(conflict.exit()).isEqualTo(1);
+    assertThat(conflict.out()).contains("conflict").contains("owned by orders");
+    JsonNode forced = cli.run("limits", "sync", other.toString(), "--service", "billing", "--force", "--json").json();
+    assertThat(forced.get("counts").get("TAKE_OVER").asInt()).isEqualTo(1);
+
+    Path bad = dir.resolve("bad.json");
+    Files.writeString(bad, "{\"limits\": [{\"resourceName\": \"api\", \"accountId\": \"a\", \"limit\": 10}]}");
+    CliRunner.Result invalid = cli.run("limits", "sync", bad.toString(), "--service", "orders");
+    assertThat(invalid.exit()).isEqualTo(2);
+    assertThat(invalid.err()).contains(bad + ": limits[0].windowSec: missing");
+    assertThat(cli.run("limits", "sync", dir.resolve("none.json").toString(), "--service", "x").exit())
+        .isEqualTo(2);
+  }
+
+  @Test
+  void acquirePrintsTheDecisionAndExitsOneWhenDenied() {
+    createTables();
+    cli.run("limits", "set", "api", "a", "--limit", "2", "--window", "10s");
+
+    JsonNode first = cli.run("acquire", "api", "a", "--json").json();
+    assertThat(first.get("allowed").asBoolean()).isTrue();
+    assertThat(first.get("remaining").asLong()).isEqualTo(1);
+    assertThat(first.get("limitSource").asText()).isEqualTo("table");
+    assertThat(cli.run("acquire", "api", "a").out()).contains("yes");
+
+    CliRunner.Result denied = cli.run("acquire", "api", "a", "--json");
+    assertThat(denied.exit()).isEqualTo(1);
+    assertThat(denied.json().get("allowed").asBoolean()).isFalse();
+    assertThat(denied.json().get("retryAfterMillis").asLong()).isBetween(1L, 5000L);
+
+    assertThat(cli.run("acquire", "api", "nobody").exit()).as("no row, no default").isEqualTo(1);
+    CliRunner.Result withDefault = cli.run("acquire", "api", "nobody", "--default-limit", "5", "--default-window",
+        "1s", "--permits", "3", "--json");
+    assertThat(withDefault.exit()).as(withDefault.toString()).isZero();
+    assertThat(withDefault.json().get("remaining").asLong()).isEqualTo(2);
+    assertThat(cli.run("acquire", "api", "a", "--permits", "0").exit()).isEqualTo(2);
+    assertThat(cli.run("acquire", "api", "a", "--permits", "3").err()).contains("permits");
+    assertThat(cli.run("acquire", "api", "a", "--permits", "three").exit()).isEqualTo(2);
+  }
+
+  @Test
+  void tokensListAndRelease() {
+    createTables();
+    List<String> clusters = new ArrayList<>();
+    try (RateLimiters limiters = RateLimiters.builder().store(DynamoDbStore.builder().client(DYNAMO.newClient())
+        .ownsClient(true).tableNames(TableNames.of(base)).build()).build()) {
+      limiters.nonFungible("emr", 5).reserve("a").createToken("j-1");
+      limiters.nonFungible("emr", 5).reserve("a").createToken("j-2");
+      Reservation held = limiters.nonFungible("emr", 5).reserve("a");
+      clusters.add(held.id());
+    }
+
+    JsonNode tokens = cli.run("tokens", "list", "emr", "a", "--json").json();
+    assertThat(tokens).hasSize(3);
+    assertThat(tokens).extracting(t -> t.get("kind").asText()).containsExactlyInAnyOrder("token", "token",
+        "reservation");
+    assertThat(cli.run("tokens", "list", "emr", "a").out()).contains("j-1").contains("3 live");
+
+    CliRunner.Result released = cli.run("tokens", "release", "emr", "j-1");
+    assertThat(released.exit()).as(released.toString()).isZero();
+    assertThat(cli.run("tokens", "release", "emr", "j-1", "--json").json().get("released").asBoolean()).isFalse();
+    assertThat(cli.run("tokens", "release", "emr", "j-1").exit()).isEqualTo(1);
+    assertThat(cli.run("tokens", "list", "emr", "a", "--json").json()).hasSize(2);
+  }
+
+  @Test
+  void aMissingTableIsAStoreErrorExitingThree() {
+    CliRunner.Result result = cli.run("limits", "get", "api", "a");
+    assertThat(result.exit()).isEqualTo(3);
+    assertThat(result.err()).contains(base + "-limits").contains("tables create");
+    assertThat(cli.run("acquire", "api", "a", "--default-limit", "1", "--default-window", "1s").exit())
+        .isEqualTo(3);
+  }
+
+  @Test
+  void usageErrorsExitTwo() {
+    assertThat(cli.run("frobnicate").exit()).isEqualTo(2);
+    assertThat(cli.run("limits", "get", "only-one-arg").exit()).isEqualTo(2);
+    assertThat(cli.run("demo", "--duration", "soon").exit()).isEqualTo(2);
+    CliRunner.Result unconfigured = new CliRunner(Map.of()).run("limits", "get", "api", "a");
+    assertThat(unconfigured.exit()).isEqualTo(2);
+    assertThat(unconfigured.err()).contains("LIMITER_TABLES_BASE_NAME").contains("--base-name");
+    assertThat(cli.run("--help").exit()).isZero();
+    assertThat(cli.run().out()).contains("Usage: ratelimiter");
+  }
+
+  @Test
+  void flagsOverrideTheEnvironmentAndGlobalOptionsGoAnywhere() {
+    createTables();
+    CliRunner wrongEnvironment = new CliRunner(Map.of("DYNAMODB_ENDPOINT", "http://127.0.0.1:1",
+        "LIMITER_TABLES_BASE_NAME", "does-not-exist"));
+
+    CliRunner.Result result = wrongEnvironment.run("limits", "set", "api", "a", "--limit", "1", "--window", "1s",
+        "--endpoint", DYNAMO.endpoint().toString(), "--base-name", base, "--json");
+
+    assertThat(result.exit()).as(result.toString()).isZero();
+    assertThat(result.json().get(0).get("limit").asLong()).isEqualTo(1);
+    assertThat(wrongEnvironment.run("--endpoint", DYNAMO.endpoint().toString(), "--limit-table", base + "-limits",
+        "limits", "get", "api", "a").exit()).isZero();
+  }
+}
