@@ -1,6 +1,7 @@
 package io.github.ratelimiter.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -11,7 +12,8 @@ import java.util.List;
 /** Plain text tables for people, JSON for scripts. */
 final class Output {
 
-  static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT)
+      .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN).build();
 
   private Output() {}
 

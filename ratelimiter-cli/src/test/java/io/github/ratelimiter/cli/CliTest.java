@@ -134,6 +134,7 @@ class CliTest {
   void acquirePrintsTheDecisionAndExitsOneWhenDenied() {
     createTables();
     cli.run("limits", "set", "api", "a", "--limit", "2", "--window", "10s");
+    assertThat(cli.run("limits", "get", "api", "a", "--json").out()).contains("\"windowSec\" : 10,");
 
     JsonNode first = cli.run("acquire", "api", "a", "--json").json();
     assertThat(first.get("allowed").asBoolean()).isTrue();
