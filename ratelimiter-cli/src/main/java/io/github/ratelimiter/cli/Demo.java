@@ -8,6 +8,7 @@ import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.DynamoDbTables;
+import io.github.ratelimiter.dynamodb.LimitKey;
 import io.github.ratelimiter.dynamodb.LimitLoader;
 import io.github.ratelimiter.dynamodb.ServiceLimits;
 import io.github.ratelimiter.dynamodb.SyncPlan;
@@ -95,8 +96,7 @@ final class Demo {
     final LongAdder failedLaunches = new LongAdder();
     final LongAdder capDenials = new LongAdder();
     final LongAdder releasedByEvents = new LongAdder();
-    final AtomicInteger held = new AtomicInteger();
-    final AtomicInteger maxHeld = new AtomicInteger();
+    final AtomicInteger maxHeld = new AtomicInteger(); // the most live rows the store listed at once
     final List<long[]> samples = new ArrayList<>(); // {elapsed millis, admitted, bound}
 
     Tenant(Workload workload, Limit limit, long cap) {
@@ -212,14 +212,15 @@ final class Demo {
   }
 
   private List<Tenant> tenants(RateLimiters limiters) {
-    Map<String, LimitRecord> rows = new LinkedHashMap<>();
-    sampleLimits().limits().forEach(r -> rows.put(r.resourceName() + "/" + r.accountId(), r));
+    Map<LimitKey, LimitRecord> rows = new LinkedHashMap<>();
+    sampleLimits().limits().forEach(r -> rows.put(new LimitKey(r.resourceName(), r.accountId()), r));
     List<Tenant> tenants = new ArrayList<>();
     for (Workload w : WORKLOADS) {
       // what the limiters will apply: the stored rows (the file's, unless another owner kept its own)
-      Limit limit = limiters.fungible(API, Limit.of(rows.get(API + "/" + w.tenant()).limit(),
-          rows.get(API + "/" + w.tenant()).window())).limitFor(w.tenant());
-      long cap = limiters.nonFungible(CLUSTERS, rows.get(CLUSTERS + "/" + w.tenant()).limit()).limitFor(w.tenant());
+      LimitRecord api = rows.get(new LimitKey(API, w.tenant()));
+      Limit limit = limiters.fungible(API, Limit.of(api.limit(), api.window())).limitFor(w.tenant());
+      long cap = limiters.nonFungible(CLUSTERS, rows.get(new LimitKey(CLUSTERS, w.tenant())).limit())
+          .limitFor(w.tenant());
       tenants.add(new Tenant(w, limit, cap));
     }
     return tenants;
@@ -274,7 +275,6 @@ final class Demo {
                 .toUpperCase(java.util.Locale.ROOT);
             r.createToken(clusterId);
             tenant.launched.increment();
-            tenant.maxHeld.accumulateAndGet(tenant.held.incrementAndGet(), Math::max);
             long lifetime = TimeUnit.MILLISECONDS.toNanos(400 + ThreadLocalRandom.current().nextInt(2500));
             events.add(new Termination(tenant.name(), clusterId, System.nanoTime() + lifetime));
           }
@@ -282,14 +282,19 @@ final class Demo {
         }
       }));
     }
-    // the event "Lambda": releases a cluster's token by its id when the cluster terminates
+    // the event "Lambda": releases a cluster's token by its id when the cluster terminates; when the demo ends,
+    // every cluster still running terminates
+    AtomicBoolean lambdaRunning = new AtomicBoolean(true);
     Thread lambda = thread("event-lambda", failures, () -> {
-      while (running.get() || !events.isEmpty()) {
-        Termination event = running.get() ? events.poll(100, TimeUnit.MILLISECONDS) : events.poll();
+      while (lambdaRunning.get()) {
+        Termination event = events.poll(100, TimeUnit.MILLISECONDS);
         if (event != null && clusters.release(event.clusterId())) {
-          Tenant t = byName.get(event.tenant());
-          t.releasedByEvents.increment();
-          t.held.decrementAndGet();
+          byName.get(event.tenant()).releasedByEvents.increment();
+        }
+      }
+      for (Termination event : events.toArray(new Termination[0])) {
+        if (events.remove(event) && clusters.release(event.clusterId())) {
+          byName.get(event.tenant()).releasedByEvents.increment();
         }
       }
     });
@@ -303,16 +308,15 @@ final class Demo {
       nextSample += SAMPLE_EVERY.toNanos();
       sleepUntil(Math.min(nextSample, endNanos));
       Duration elapsed = Duration.between(start, clock.instant());
+      Map<String, Integer> liveTokens = new LinkedHashMap<>();
       for (Tenant t : tenants) {
         t.samples.add(new long[] {elapsed.toMillis(), t.admitted.sum(), t.bound(elapsed)});
+        // what the store holds: live reservations and tokens, both count against the cap
+        int count = clusters.activeTokens(t.name()).size();
+        liveTokens.put(t.name(), count);
+        t.maxHeld.accumulateAndGet(count, Math::max);
       }
       if (++tick % 4 == 0) {
-        Map<String, Integer> liveTokens = new LinkedHashMap<>();
-        for (Tenant t : tenants) {
-          int count = clusters.activeTokens(t.name()).size();
-          liveTokens.put(t.name(), count);
-          t.maxHeld.accumulateAndGet(count, Math::max);
-        }
         view.render(elapsed, tenants, liveTokens);
       }
     }
@@ -321,6 +325,7 @@ final class Demo {
       join(t);
     }
     Instant end = clock.instant();
+    lambdaRunning.set(false);
     join(lambda);
     Duration elapsed = Duration.between(start, end);
     for (Tenant t : tenants) {

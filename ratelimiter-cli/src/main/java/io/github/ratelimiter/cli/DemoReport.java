@@ -62,7 +62,8 @@ final class DemoReport {
       Output.table(out, List.of("TENANT", "LIMIT", "OFFERED", "ADMITTED", "DENIED", "BOUND", "OF BOUND", "CHECK"),
           rows);
       out.println();
-      out.println("emr-cluster (non-fungible): live clusters per tenant never above the cap");
+      out.println("emr-cluster (non-fungible): live reservations and tokens never above the cap (sampled from the"
+          + " store 4 times a second); tokens released by termination events");
       rows = new ArrayList<>();
       for (Demo.Tenant t : tenants) {
         rows.add(List.of(t.name(), Long.toString(t.cap), Long.toString(t.launched.sum()),
@@ -70,7 +71,7 @@ final class DemoReport {
             Long.toString(t.releasedByEvents.sum()), Integer.toString(t.maxHeld.get()),
             t.maxHeld.get() <= t.cap ? "ok" : "OVER"));
       }
-      Output.table(out, List.of("TENANT", "CAP", "LAUNCHED", "FAILED", "RES. DENIED", "RELEASED", "MAX HELD",
+      Output.table(out, List.of("TENANT", "CAP", "LAUNCHED", "FAILED", "RES. DENIED", "RELEASED", "MAX LIVE",
           "CHECK"), rows);
       out.println();
       if (requests != null) {

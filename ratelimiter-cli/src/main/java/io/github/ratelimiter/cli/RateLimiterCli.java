@@ -46,7 +46,7 @@ final class RateLimiterCli implements Runnable {
       description = "DynamoDB endpoint, e.g. http://127.0.0.1:8000 (default: $DYNAMODB_ENDPOINT, else AWS)")
   URI endpoint;
 
-  @Option(names = "--region", scope = ScopeType.INHERIT, description = "AWS region (default: the SDK's chain)")
+  @Option(names = "--region", scope = ScopeType.INHERIT, paramLabel = "REGION", description = "AWS region (default: the SDK's chain)")
   String region;
 
   @Option(names = "--base-name", scope = ScopeType.INHERIT, paramLabel = "NAME",
@@ -158,6 +158,7 @@ final class RateLimiterCli implements Runnable {
    * A client for the endpoint and region. A loopback endpoint (a local server) gets dummy credentials and
    * {@code us-east-1} unless a region is given; others the SDK's default chains.
    */
+  @SuppressWarnings("deprecation") // the Apache client, as the library and its tests use (fastest against dynalite)
   DynamoDbClient client(URI endpoint, ExecutionInterceptor... interceptors) {
     boolean local = endpoint != null
         && ("127.0.0.1".equals(endpoint.getHost()) || "localhost".equals(endpoint.getHost()));
