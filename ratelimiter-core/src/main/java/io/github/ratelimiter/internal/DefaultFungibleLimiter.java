@@ -15,6 +15,8 @@ import io.github.ratelimiter.store.BucketStore.BucketResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * A {@link FungibleLimiter} over any {@link BucketStore}; the arithmetic is {@link Gcra}'s.
  *
  * <p>Besides the store it keeps, per account, the largest {@code tat} it has seen. Since {@code tat} never
- * decreases, a request that this value already denies is answered here, exactly, without a store request.
+ * decreases, a request that this value already denies is answered here, exactly, without a store request. When that
+ * value says the bucket holds the last permit or so, the threads of this process ask the store one at a time (see
+ * {@link #nearlyExhausted}), so a bucket at its limit does not turn every refill into a burst of failed writes.
  */
 final class DefaultFungibleLimiter implements FungibleLimiter {
 
@@ -37,6 +41,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final FailureMode failureMode;
   private final Sleeper sleeper;
   private final Cache<String, Long> seenTat = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
   DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper) {
@@ -84,22 +89,49 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     long interval = Gcra.intervalNanos(limit);
     long tolerance = Gcra.toleranceNanos(limit);
     long cost = Gcra.costNanos(limit, permits);
-    Long seen = seenTat.getIfPresent(accountId);
-    long known = seen == null ? BucketStore.UNKNOWN : seen;
-    if (Gcra.certainlyDenied(known, now, cost, tolerance)) {
-      return denied(known, now, cost, interval, tolerance, limit);
+    while (true) {
+      Long seen = seenTat.getIfPresent(accountId);
+      long known = seen == null ? BucketStore.UNKNOWN : seen;
+      if (Gcra.certainlyDenied(known, now, cost, tolerance)) {
+        return denied(known, now, cost, interval, tolerance, limit);
+      }
+      CompletableFuture<Void> flight = null;
+      if (nearlyExhausted(known, now, cost, tolerance)) {
+        flight = new CompletableFuture<>();
+        CompletableFuture<Void> other = inFlight.putIfAbsent(accountId, flight);
+        if (other != null) {
+          // Another thread is asking the store for the last permits: its answer will most likely deny us locally.
+          other.join();
+          continue;
+        }
+      }
+      try {
+        BucketResult result = buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known));
+        seenTat.asMap().merge(accountId, result.tat(), Math::max);
+        if (result.allowed()) {
+          return new Decision(true, Gcra.remaining(result.tat(), now, interval, tolerance), Duration.ZERO, limit,
+              false);
+        }
+        return denied(result.tat(), now, cost, interval, tolerance, limit);
+      } catch (RateLimiterException e) {
+        return storeFailed(e, limit, accountId);
+      } finally {
+        if (flight != null) {
+          inFlight.remove(accountId, flight);
+          flight.complete(null);
+        }
+      }
     }
-    BucketResult result;
-    try {
-      result = buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known));
-    } catch (RateLimiterException e) {
-      return storeFailed(e, limit, accountId);
-    }
-    seenTat.asMap().merge(accountId, result.tat(), Math::max);
-    if (result.allowed()) {
-      return new Decision(true, Gcra.remaining(result.tat(), now, interval, tolerance), Duration.ZERO, limit, false);
-    }
-    return denied(result.tat(), now, cost, interval, tolerance, limit);
+  }
+
+  /**
+   * Whether the last seen state leaves room for this request but not for another like it: the bucket is at its
+   * limit, and every thread of this process that asks now would race for the same permit. Then only one asks the
+   * store at a time; the others wait for its answer, which usually denies them locally. Far from exhaustion requests
+   * go to the store concurrently, since there is room for all of them.
+   */
+  private static boolean nearlyExhausted(long known, long now, long cost, long tolerance) {
+    return known != BucketStore.UNKNOWN && Math.max(known, now) + 2 * cost - now > tolerance;
   }
 
   private static Decision denied(long tat, long now, long cost, long interval, long tolerance, Limit limit) {

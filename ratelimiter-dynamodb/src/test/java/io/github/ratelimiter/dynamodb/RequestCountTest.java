@@ -12,7 +12,13 @@ import io.github.ratelimiter.testing.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
 import io.github.ratelimiter.testing.RequestCounter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,6 +102,41 @@ class RequestCountTest {
       assertThat(cold.tryAcquire("acct").allowed()).isFalse();
       assertThat(other.total()).isZero();
     }
+  }
+
+  /**
+   * Eight threads of one process ask together each time one permit refills: one asks the store, the others wait for
+   * its answer and are denied locally, instead of eight conditional writes of which seven fail.
+   */
+  @Test
+  void threadsRacingForTheLastPermitSendOneWriteBetweenThem() throws Exception {
+    FungibleLimiter limiter = limiters.fungible("api", Limit.of(10, Duration.ofSeconds(1)));
+    limiter.acquire("acct", 10);
+    requests.reset();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    int steps = 20;
+    long admitted = 0;
+    try {
+      for (int step = 0; step < steps; step++) {
+        clock.advance(Duration.ofMillis(100));
+        CountDownLatch gate = new CountDownLatch(1);
+        List<Future<Boolean>> asks = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          asks.add(pool.submit(() -> {
+            gate.await();
+            return limiter.tryAcquire("acct").allowed();
+          }));
+        }
+        gate.countDown();
+        for (Future<Boolean> ask : asks) {
+          admitted += ask.get() ? 1 : 0;
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(admitted).isEqualTo(steps);
+    assertThat(requests.snapshot()).isEqualTo(Map.of("UpdateItem", (long) steps));
   }
 
   @Test
