@@ -167,6 +167,7 @@ public final class LocalDynamoDbServer implements AutoCloseable {
     if (Files.isDirectory(home.resolve("node_modules").resolve("dynalite"))) {
       return;
     }
+    System.err.println("installing dynalite (npm ci in " + home + ") ...");
     try {
       Process npm = new ProcessBuilder(List.of("npm", "ci", "--no-audit", "--no-fund"))
           .directory(home.toFile())
