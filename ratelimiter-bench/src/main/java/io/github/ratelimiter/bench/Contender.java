@@ -1,0 +1,30 @@
+package io.github.ratelimiter.bench;
+
+import io.github.ratelimiter.Limit;
+import java.util.Map;
+
+/** One implementation under load: hands out deciders and counts the store requests it sent. */
+interface Contender extends AutoCloseable {
+
+  /** The id used in results: {@code ratelimiter}, {@code bucket4j}, {@code floor}. */
+  String id();
+
+  /** Whether it claims never to admit more than the exact bound (the floor is a fixed-window counter: it does not). */
+  boolean claimsExactness();
+
+  /** A decider for fresh buckets of one resource, each with {@code limit}. */
+  Decider fungible(String resource, Limit limit);
+
+  /** Requests sent so far, per operation (every HTTP attempt, retries included). */
+  Map<String, Long> requests();
+
+  @Override
+  void close();
+
+  /** Takes one permit for a key. Thread-safe. */
+  @FunctionalInterface
+  interface Decider {
+    /** Returns whether the permit was admitted. */
+    boolean decide(String key);
+  }
+}

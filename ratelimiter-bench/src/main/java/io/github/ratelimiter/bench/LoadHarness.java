@@ -1,0 +1,284 @@
+package io.github.ratelimiter.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.NonFungibleLimiter;
+import io.github.ratelimiter.Reservation;
+import io.github.ratelimiter.Token;
+import io.github.ratelimiter.dynamodb.DynamoDbTables;
+import io.github.ratelimiter.dynamodb.TableNames;
+import io.github.ratelimiter.testing.LocalDynamoDbServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+/**
+ * The load harness: starts one dynalite, creates the tables, then runs every scenario with each contender in turn on
+ * that server (same threads, same duration) and writes the figures to a JSON file that {@link Report} turns into
+ * BENCHMARKS.md and the chart.
+ *
+ * <pre>
+ *   LoadHarness [--duration-seconds 5] [--warmup-seconds 3] [--out target/bench/load.json] [--only hot-16,...]
+ * </pre>
+ */
+public final class LoadHarness {
+
+  /** The non-binding limit of the throughput scenarios: 100,000 per second, far above what the server can do. */
+  static final Limit OPEN = Limit.of(100_000, Duration.ofSeconds(1));
+
+  /**
+   * One fungible scenario.
+   *
+   * @param keys distinct buckets, cycled through by every thread
+   * @param offeredPerSecond a paced total rate, or 0 for a closed loop (each thread decides as fast as answered)
+   */
+  record Scenario(String id, String title, int threads, Limit limit, int keys, double offeredPerSecond) {}
+
+  static final List<Scenario> FUNGIBLE = List.of(
+      new Scenario("hot-1", "one hot bucket, 1 thread", 1, OPEN, 1, 0),
+      new Scenario("hot-4", "one hot bucket, 4 threads", 4, OPEN, 1, 0),
+      new Scenario("hot-16", "one hot bucket, 16 threads", 16, OPEN, 1, 0),
+      new Scenario("keys-10k-16", "10,000 buckets, 16 threads", 16, OPEN, 10_000, 0),
+      new Scenario("half-denied-16", "one bucket, 600/s offered to a limit of 300/s, 16 threads", 16,
+          Limit.of(300, Duration.ofSeconds(1)), 1, 600),
+      new Scenario("exhausted-16", "one exhausted bucket (50 per hour), 16 threads", 16,
+          Limit.of(50, Duration.ofHours(1)), 1, 0));
+
+  static final String CHURN = "nonfungible-churn-8";
+  static final int CHURN_THREADS = 8;
+  static final int CHURN_CAP = 20;
+  /** Each churn thread holds up to this many tokens, so 8 threads want 24 > 20 and the cap binds. */
+  static final int CHURN_HELD_PER_THREAD = 3;
+
+  private LoadHarness() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = options(args);
+    Duration duration = Duration.ofMillis((long) (Double.parseDouble(options.getOrDefault("duration-seconds", "5"))
+        * 1000));
+    Duration warmup = Duration.ofMillis((long) (Double.parseDouble(options.getOrDefault("warmup-seconds", "3"))
+        * 1000));
+    Path out = Path.of(options.getOrDefault("out", "target/bench/load.json"));
+    List<String> only = options.containsKey("only") ? List.of(options.get("only").split(",")) : List.of();
+    Instant started = Instant.now();
+    List<RunResult> results = new ArrayList<>();
+    try (LocalDynamoDbServer server = LocalDynamoDbServer.start()) {
+      TableNames tables = TableNames.of("bench");
+      try (DynamoDbClient admin = server.newClient()) {
+        DynamoDbTables.createIfMissing(admin, tables);
+        createHashTable(admin, Bucket4jDynamoDb.TABLE, "key");
+        createHashTable(admin, RawFloor.TABLE, "k");
+      }
+      try (ThisLibrary ours = new ThisLibrary(server.endpoint(), tables);
+          Bucket4jDynamoDb bucket4j = new Bucket4jDynamoDb(server.endpoint());
+          RawFloor floor = new RawFloor(server.endpoint())) {
+        List<Contender> contenders = List.of(ours, bucket4j, floor);
+        for (Contender contender : contenders) {
+          log("warming up %s for %s", contender.id(), warmup);
+          Contender.Decider decider = contender.fungible("warmup", OPEN);
+          Driver.run(4, warmup, thread -> i -> "w" + (i % 100), 0, () -> decider::decide);
+        }
+        int run = 0;
+        for (Scenario scenario : FUNGIBLE) {
+          if (!only.isEmpty() && !only.contains(scenario.id())) {
+            continue;
+          }
+          for (Contender contender : contenders) {
+            RunResult result = fungible(contender, scenario, duration, "r" + run++);
+            results.add(result);
+            log("%-16s %-12s %9.0f decisions/s  %5.3f req/decision  admitted %d denied %d errors %d  "
+                    + "p50 %.2f ms p99 %.2f ms  cpu %.0f/%.0f us/decision (client/server)  over-admitted %d",
+                scenario.id(), contender.id(), result.decisionsPerSecond(), result.requestsPerDecision(),
+                result.admitted(), result.denied(), result.errors(), result.p50Micros() / 1e3,
+                result.p99Micros() / 1e3, result.cpuMicrosPerDecision(), result.serverCpuMicrosPerDecision(),
+                result.overAdmitted());
+          }
+        }
+        if (only.isEmpty() || only.contains(CHURN)) {
+          for (Contender contender : List.of(ours, floor)) {
+            RunResult result = contender == ours ? churn(ours, duration, "r" + run++)
+                : churnFloor(floor, duration, "r" + run++);
+            results.add(result);
+            log("%-16s %-12s %9.0f cycles/s  %5.3f req/cycle  granted %d denied %d errors %d  p50 %.2f ms "
+                    + "p99 %.2f ms  over-admitted %d", CHURN, contender.id(), result.decisionsPerSecond(),
+                result.requestsPerDecision(), result.admitted(), result.denied(), result.errors(),
+                result.p50Micros() / 1e3, result.p99Micros() / 1e3, result.overAdmitted());
+          }
+        }
+      }
+    }
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+        .writeValue(out.toFile(), new LoadReport(started.toString(), duration.toMillis() / 1000.0,
+            warmup.toMillis() / 1000.0, results));
+    log("wrote %s", out);
+    System.exit(0);
+  }
+
+  /** The whole harness output. */
+  public record LoadReport(String startedAt, double durationSeconds, double warmupSeconds, List<RunResult> runs) {}
+
+  static RunResult fungible(Contender contender, Scenario scenario, Duration duration, String run)
+      throws InterruptedException {
+    String resource = scenario.id() + "-" + run;
+    Contender.Decider decider = contender.fungible(resource, scenario.limit());
+    int threads = scenario.threads();
+    int keys = scenario.keys();
+    IntFunction<IntFunction<String>> keyOf = keys == 1
+        ? thread -> i -> "hot"
+        : thread -> i -> "k" + (int) (((long) i * threads + thread) % keys);
+    Map<String, Long> before = contender.requests();
+    Driver.Measured m = Driver.run(threads, duration, keyOf, scenario.offeredPerSecond(), () -> decider::decide);
+    Map<String, Long> requests = minus(contender.requests(), before);
+    Limit limit = scenario.limit();
+    long window = limit.window().toNanos();
+    // The exact bound from the first request: limit + floor(elapsed * limit / window), per key.
+    long bound = limit.limit() + Math.multiplyExact(m.elapsedNanos(), limit.limit()) / window;
+    long worst = Long.MIN_VALUE;
+    long over = 0;
+    for (long admitted : m.admittedPerKey().values()) {
+      worst = Math.max(worst, admitted - bound);
+      over += Math.max(0, admitted - bound);
+    }
+    if (m.admittedPerKey().isEmpty()) {
+      worst = -bound;
+    }
+    if (m.errors() > 0) {
+      log("%s %s: %d errors, first: %s", scenario.id(), contender.id(), m.errors(), m.firstError());
+    }
+    return result(scenario.id(), contender.id(), threads, m, requests, contender.claimsExactness(), worst, over,
+        "per key: " + limit.limit() + " + floor(elapsed x " + limit.limit() + " / " + limit.window() + ") = " + bound
+            + (keys > 1 ? " for each of " + keys + " keys" : ""));
+  }
+
+  /**
+   * The non-fungible churn: 8 threads each hold up to 3 tokens under a cap of 20 on one account. Every iteration
+   * first releases the oldest token if the thread holds 3, then asks for a reservation and, when granted, turns it
+   * into a token. A decision is one reservation attempt. Live tokens are counted in this process (incremented after a
+   * grant, decremented before the release, so never above the server's count): a count above the cap would prove an
+   * over-grant.
+   */
+  static RunResult churn(ThisLibrary ours, Duration duration, String run) throws InterruptedException {
+    NonFungibleLimiter limiter = ours.nonFungible("churn-" + run, CHURN_CAP);
+    AtomicInteger live = new AtomicInteger();
+    AtomicInteger maxLive = new AtomicInteger();
+    List<ArrayDeque<Token>> held = new ArrayList<>();
+    Map<String, Long> before = ours.requests();
+    Driver.Measured m = Driver.run(CHURN_THREADS, duration, thread -> i -> "account", 0, () -> {
+      ArrayDeque<Token> mine = new ArrayDeque<>();
+      synchronized (held) {
+        held.add(mine);
+      }
+      return key -> {
+        if (mine.size() >= CHURN_HELD_PER_THREAD) {
+          live.decrementAndGet();
+          mine.removeFirst().release();
+        }
+        Optional<Reservation> reservation = limiter.tryReserve(key);
+        if (reservation.isEmpty()) {
+          return false;
+        }
+        maxLive.accumulateAndGet(live.incrementAndGet(), Math::max);
+        mine.addLast(reservation.get().createToken(UUID.randomUUID().toString()));
+        return true;
+      };
+    });
+    Map<String, Long> requests = minus(ours.requests(), before);
+    int leftLive = limiter.activeTokens("account").size();
+    for (ArrayDeque<Token> mine : held) {
+      mine.forEach(Token::release);
+    }
+    long worst = maxLive.get() - CHURN_CAP;
+    return result(CHURN, ours.id(), CHURN_THREADS, m, requests, true, worst, Math.max(0, worst),
+        "most live tokens seen at once: " + maxLive.get() + " (cap " + CHURN_CAP + "); live rows at the end: "
+            + leftLive);
+  }
+
+  /**
+   * The churn's floor: per decision the three writes any reserve/create/release needs at least (a conditional
+   * PutItem, an UpdateItem, a DeleteItem), on rows of this thread only: no query, no race, no cap.
+   */
+  static RunResult churnFloor(RawFloor floor, Duration duration, String run) throws InterruptedException {
+    DynamoDbClient client = floor.client();
+    AtomicInteger ids = new AtomicInteger();
+    Map<String, Long> before = floor.requests();
+    Driver.Measured m = Driver.run(CHURN_THREADS, duration, thread -> i -> "t" + thread + "-" + (i % 3), 0, () -> {
+      String prefix = run + "-" + ids.incrementAndGet() + "-";
+      return key -> {
+        Map<String, AttributeValue> item = Map.of("k", AttributeValue.fromS(prefix + key));
+        client.putItem(b -> b.tableName(RawFloor.TABLE).item(item).conditionExpression("attribute_not_exists(k)"));
+        client.updateItem(b -> b.tableName(RawFloor.TABLE).key(item).updateExpression("SET r = :r")
+            .conditionExpression("attribute_exists(k)")
+            .expressionAttributeValues(Map.of(":r", AttributeValue.fromS(UUID.randomUUID().toString()))));
+        client.deleteItem(b -> b.tableName(RawFloor.TABLE).key(item));
+        return true;
+      };
+    });
+    return result(CHURN, floor.id(), CHURN_THREADS, m, minus(floor.requests(), before), false, 0, 0,
+        "no cap: 3 writes per cycle on rows of one thread");
+  }
+
+  private static RunResult result(String scenario, String contender, int threads, Driver.Measured m,
+      Map<String, Long> requests, boolean checked, long worst, long over, String note) {
+    return new RunResult(scenario, contender, threads, m.elapsedNanos(), m.admitted() + m.denied(), m.admitted(),
+        m.denied(), m.errors(), m.latency().getValueAtPercentile(50) / 1e3,
+        m.latency().getValueAtPercentile(99) / 1e3, m.latency().getValueAtPercentile(99.9) / 1e3,
+        m.latency().getMaxValue() / 1e3, requests, m.cpuNanos(), m.workerCpuNanos(), m.serverCpuNanos(), checked, worst, over, note);
+  }
+
+  private static Map<String, Long> minus(Map<String, Long> after, Map<String, Long> before) {
+    Map<String, Long> diff = new TreeMap<>();
+    after.forEach((op, n) -> {
+      long d = n - before.getOrDefault(op, 0L);
+      if (d != 0) {
+        diff.put(op, d);
+      }
+    });
+    return diff;
+  }
+
+  private static void createHashTable(DynamoDbClient client, String table, String hashKey) {
+    if (client.listTables().tableNames().contains(table)) {
+      return;
+    }
+    client.createTable(b -> b.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
+        .attributeDefinitions(AttributeDefinition.builder().attributeName(hashKey)
+            .attributeType(ScalarAttributeType.S).build())
+        .keySchema(KeySchemaElement.builder().attributeName(hashKey).keyType(KeyType.HASH).build()));
+    client.waiter().waitUntilTableExists(b -> b.tableName(table));
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> options = new TreeMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException("usage: LoadHarness [--duration-seconds N] [--warmup-seconds N]"
+            + " [--out FILE] [--only id,id]; got '" + args[i] + "'");
+      }
+      options.put(args[i].substring(2), args[++i]);
+    }
+    return options;
+  }
+
+  static void log(String format, Object... args) {
+    System.err.println(String.format(format, args));
+  }
+}

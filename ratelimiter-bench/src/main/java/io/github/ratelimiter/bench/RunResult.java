@@ -1,0 +1,64 @@
+package io.github.ratelimiter.bench;
+
+import java.util.Map;
+
+/**
+ * One contender's figures in one scenario of the load harness, as written to {@code load.json}.
+ *
+ * @param scenario the scenario's id, e.g. {@code hot-16}
+ * @param contender the contender's id: {@code ratelimiter}, {@code bucket4j} or {@code floor}
+ * @param threads client threads
+ * @param elapsedNanos from the first request sent to the last answer received
+ * @param decisions answered decisions (admitted plus denied)
+ * @param admitted admitted decisions (for the churn scenario: completed reserve/create/release cycles)
+ * @param denied denied decisions
+ * @param errors decisions that threw
+ * @param p50Micros median latency of one decision
+ * @param p99Micros 99th percentile
+ * @param p999Micros 99.9th percentile
+ * @param maxMicros the slowest decision
+ * @param requests store requests sent (every HTTP attempt), per operation
+ * @param cpuNanos CPU time of this whole JVM (all threads, JIT compilers and GC included) during the run
+ * @param workerCpuNanos CPU time of the threads that made the decisions (the SDK works on the calling thread)
+ * @param serverCpuNanos CPU time of the dynalite server process during the run
+ * @param boundChecked whether the contender claims exactness, so that over-admission is a failure
+ * @param maxAdmittedOverBound the largest {@code admitted - bound} over all keys (negative: headroom)
+ * @param overAdmitted permits admitted beyond the exact bound, summed over keys; must be 0
+ * @param boundNote how the bound was computed, for the report
+ */
+public record RunResult(
+    String scenario, String contender, int threads, long elapsedNanos, long decisions, long admitted, long denied,
+    long errors, double p50Micros, double p99Micros, double p999Micros, double maxMicros,
+    Map<String, Long> requests, long cpuNanos, long workerCpuNanos, long serverCpuNanos, boolean boundChecked, long maxAdmittedOverBound, long overAdmitted,
+    String boundNote) {
+
+  /** All store requests. */
+  public long totalRequests() {
+    return requests.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Decisions per second. */
+  public double decisionsPerSecond() {
+    return elapsedNanos == 0 ? 0 : decisions * 1e9 / elapsedNanos;
+  }
+
+  /** Store requests per decision. */
+  public double requestsPerDecision() {
+    return decisions == 0 ? 0 : (double) totalRequests() / decisions;
+  }
+
+  /** Server (dynalite) CPU microseconds per decision. */
+  public double serverCpuMicrosPerDecision() {
+    return decisions == 0 ? 0 : serverCpuNanos / 1e3 / decisions;
+  }
+
+  /** Client CPU microseconds per decision: the deciding threads' own CPU time. */
+  public double cpuMicrosPerDecision() {
+    return decisions == 0 ? 0 : workerCpuNanos / 1e3 / decisions;
+  }
+
+  /** Client CPU microseconds per decision, the whole JVM (JIT and GC included). */
+  public double processCpuMicrosPerDecision() {
+    return decisions == 0 ? 0 : cpuNanos / 1e3 / decisions;
+  }
+}

@@ -1,0 +1,60 @@
+package io.github.ratelimiter.bench;
+
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.NonFungibleLimiter;
+import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.dynamodb.DynamoDbStore;
+import io.github.ratelimiter.dynamodb.TableNames;
+import io.github.ratelimiter.testing.LocalDynamoDbServer;
+import io.github.ratelimiter.testing.RequestCounter;
+import java.net.URI;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/** This project: {@link RateLimiters} on a {@link DynamoDbStore} (SDK v2, Apache HTTP client), defaults otherwise. */
+final class ThisLibrary implements Contender {
+
+  private final RequestCounter counter = new RequestCounter();
+  private final DynamoDbClient client;
+  private final RateLimiters limiters;
+
+  ThisLibrary(URI endpoint, TableNames tables) {
+    this.client = LocalDynamoDbServer.client(endpoint, counter);
+    this.limiters = RateLimiters.builder()
+        .store(DynamoDbStore.builder().client(client).tableNames(tables).build())
+        .build();
+  }
+
+  @Override
+  public String id() {
+    return "ratelimiter";
+  }
+
+  @Override
+  public boolean claimsExactness() {
+    return true;
+  }
+
+  @Override
+  public Decider fungible(String resource, Limit limit) {
+    FungibleLimiter limiter = limiters.fungible(resource, limit);
+    return key -> limiter.tryAcquire(key).allowed();
+  }
+
+  /** A non-fungible limiter with the cap as its default limit. */
+  NonFungibleLimiter nonFungible(String resource, long cap) {
+    return limiters.nonFungible(resource, cap);
+  }
+
+  @Override
+  public Map<String, Long> requests() {
+    return counter.snapshot();
+  }
+
+  @Override
+  public void close() {
+    limiters.close();
+    client.close();
+  }
+}
