@@ -208,8 +208,8 @@ public final class LoadHarness {
     }
     long worst = maxLive.get() - CHURN_CAP;
     return result(CHURN, ours.id(), CHURN_THREADS, m, requests, true, worst, Math.max(0, worst),
-        "most live tokens seen at once: " + maxLive.get() + " (cap " + CHURN_CAP + "); live rows at the end: "
-            + leftLive);
+        "most live tokens counted at once in the client: " + maxLive.get() + " (cap " + CHURN_CAP
+            + "); live rows in the table when the run stopped: " + leftLive + " (then released)");
   }
 
   /**
