@@ -36,7 +36,14 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  * BENCHMARKS.md and the chart.
  *
  * <pre>
- *   LoadHarness [--duration-seconds 5] [--warmup-seconds 3] [--out target/bench/load.json] [--only hot-16,...]
+ *   LoadHarness [--duration-seconds 5] [--warmup-seconds 3] [--rounds 3] [--out target/bench/load.json]
+ *               [--only hot-16,...]
+ * </pre>
+ *
+ * <p>Each scenario runs {@code rounds} times, the contenders in a rotated order each round; the report takes the
+ * median of the per-round ratios, since the server shares two cores with the client and other builds.
+ *
+ * <pre>
  * </pre>
  */
 public final class LoadHarness {
@@ -77,6 +84,7 @@ public final class LoadHarness {
     Duration warmup = Duration.ofMillis((long) (Double.parseDouble(options.getOrDefault("warmup-seconds", "3"))
         * 1000));
     Path out = Path.of(options.getOrDefault("out", "target/bench/load.json"));
+    int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
     List<String> only = options.containsKey("only") ? List.of(options.get("only").split(",")) : List.of();
     Instant started = Instant.now();
     List<RunResult> results = new ArrayList<>();
@@ -101,26 +109,30 @@ public final class LoadHarness {
           if (!only.isEmpty() && !only.contains(scenario.id())) {
             continue;
           }
-          for (Contender contender : contenders) {
-            RunResult result = fungible(contender, scenario, duration, "r" + run++);
-            results.add(result);
-            log("%-16s %-12s %9.0f decisions/s  %5.3f req/decision  admitted %d denied %d errors %d  "
-                    + "p50 %.2f ms p99 %.2f ms  cpu %.0f/%.0f us/decision (client/server)  over-admitted %d",
-                scenario.id(), contender.id(), result.decisionsPerSecond(), result.requestsPerDecision(),
-                result.admitted(), result.denied(), result.errors(), result.p50Micros() / 1e3,
-                result.p99Micros() / 1e3, result.cpuMicrosPerDecision(), result.serverCpuMicrosPerDecision(),
-                result.overAdmitted());
+          for (int round = 0; round < rounds; round++) {
+            for (Contender contender : rotate(contenders, round)) {
+              RunResult result = fungible(contender, scenario, duration, "r" + run++).withRound(round);
+              results.add(result);
+              log("%-16s %-12s round %d %9.0f decisions/s  %5.3f req/decision  admitted %d denied %d errors %d  "
+                      + "p50 %.2f ms p99 %.2f ms  cpu %.0f/%.0f us/decision (client/server)  over-admitted %d",
+                  scenario.id(), contender.id(), round, result.decisionsPerSecond(), result.requestsPerDecision(),
+                  result.admitted(), result.denied(), result.errors(), result.p50Micros() / 1e3,
+                  result.p99Micros() / 1e3, result.cpuMicrosPerDecision(), result.serverCpuMicrosPerDecision(),
+                  result.overAdmitted());
+            }
           }
         }
         if (only.isEmpty() || only.contains(CHURN)) {
-          for (Contender contender : List.of(ours, floor)) {
-            RunResult result = contender == ours ? churn(ours, duration, "r" + run++)
-                : churnFloor(floor, duration, "r" + run++);
-            results.add(result);
-            log("%-16s %-12s %9.0f cycles/s  %5.3f req/cycle  granted %d denied %d errors %d  p50 %.2f ms "
-                    + "p99 %.2f ms  over-admitted %d", CHURN, contender.id(), result.decisionsPerSecond(),
-                result.requestsPerDecision(), result.admitted(), result.denied(), result.errors(),
-                result.p50Micros() / 1e3, result.p99Micros() / 1e3, result.overAdmitted());
+          for (int round = 0; round < rounds; round++) {
+            for (Contender contender : rotate(List.of(ours, floor), round)) {
+              RunResult result = (contender == ours ? churn(ours, duration, "r" + run++)
+                  : churnFloor(floor, duration, "r" + run++)).withRound(round);
+              results.add(result);
+              log("%-16s %-12s round %d %9.0f cycles/s  %5.3f req/cycle  granted %d denied %d errors %d  "
+                      + "p50 %.2f ms p99 %.2f ms  over-admitted %d", CHURN, contender.id(), round,
+                  result.decisionsPerSecond(), result.requestsPerDecision(), result.admitted(), result.denied(),
+                  result.errors(), result.p50Micros() / 1e3, result.p99Micros() / 1e3, result.overAdmitted());
+            }
           }
         }
       }
@@ -128,13 +140,21 @@ public final class LoadHarness {
     Files.createDirectories(out.toAbsolutePath().getParent());
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
         .writeValue(out.toFile(), new LoadReport(started.toString(), duration.toMillis() / 1000.0,
-            warmup.toMillis() / 1000.0, results));
+            warmup.toMillis() / 1000.0, rounds, results));
     log("wrote %s", out);
     System.exit(0);
   }
 
   /** The whole harness output. */
-  public record LoadReport(String startedAt, double durationSeconds, double warmupSeconds, List<RunResult> runs) {}
+  public record LoadReport(String startedAt, double durationSeconds, double warmupSeconds, int rounds,
+      List<RunResult> runs) {}
+
+  /** The contenders in another order each round, so that none always runs first (or last) on the server. */
+  static <T> List<T> rotate(List<T> list, int by) {
+    List<T> rotated = new ArrayList<>(list);
+    java.util.Collections.rotate(rotated, -by);
+    return rotated;
+  }
 
   static RunResult fungible(Contender contender, Scenario scenario, Duration duration, String run)
       throws InterruptedException {
@@ -241,7 +261,8 @@ public final class LoadHarness {
     return new RunResult(scenario, contender, threads, m.elapsedNanos(), m.admitted() + m.denied(), m.admitted(),
         m.denied(), m.errors(), m.latency().getValueAtPercentile(50) / 1e3,
         m.latency().getValueAtPercentile(99) / 1e3, m.latency().getValueAtPercentile(99.9) / 1e3,
-        m.latency().getMaxValue() / 1e3, requests, m.cpuNanos(), m.workerCpuNanos(), m.serverCpuNanos(), checked, worst, over, note);
+        m.latency().getMaxValue() / 1e3, requests, m.cpuNanos(), m.workerCpuNanos(), m.serverCpuNanos(), checked,
+        worst, over, note, 0);
   }
 
   private static Map<String, Long> minus(Map<String, Long> after, Map<String, Long> before) {
@@ -271,7 +292,7 @@ public final class LoadHarness {
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
         throw new IllegalArgumentException("usage: LoadHarness [--duration-seconds N] [--warmup-seconds N]"
-            + " [--out FILE] [--only id,id]; got '" + args[i] + "'");
+            + " [--rounds N] [--out FILE] [--only id,id]; got '" + args[i] + "'");
       }
       options.put(args[i].substring(2), args[++i]);
     }

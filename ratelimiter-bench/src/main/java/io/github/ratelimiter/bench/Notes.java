@@ -9,7 +9,7 @@ final class Notes {
 
   private Notes() {}
 
-  static String text(List<RunResult> runs, List<JsonNode> jmh) {
+  static String text(List<RunResult> runs, List<RunResult> rounds, List<JsonNode> jmh) {
     StringBuilder n = new StringBuilder();
     Optional<RunResult> ours16 = Report.find(runs, "hot-16", "ratelimiter");
     Optional<RunResult> floor16 = Report.find(runs, "hot-16", "floor");
@@ -22,10 +22,11 @@ final class Notes {
       Optional<RunResult> ours4 = Report.find(runs, "hot-4", "ratelimiter");
       Optional<RunResult> floor4 = Report.find(runs, "hot-4", "floor");
       String x4 = ours4.isPresent() && floor4.isPresent()
-          ? String.format("%.2f", ours4.get().decisionsPerSecond() / floor4.get().decisionsPerSecond()) : "-";
+          ? Report.ratioCell(rounds, "hot-4", "ratelimiter", "floor") : "-";
       String r4 = ours4.map(r -> String.format("%.3f", r.requestsPerDecision())).orElse("-");
-      n.append(String.format("- **Hot bucket vs the floor**: %.2fx the floor's decisions/s at 1 thread, %s at 4, "
-              + "%.2f at 16. These ratios move by tens of percent from run to run here: dynalite is one Node.js "
+      n.append(String.format("- **Hot bucket vs the floor**: %sx the floor's decisions/s at 1 thread, %s at 4, "
+              + "%s at 16 (median of rounds, range in brackets). These ratios move by tens of percent from "
+              + "round to round here: dynalite is one Node.js "
               + "process on the same two cores as the client and other people's builds, and it is the bottleneck, "
               + "so read them as \"same order as the floor\", not to two digits. What does not move is the cost: "
               + "%.3f, %s and %.3f requests per decision at 1, 4 and 16 threads against the floor's 1.000. "
@@ -40,8 +41,8 @@ final class Notes {
               + "the item, but the second write is still needed, so this costs the same there. Against real "
               + "DynamoDB a hot key is bounded by the per-partition write limit (about 1,000/s), not by server CPU, "
               + "and the ratio to the floor is requests per decision.\n",
-          ours1.get().decisionsPerSecond() / floor1.get().decisionsPerSecond(), x4,
-          o.decisionsPerSecond() / f.decisionsPerSecond(),
+          Report.ratioCell(rounds, "hot-1", "ratelimiter", "floor"), x4,
+          Report.ratioCell(rounds, "hot-16", "ratelimiter", "floor"),
           ours1.get().requestsPerDecision(), r4, o.requestsPerDecision(),
           ours1.get().serverCpuMicrosPerDecision(), floor1.get().serverCpuMicrosPerDecision(),
           o.serverCpuMicrosPerDecision(), f.serverCpuMicrosPerDecision(),

@@ -25,12 +25,21 @@ import java.util.Map;
  * @param maxAdmittedOverBound the largest {@code admitted - bound} over all keys (negative: headroom)
  * @param overAdmitted permits admitted beyond the exact bound, summed over keys; must be 0
  * @param boundNote how the bound was computed, for the report
+ * @param round which of the repeated rounds this run belongs to (from 0)
  */
 public record RunResult(
     String scenario, String contender, int threads, long elapsedNanos, long decisions, long admitted, long denied,
     long errors, double p50Micros, double p99Micros, double p999Micros, double maxMicros,
-    Map<String, Long> requests, long cpuNanos, long workerCpuNanos, long serverCpuNanos, boolean boundChecked, long maxAdmittedOverBound, long overAdmitted,
-    String boundNote) {
+    Map<String, Long> requests, long cpuNanos, long workerCpuNanos, long serverCpuNanos, boolean boundChecked,
+    long maxAdmittedOverBound, long overAdmitted,
+    String boundNote, int round) {
+
+  /** This result, in another round. */
+  public RunResult withRound(int newRound) {
+    return new RunResult(scenario, contender, threads, elapsedNanos, decisions, admitted, denied, errors, p50Micros,
+        p99Micros, p999Micros, maxMicros, requests, cpuNanos, workerCpuNanos, serverCpuNanos, boundChecked,
+        maxAdmittedOverBound, overAdmitted, boundNote, newRound);
+  }
 
   /** All store requests. */
   public long totalRequests() {
