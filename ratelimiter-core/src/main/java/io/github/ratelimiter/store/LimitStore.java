@@ -22,4 +22,14 @@ public interface LimitStore {
 
   /** Every row of the resource, all pages, ordered by account. */
   List<LimitRecord> listByResource(String resourceName);
+
+  /**
+   * Every row of the resource, read consistently, if it has at most {@code atMost} rows; empty when it has more.
+   * Limiters use this to learn a resource's overrides and its accounts without one ("no row") in one read, which a
+   * store should answer with one request where it can. This default lists all rows and counts them.
+   */
+  default Optional<List<LimitRecord>> listByResource(String resourceName, int atMost) {
+    List<LimitRecord> rows = listByResource(resourceName);
+    return rows.size() <= atMost ? Optional.of(rows) : Optional.empty();
+  }
 }

@@ -21,6 +21,8 @@ import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 
@@ -38,6 +40,16 @@ class ErrorMappingTest {
 
       @Override
       public GetItemResponse getItem(Consumer<GetItemRequest.Builder> request) {
+        throw failure;
+      }
+
+      @Override
+      public QueryResponse query(QueryRequest request) {
+        throw failure;
+      }
+
+      @Override
+      public QueryResponse query(Consumer<QueryRequest.Builder> request) {
         throw failure;
       }
 
@@ -104,7 +116,7 @@ class ErrorMappingTest {
     try (RateLimiters limiters = limiters(failingWith(down), FailureMode.FAIL_CLOSED)) {
       assertThatThrownBy(() -> limiters.fungible("api", Limit.of(1, Duration.ofSeconds(1))).tryAcquire("a"))
           .isExactlyInstanceOf(RateLimiterException.class)
-          .hasMessageContaining("GetItem on table 'mapping-limits' failed")
+          .hasMessageContaining("Query on table 'mapping-limits' failed")
           .hasCause(down);
     }
   }

@@ -46,8 +46,8 @@ class RequestCountTest {
   @Test
   void steadyStateAdmissionsCostExactlyOneUpdateEach() {
     FungibleLimiter limiter = limiters.fungible("api", Limit.of(100, Duration.ofSeconds(1)));
-    limiter.acquire("acct"); // first call also reads the limit row (then cached)
-    assertThat(requests.snapshot()).isEqualTo(Map.of("GetItem", 1L, "UpdateItem", 1L));
+    limiter.acquire("acct"); // first call also reads the resource's limit rows (then cached)
+    assertThat(requests.snapshot()).isEqualTo(Map.of("Query", 1L, "UpdateItem", 1L));
     requests.reset();
     for (int i = 0; i < 50; i++) {
       assertThat(limiter.tryAcquire("acct").allowed()).isTrue();
@@ -140,18 +140,22 @@ class RequestCountTest {
   }
 
   @Test
-  void limitLookupsAreCachedIncludingAbsentRows() {
+  void aResourcesLimitRowsAreReadOncePerCacheLifetimeWhateverTheNumberOfAccounts() {
     limiters.store().limits().put(new LimitRecord("api", "a", 5, Duration.ofSeconds(1), null));
     FungibleLimiter limiter = limiters.fungible("api", Limit.of(100, Duration.ofSeconds(1)));
     requests.reset();
-    for (int i = 0; i < 5; i++) {
-      limiter.tryAcquire("a");
-      limiter.tryAcquire("b");
+    for (int i = 0; i < 6; i++) {
+      assertThat(limiter.tryAcquire("a").allowed()).isEqualTo(i < 5);
     }
-    assertThat(requests.count("GetItem")).isEqualTo(2);
+    for (int account = 0; account < 200; account++) {
+      assertThat(limiter.tryAcquire("quiet-" + account).limit().limit()).isEqualTo(100);
+    }
+    assertThat(requests.snapshot()).isEqualTo(Map.of("Query", 1L, "UpdateItem", 206L - 1L));
     clock.advance(Duration.ofSeconds(30));
     limiter.tryAcquire("a");
-    assertThat(requests.count("GetItem")).isEqualTo(3);
+    limiter.tryAcquire("quiet-0");
+    assertThat(requests.count("Query")).isEqualTo(2);
+    assertThat(requests.count("GetItem")).isZero();
   }
 
   @Test

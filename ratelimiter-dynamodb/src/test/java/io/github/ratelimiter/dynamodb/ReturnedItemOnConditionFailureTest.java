@@ -52,6 +52,12 @@ class ReturnedItemOnConditionFailureTest {
       }
 
       @Override
+      public software.amazon.awssdk.services.dynamodb.model.QueryResponse query(
+          software.amazon.awssdk.services.dynamodb.model.QueryRequest request) {
+        return real.query(request);
+      }
+
+      @Override
       public software.amazon.awssdk.services.dynamodb.model.PutItemResponse putItem(
           software.amazon.awssdk.services.dynamodb.model.PutItemRequest request) {
         return real.putItem(request);

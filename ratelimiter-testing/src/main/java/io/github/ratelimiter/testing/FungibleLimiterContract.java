@@ -10,6 +10,7 @@ import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.store.LimitRecord;
+import io.github.ratelimiter.store.LimitStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,6 +130,19 @@ public abstract class FungibleLimiterContract extends StoreContract {
     assertThat(limiter.tryAcquire("small", 2).allowed()).isTrue();
     assertThat(limiter.tryAcquire("small").allowed()).isFalse();
     assertThat(limiter.tryAcquire("other", 10).allowed()).isTrue();
+  }
+
+  @Test
+  void aResourcesRowsAreListedWholeOnlyWhenThereAreFewEnough() {
+    LimitStore limits = limiters().store().limits();
+    for (String account : List.of("c", "a", "b")) {
+      limits.put(new LimitRecord("api", account, 2, Duration.ofSeconds(1), null));
+    }
+    limits.put(new LimitRecord("other", "a", 2, Duration.ofSeconds(1), null));
+    assertThat(limits.listByResource("api", 3)).hasValueSatisfying(rows ->
+        assertThat(rows).extracting(LimitRecord::accountId).containsExactlyInAnyOrder("a", "b", "c"));
+    assertThat(limits.listByResource("api", 2)).isEmpty();
+    assertThat(limits.listByResource("none", 2)).hasValueSatisfying(rows -> assertThat(rows).isEmpty());
   }
 
   @Test

@@ -24,6 +24,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 /**
@@ -106,6 +107,28 @@ public final class DynamoDbLimits implements LimitStore {
         .expressionAttributeNames(Map.of("#resource", RESOURCE_NAME))
         .expressionAttributeValues(Map.of(":resource", AttributeValue.fromS(resourceName))));
     return rows.stream().sorted(Comparator.comparing(LimitRecord::accountId)).toList();
+  }
+
+  /** One consistent Query of up to {@code atMost + 1} rows: more rows, or a page cut short by size, mean "too many". */
+  @Override
+  public Optional<List<LimitRecord>> listByResource(String resourceName, int atMost) {
+    String tableName = table.get();
+    try {
+      QueryResponse response = client.query(b -> b.tableName(tableName)
+          .consistentRead(true)
+          .limit(atMost + 1)
+          .keyConditionExpression("#resource = :resource")
+          .expressionAttributeNames(Map.of("#resource", RESOURCE_NAME))
+          .expressionAttributeValues(Map.of(":resource", AttributeValue.fromS(resourceName))));
+      if (response.count() > atMost || (response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty())) {
+        return Optional.empty();
+      }
+      List<LimitRecord> rows = new ArrayList<>();
+      response.items().forEach(item -> parse(item).ifPresent(rows::add));
+      return Optional.of(rows);
+    } catch (SdkException e) {
+      throw Errors.map(e, "Query", tableName);
+    }
   }
 
   private List<LimitRecord> query(QueryRequest.Builder request) {
