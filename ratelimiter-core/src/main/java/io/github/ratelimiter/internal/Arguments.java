@@ -22,6 +22,9 @@ public final class Arguments {
     if (value.isBlank()) {
       throw new IllegalArgumentException(name + " must not be blank: '" + value + "'");
     }
+    if (value.length() <= MAX_ID_BYTES / 3) {
+      return value; // at most 3 UTF-8 bytes per UTF-16 char (a surrogate pair is 4 bytes for 2 chars)
+    }
     int bytes = value.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > MAX_ID_BYTES) {
       throw new IllegalArgumentException(name + " must be at most " + MAX_ID_BYTES + " UTF-8 bytes, was " + bytes

@@ -12,11 +12,14 @@ import io.github.ratelimiter.Sleeper;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
+import io.github.ratelimiter.store.LimitRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,13 +43,19 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final Duration blockedRetryAfter;
   private final FailureMode failureMode;
   private final Sleeper sleeper;
-  private final Cache<String, Long> seenTat = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final long defaultInterval;
+  private final long defaultTolerance;
+  /** Per account, the largest {@code tat} this process has seen; a holder, so that raising it is no cache write. */
+  private final Cache<String, AtomicLong> seenTat = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final Function<String, AtomicLong> unseen = account -> new AtomicLong(BucketStore.UNKNOWN);
   private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
   DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper) {
     this.resourceName = resourceName;
     this.defaultLimit = defaultLimit;
+    this.defaultInterval = defaultLimit.blocks() ? 0 : Gcra.intervalNanos(defaultLimit);
+    this.defaultTolerance = defaultLimit.blocks() ? 0 : Gcra.toleranceNanos(defaultLimit);
     this.buckets = buckets;
     this.limits = limits;
     this.clock = clock;
@@ -63,9 +72,15 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   @Override
   public Limit limitFor(String accountId) {
     Arguments.requireId("accountId", accountId);
-    return limits.find(resourceName, accountId)
-        .map(row -> Limit.of(row.limit(), row.windowIfSet().orElse(defaultLimit.window())))
-        .orElse(defaultLimit);
+    return limitAt(accountId, Gcra.epochNanos(clock.instant()));
+  }
+
+  private Limit limitAt(String accountId, long now) {
+    LimitRecord row = limits.find(resourceName, accountId, now).orElse(null);
+    if (row == null) {
+      return defaultLimit;
+    }
+    return Limit.of(row.limit(), row.window() == null ? defaultLimit.window() : row.window());
   }
 
   @Override
@@ -75,7 +90,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     long now = Gcra.epochNanos(clock.instant());
     Limit limit;
     try {
-      limit = limitFor(accountId);
+      limit = limitAt(accountId, now);
     } catch (RateLimiterException e) {
       return storeFailed(e, defaultLimit, accountId);
     }
@@ -86,12 +101,13 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       throw new IllegalArgumentException("permits " + permits + " exceeds the limit " + limit + " of resource '"
           + resourceName + "' for account '" + accountId + "': it can never be granted");
     }
-    long interval = Gcra.intervalNanos(limit);
-    long tolerance = Gcra.toleranceNanos(limit);
-    long cost = Gcra.costNanos(limit, permits);
+    boolean byDefault = limit == defaultLimit;
+    long interval = byDefault ? defaultInterval : Gcra.intervalNanos(limit);
+    long tolerance = byDefault ? defaultTolerance : Gcra.toleranceNanos(limit);
+    long cost = Math.multiplyExact(interval, permits);
+    AtomicLong seen = seenTat.get(accountId, unseen);
     while (true) {
-      Long seen = seenTat.getIfPresent(accountId);
-      long known = seen == null ? BucketStore.UNKNOWN : seen;
+      long known = seen.get();
       if (Gcra.certainlyDenied(known, now, cost, tolerance)) {
         return denied(known, now, cost, interval, tolerance, limit);
       }
@@ -107,7 +123,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       }
       try {
         BucketResult result = buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known));
-        seenTat.asMap().merge(accountId, result.tat(), Math::max);
+        raise(seen, result.tat());
         if (result.allowed()) {
           return new Decision(true, Gcra.remaining(result.tat(), now, interval, tolerance), Duration.ZERO, limit,
               false);
@@ -121,6 +137,14 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
           flight.complete(null);
         }
       }
+    }
+  }
+
+  /** Raises the seen {@code tat} to {@code tat} unless it is already as large: it never goes down. */
+  private static void raise(AtomicLong seen, long tat) {
+    long current = seen.get();
+    while (current < tat && !seen.compareAndSet(current, tat)) {
+      current = seen.get();
     }
   }
 

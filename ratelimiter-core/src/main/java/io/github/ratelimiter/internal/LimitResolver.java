@@ -2,7 +2,6 @@ package io.github.ratelimiter.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.LimitStore;
 import java.time.Clock;
@@ -11,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads limit rows through a cache, so that in steady state a decision sends no request to the limit table. A
@@ -33,10 +33,15 @@ final class LimitResolver {
 
   private record Key(String resourceName, String accountId) {}
 
+  /** A resource's rows by account as read at some time, or empty when it has too many; good until expiry. */
+  private record Snapshot(Optional<Map<String, LimitRecord>> rows, long expiresAtNanos) {}
+
   private final LimitStore limits;
+  private final Clock clock;
+  private final long ttlNanos;
   private final int wholeResourceRows;
-  /** Per resource: its rows by account, or empty when it has more than {@link #wholeResourceRows}. */
-  private final Cache<String, Optional<Map<String, LimitRecord>>> resources;
+  /** Per resource (a handful: limiters are made per resource in code), so a plain map. */
+  private final ConcurrentHashMap<String, Snapshot> resources = new ConcurrentHashMap<>();
   private final Cache<Key, Optional<LimitRecord>> accounts;
 
   LimitResolver(LimitStore limits, Clock clock, Duration ttl) {
@@ -45,24 +50,37 @@ final class LimitResolver {
 
   LimitResolver(LimitStore limits, Clock clock, Duration ttl, int wholeResourceRows) {
     this.limits = limits;
+    this.clock = clock;
+    this.ttlNanos = ttl.toNanos();
     this.wholeResourceRows = wholeResourceRows;
-    Ticker ticker = () -> Gcra.epochNanos(clock.instant());
-    this.resources = ttl.isZero()
-        ? null
-        : Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(10_000).ticker(ticker).build();
     this.accounts = ttl.isZero()
         ? null
-        : Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(100_000).ticker(ticker).build();
+        : Caffeine.newBuilder()
+            .expireAfterWrite(ttl)
+            .maximumSize(100_000)
+            .ticker(() -> Gcra.epochNanos(clock.instant()))
+            .build();
   }
 
   /** The row for (resource, account), or empty. */
   Optional<LimitRecord> find(String resourceName, String accountId) {
-    if (resources == null) {
+    return find(resourceName, accountId, Gcra.epochNanos(clock.instant()));
+  }
+
+  /** The row for (resource, account), or empty, at {@code nowNanos} (epoch nanoseconds of the clock). */
+  Optional<LimitRecord> find(String resourceName, String accountId, long nowNanos) {
+    if (accounts == null) {
       return limits.find(resourceName, accountId);
     }
-    Optional<Map<String, LimitRecord>> rows = resources.get(resourceName, this::readWhole);
-    if (rows.isPresent()) {
-      return Optional.ofNullable(rows.get().get(accountId));
+    Snapshot snapshot = resources.get(resourceName);
+    if (snapshot == null || nowNanos - snapshot.expiresAtNanos() >= 0) {
+      // One reader per resource at a time; the others wait for its rows rather than read them too.
+      snapshot = resources.compute(resourceName, (resource, old) -> old != null && nowNanos - old.expiresAtNanos() < 0
+          ? old
+          : new Snapshot(readWhole(resource), nowNanos + ttlNanos));
+    }
+    if (snapshot.rows().isPresent()) {
+      return Optional.ofNullable(snapshot.rows().get().get(accountId));
     }
     return accounts.get(new Key(resourceName, accountId), key -> limits.find(resourceName, accountId));
   }

@@ -9,14 +9,16 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A store that keeps everything in this process's memory: for tests, single-process services and the demo without
  * a DynamoDB-compatible server.
  *
- * <p>It applies the same algorithm as the DynamoDB store, one key at a time under the key's lock (a
- * {@link ConcurrentHashMap#compute compute}), so both give identical answers; the contract suite in
- * {@code ratelimiter-testing} runs against both. Limits are set with {@link #limits()}. Thread-safe. Nothing is
+ * <p>It applies the same algorithm as the DynamoDB store, atomically per key (a bucket is a compare-and-set on its
+ * {@code tat}; slots are {@link ConcurrentHashMap#compute computed} under their key's lock), so both give identical
+ * answers; the contract suite in {@code ratelimiter-testing} runs against both. Limits are set with
+ * {@link #limits()}. Thread-safe. Nothing is
  * ever evicted: buckets and slots live as long as the store.
  */
 public final class InMemoryStore implements RateLimitStore {
@@ -24,7 +26,7 @@ public final class InMemoryStore implements RateLimitStore {
   private record Key(String resourceName, String accountId) {}
 
   private final Map<Key, LimitRecord> limitRows = new ConcurrentHashMap<>();
-  private final Map<Key, Long> buckets = new ConcurrentHashMap<>();
+  private final Map<Key, AtomicLong> buckets = new ConcurrentHashMap<>();
   private final Map<Key, ConcurrentSkipListMap<Integer, SlotRecord>> slotRows = new ConcurrentHashMap<>();
 
   private final LimitStore limits = new Limits();
@@ -86,13 +88,18 @@ public final class InMemoryStore implements RateLimitStore {
   private final class Buckets implements BucketStore {
     @Override
     public BucketResult consume(BucketRequest request) {
-      BucketResult[] result = new BucketResult[1];
-      buckets.compute(new Key(request.resourceName(), request.accountId()), (key, tat) -> {
-        result[0] = Gcra.step(tat == null ? UNKNOWN : tat, request.nowNanos(), request.costNanos(),
-            request.toleranceNanos());
-        return result[0].allowed() ? Long.valueOf(result[0].tat()) : tat;
-      });
-      return result[0];
+      Key key = new Key(request.resourceName(), request.accountId());
+      AtomicLong tat = buckets.get(key);
+      if (tat == null) {
+        tat = buckets.computeIfAbsent(key, k -> new AtomicLong(UNKNOWN));
+      }
+      while (true) {
+        long current = tat.get();
+        BucketResult result = Gcra.step(current, request.nowNanos(), request.costNanos(), request.toleranceNanos());
+        if (!result.allowed() || tat.compareAndSet(current, result.tat())) {
+          return result;
+        }
+      }
     }
   }
 
