@@ -1,5 +1,7 @@
 package io.github.ratelimiter.internal;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.ratelimiter.ActiveToken;
 import io.github.ratelimiter.CapacityExhaustedException;
 import io.github.ratelimiter.NonFungibleLimiter;
@@ -12,11 +14,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -37,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * take a random free slot (absent or expired) with a conditional write. A lost race means someone else took that
  * slot, so the rows are queried again before the next try (a consistent read costs a fifth of a failed write), until
  * a slot is taken or none is free. Uncontended that is two requests; each lost race adds two.
+ *
+ * <p>Threads of one process do not race each other: a thread writes only to a free slot that no other thread of
+ * this limiter is claiming at that moment, nor has claimed since the thread's query was sent (its query is stale
+ * for that slot, which is taken now, by that thread or by whoever beat it). When no free slot is left by that rule,
+ * it waits for the claims in flight to end and queries again, instead of sending writes that would almost surely
+ * fail (on DynamoDB a failed conditional write is billed like a successful one). Only claims from different
+ * processes can collide.
  *
  * <p>Every row records a random holder id. Turning a reservation into a token, renewing and deleting are writes
  * conditioned on that holder (and on being live, for the first two): a reservation that expired and whose slot was
@@ -66,6 +79,13 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   private final Clock clock;
   private final Duration reservationTtl;
   private final Duration tokenTtl;
+  /** This process's slot claims in flight, so that its own threads never race each other for one slot. */
+  private final ConcurrentHashMap<SlotKey, CompletableFuture<Void>> claiming = new ConcurrentHashMap<>();
+  /** Counts this process's ended claims; per slot, the count when its last claim ended (recent slots only). */
+  private final AtomicLong claimsEnded = new AtomicLong();
+  private final Cache<SlotKey, Long> lastClaimEnded = Caffeine.newBuilder().maximumSize(10_000).build();
+
+  private record SlotKey(String accountId, int slot) {}
 
   DefaultNonFungibleLimiter(String resourceName, long defaultLimit, SlotStore slots, LimitResolver limits,
       Clock clock, Duration reservationTtl, Duration tokenTtl) {
@@ -109,20 +129,61 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     }
     String holder = UUID.randomUUID().toString();
     // Each lost race means another caller took that slot: look again rather than write blindly, since a read costs
-    // a fifth of a failed conditional write. At most `limit` slots can be taken from under us.
-    for (long attempt = 0; attempt <= limit; attempt++) {
+    // a fifth of a failed conditional write. At most `limit` slots can be taken from under us; waiting for this
+    // process's own claims happens at most once per slot too.
+    for (long attempt = 0; attempt <= 2 * limit; attempt++) {
+      long lookedAt = claimsEnded.get();
       long now = clock.instant().getEpochSecond();
       List<Integer> free = freeSlots(slots.list(resourceName, accountId), limit, now);
       if (free.isEmpty()) {
         return Optional.empty();
       }
-      int slot = free.get(ThreadLocalRandom.current().nextInt(free.size()));
-      SlotRecord row = new SlotRecord(resourceName, accountId, slot, holder, null, now + reservationTtl.toSeconds());
-      if (slots.claim(row, now)) {
-        return Optional.of(new HeldReservation(row));
+      Collections.shuffle(free, ThreadLocalRandom.current());
+      CompletableFuture<Void> claim = new CompletableFuture<>();
+      List<CompletableFuture<Void>> others = new ArrayList<>();
+      SlotKey mine = null;
+      for (int slot : free) {
+        SlotKey key = new SlotKey(accountId, slot);
+        CompletableFuture<Void> other = claiming.putIfAbsent(key, claim);
+        if (other != null) {
+          others.add(other);
+        } else if (claimedSince(key, lookedAt)) {
+          claiming.remove(key, claim);
+        } else {
+          mine = key;
+          break;
+        }
+      }
+      if (mine == null) {
+        // Every free slot is being claimed, or was claimed since we looked, by another thread of this process:
+        // wait for those claims and look again, rather than send writes that would lose to them. (Our own claim
+        // was briefly visible, so someone may be waiting for it too.)
+        claim.complete(null);
+        others.forEach(CompletableFuture::join);
+        continue;
+      }
+      try {
+        SlotRecord row =
+            new SlotRecord(resourceName, accountId, mine.slot(), holder, null, now + reservationTtl.toSeconds());
+        if (slots.claim(row, now)) {
+          return Optional.of(new HeldReservation(row));
+        }
+      } finally {
+        lastClaimEnded.put(mine, claimsEnded.incrementAndGet()); // before the claim is seen to end
+        claiming.remove(mine, claim);
+        claim.complete(null);
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether a claim of this process on the slot ended after {@code lookedAt}: whoever won it, the slot is taken
+   * now, although a query sent before then showed it free.
+   */
+  private boolean claimedSince(SlotKey key, long lookedAt) {
+    Long ended = lastClaimEnded.getIfPresent(key);
+    return ended != null && ended > lookedAt;
   }
 
   /**

@@ -7,6 +7,7 @@ import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.testing.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -170,5 +172,42 @@ class RequestCountTest {
     requests.reset();
     assertThat(clusters.tryReserve("acct")).isEmpty();
     assertThat(requests.snapshot()).isEqualTo(Map.of("Query", 1L));
+  }
+
+  /**
+   * Eight threads of one process ask together each time one slot is free: one writes, the others wait for its claim
+   * and see the slot taken when they look again, instead of eight conditional writes of which seven fail.
+   */
+  @Test
+  void threadsOfOneProcessRacingForTheLastSlotSendOneWriteBetweenThem() throws Exception {
+    NonFungibleLimiter clusters = limiters.nonFungible("cluster", 3);
+    clusters.reserve("acct"); // two of the three slots stay held
+    clusters.reserve("acct");
+    requests.reset();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    int rounds = 10;
+    try {
+      for (int round = 0; round < rounds; round++) {
+        CountDownLatch gate = new CountDownLatch(1);
+        List<Future<Optional<Reservation>>> asks = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          asks.add(pool.submit(() -> {
+            gate.await();
+            return clusters.tryReserve("acct");
+          }));
+        }
+        gate.countDown();
+        List<Reservation> granted = new ArrayList<>();
+        for (Future<Optional<Reservation>> ask : asks) {
+          ask.get().ifPresent(granted::add);
+        }
+        assertThat(granted).as("granted in round %d", round).hasSize(1);
+        granted.get(0).delete();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(requests.count("PutItem")).isEqualTo(rounds);
+    assertThat(requests.count("DeleteItem")).isEqualTo(rounds);
   }
 }
