@@ -82,9 +82,9 @@ final class Notes {
         r.denied(), Math.max(0, r.totalRequests() - r.admitted()), r.requests())));
     Report.find(runs, LoadHarness.CHURN, "ratelimiter").ifPresent(r -> n.append(String.format("- **Non-fungible "
             + "churn.** %.2f requests per reservation attempt (%s) for %,d grants and %,d denials under the cap: a "
-            + "granted reservation is a consistent Query of the account's slots and a conditional PutItem, then an "
-            + "UpdateItem makes it a token and a DeleteItem releases it; a denial is one Query, or two when the "
-            + "thread first waited for another thread's claim of the last free slot. The threads of one process "
+            + "granted reservation is a consistent Query of the account's slots and a conditional PutItem, then "
+            + "another conditional PutItem makes it a token and a DeleteItem releases it; a denial is one Query, or "
+            + "two when the thread first waited for another thread's claim of the last free slot. The threads of one process "
             + "never send writes for the same slot (a thread skips slots another thread is claiming or has claimed "
             + "since its query), so with all 8 threads in one process a release is chased by one write, not 8: "
             + "%.2f PutItems and %.2f Queries per grant here. The floor row is the three writes alone, with no "

@@ -46,7 +46,8 @@ final class RateLimiterCli implements Runnable {
       description = "DynamoDB endpoint, e.g. http://127.0.0.1:8000 (default: $DYNAMODB_ENDPOINT, else AWS)")
   URI endpoint;
 
-  @Option(names = "--region", scope = ScopeType.INHERIT, paramLabel = "REGION", description = "AWS region (default: the SDK's chain)")
+  @Option(names = "--region", scope = ScopeType.INHERIT, paramLabel = "REGION",
+      description = "AWS region (default: the SDK's chain)")
   String region;
 
   @Option(names = "--base-name", scope = ScopeType.INHERIT, paramLabel = "NAME",

@@ -252,7 +252,8 @@ public abstract class FungibleLimiterContract extends StoreContract {
       gate.countDown();
       for (int step = 0; step <= steps; step++) {
         long bound = 20 + step * 2L;
-        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).atMost(Duration.ofSeconds(20)).until(() -> admitted.get() >= bound);
+        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).atMost(Duration.ofSeconds(20))
+            .until(() -> admitted.get() >= bound);
         assertThat(admitted.get()).as("admitted after %d ms", step * 100).isEqualTo(bound);
         if (step < steps) {
           clock.advance(Duration.ofMillis(100));
