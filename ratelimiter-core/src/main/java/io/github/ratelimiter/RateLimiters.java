@@ -18,9 +18,11 @@ import java.util.Objects;
  * NonFungibleLimiter clusters = limiters.nonFungible("emr-cluster", 10);
  * }</pre>
  *
- * <p>Limits are read from the store's limit table per (resource, account) and cached, including the absence of a
- * row, for {@link Builder#limitCacheTtl(Duration)}; so in steady state a decision sends nothing to the limit table,
- * and a changed row takes effect within that time.
+ * <p>Limits are read from the store's limit table and cached for {@link Builder#limitCacheTtl(Duration)}: a
+ * resource's rows all at once (one read) when it has at most 1,000, so that the absence of a row is known for every
+ * other account too; a larger resource's rows one account at a time, the absence of a row included. So in steady
+ * state a decision sends nothing to the limit table, however many accounts call, and a changed row takes effect
+ * within that time.
  *
  * <p>Thread-safe. Create one per application and close it at shutdown: closing closes the store.
  */
@@ -93,7 +95,10 @@ public interface RateLimiters extends AutoCloseable {
       return this;
     }
 
-    /** How long a limit row (or its absence) is cached; default 30 s, zero disables the cache. */
+    /**
+     * How long limit rows (and the absence of a row) are cached; default 30 s. Zero disables the cache: every
+     * decision then reads its account's row first, which doubles its cost.
+     */
     public Builder limitCacheTtl(Duration ttl) {
       this.limitCacheTtl = requireNotNegative("limitCacheTtl", ttl);
       return this;

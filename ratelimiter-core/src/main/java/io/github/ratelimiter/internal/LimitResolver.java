@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads limit rows through a cache, so that in steady state a decision sends no request to the limit table. A
@@ -25,16 +28,30 @@ import java.util.concurrent.ConcurrentHashMap;
  * the answer for every account, row or default, is in memory for the time to live, at the cost of one request per
  * resource per time to live. A resource with more rows than that is marked as such for the time to live, and its
  * accounts are read and cached one at a time, as a point read per account, "no row" included.
+ *
+ * <h2>Refreshed ahead of expiry</h2>
+ *
+ * <p>A resource's rows are read again by the first decision after nine tenths of the time to live, on that
+ * decision's thread, while every other thread keeps using the rows it has: a busy resource never makes all its
+ * callers wait for the limit table at once, and a failed refresh is logged and tried again by the next decision,
+ * the old rows serving meanwhile. Only a resource not asked about during the last tenth (or never) is read with its
+ * callers waiting, one read for all of them.
  */
 final class LimitResolver {
+
+  private static final Logger log = LoggerFactory.getLogger(LimitResolver.class);
 
   /** The most rows of one resource that are read and held at once. */
   static final int WHOLE_RESOURCE_ROWS = 1_000;
 
   private record Key(String resourceName, String accountId) {}
 
-  /** A resource's rows by account as read at some time, or empty when it has too many; good until expiry. */
-  private record Snapshot(Optional<Map<String, LimitRecord>> rows, long expiresAtNanos) {}
+  /**
+   * A resource's rows by account as read at some time, or empty when it has too many; refreshed from
+   * {@code refreshAtNanos} by whoever wins {@code refreshing}, good until {@code expiresAtNanos}.
+   */
+  private record Snapshot(Optional<Map<String, LimitRecord>> rows, long refreshAtNanos, long expiresAtNanos,
+      AtomicBoolean refreshing) {}
 
   private final LimitStore limits;
   private final Clock clock;
@@ -77,12 +94,31 @@ final class LimitResolver {
       // One reader per resource at a time; the others wait for its rows rather than read them too.
       snapshot = resources.compute(resourceName, (resource, old) -> old != null && nowNanos - old.expiresAtNanos() < 0
           ? old
-          : new Snapshot(readWhole(resource), nowNanos + ttlNanos));
+          : snapshot(readWhole(resource), nowNanos));
+    } else if (nowNanos - snapshot.refreshAtNanos() >= 0 && snapshot.refreshing().compareAndSet(false, true)) {
+      snapshot = refresh(resourceName, snapshot, nowNanos);
     }
     if (snapshot.rows().isPresent()) {
       return Optional.ofNullable(snapshot.rows().get().get(accountId));
     }
     return accounts.get(new Key(resourceName, accountId), key -> limits.find(resourceName, accountId));
+  }
+
+  private Snapshot snapshot(Optional<Map<String, LimitRecord>> rows, long nowNanos) {
+    return new Snapshot(rows, nowNanos + ttlNanos - ttlNanos / 10, nowNanos + ttlNanos, new AtomicBoolean());
+  }
+
+  private Snapshot refresh(String resourceName, Snapshot stale, long nowNanos) {
+    try {
+      Snapshot fresh = snapshot(readWhole(resourceName), nowNanos);
+      resources.replace(resourceName, stale, fresh);
+      return fresh;
+    } catch (RuntimeException e) {
+      log.warn("could not refresh the limits of '{}' (the cached rows serve until they expire): {}", resourceName,
+          e.toString());
+      stale.refreshing().set(false);
+      return stale;
+    }
   }
 
   private Optional<Map<String, LimitRecord>> readWhole(String resourceName) {

@@ -2,6 +2,7 @@ package io.github.ratelimiter.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.store.InMemoryStore;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.LimitStore;
@@ -56,11 +57,28 @@ class LimitResolverTest {
     assertThat(limits.pointReads).isZero();
 
     store.limits().put(row("a", 1));
-    now.set(now.get().plusSeconds(29));
-    assertThat(resolver.find("api", "a")).contains(row("a", 5));
-    now.set(now.get().plusSeconds(1));
+    now.set(now.get().plusSeconds(30));
     assertThat(resolver.find("api", "a")).contains(row("a", 1));
     assertThat(limits.wholeReads).isEqualTo(2);
+  }
+
+  @Test
+  void aResourceAskedAboutNearExpiryIsRefreshedAheadByOneCallerAndAFailedRefreshKeepsTheOldRows() {
+    store.limits().put(row("a", 5));
+    LimitResolver resolver = new LimitResolver(limits, clock, Duration.ofSeconds(30), 2);
+    resolver.find("api", "a");
+    store.limits().put(row("a", 1));
+    now.set(now.get().plusSeconds(26));
+    assertThat(resolver.find("api", "a")).as("before the last tenth").contains(row("a", 5));
+    assertThat(limits.wholeReads).isEqualTo(1);
+
+    now.set(now.get().plusSeconds(1)); // 27 s: the last tenth of the time to live
+    limits.failing = true;
+    assertThat(resolver.find("api", "a")).as("refresh failed, old rows serve").contains(row("a", 5));
+    limits.failing = false;
+    assertThat(resolver.find("api", "a")).as("the next caller refreshes").contains(row("a", 1));
+    assertThat(resolver.find("api", "a")).contains(row("a", 1));
+    assertThat(limits.wholeReads).isEqualTo(3);
   }
 
   @Test
@@ -92,6 +110,7 @@ class LimitResolverTest {
     private final LimitStore delegate;
     int wholeReads;
     int pointReads;
+    boolean failing;
 
     CountingLimits(LimitStore delegate) {
       this.delegate = delegate;
@@ -106,6 +125,9 @@ class LimitResolverTest {
     @Override
     public Optional<List<LimitRecord>> listByResource(String resourceName, int atMost) {
       wholeReads++;
+      if (failing) {
+        throw new RateLimiterException("the limit table is unavailable");
+      }
       return delegate.listByResource(resourceName, atMost);
     }
 
