@@ -129,8 +129,8 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     }
     String holder = UUID.randomUUID().toString();
     // Each lost race means another caller took that slot: look again rather than write blindly, since a read costs
-    // a fifth of a failed conditional write. At most `limit` slots can be taken from under us; waiting for this
-    // process's own claims happens at most once per slot too.
+    // a fifth of a failed conditional write. Lost races and waits for this process's own claims each mean that a
+    // slot was taken meanwhile, so 2 * limit tries bound both.
     for (long attempt = 0; attempt <= 2 * limit; attempt++) {
       long lookedAt = claimsEnded.get();
       long now = clock.instant().getEpochSecond();
