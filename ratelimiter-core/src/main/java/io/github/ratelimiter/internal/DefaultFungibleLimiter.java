@@ -43,8 +43,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final Duration blockedRetryAfter;
   private final FailureMode failureMode;
   private final Sleeper sleeper;
+  /** The default limit's emission interval, worked out once: most accounts have no limit row of their own. */
   private final long defaultInterval;
-  private final long defaultTolerance;
   /** Per account, the largest {@code tat} this process has seen; a holder, so that raising it is no cache write. */
   private final Cache<String, AtomicLong> seenTat = Caffeine.newBuilder().maximumSize(100_000).build();
   private final Function<String, AtomicLong> unseen = account -> new AtomicLong(BucketStore.UNKNOWN);
@@ -55,7 +55,6 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     this.resourceName = resourceName;
     this.defaultLimit = defaultLimit;
     this.defaultInterval = defaultLimit.blocks() ? 0 : Gcra.intervalNanos(defaultLimit);
-    this.defaultTolerance = defaultLimit.blocks() ? 0 : Gcra.toleranceNanos(defaultLimit);
     this.buckets = buckets;
     this.limits = limits;
     this.clock = clock;
@@ -101,10 +100,9 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       throw new IllegalArgumentException("permits " + permits + " exceeds the limit " + limit + " of resource '"
           + resourceName + "' for account '" + accountId + "': it can never be granted");
     }
-    boolean byDefault = limit == defaultLimit;
-    long interval = byDefault ? defaultInterval : Gcra.intervalNanos(limit);
-    long tolerance = byDefault ? defaultTolerance : Gcra.toleranceNanos(limit);
-    long cost = Math.multiplyExact(interval, permits);
+    long interval = limit == defaultLimit ? defaultInterval : Gcra.intervalNanos(limit);
+    long tolerance = Gcra.toleranceNanos(interval, limit.limit());
+    long cost = Gcra.costNanos(interval, permits);
     AtomicLong seen = seenTat.get(accountId, unseen);
     while (true) {
       long known = seen.get();

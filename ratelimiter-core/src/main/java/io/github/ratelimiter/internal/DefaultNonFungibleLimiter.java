@@ -148,6 +148,8 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
         if (other != null) {
           others.add(other);
         } else if (claimedSince(key, lookedAt)) {
+          // Checked after publishing our claim: another thread's claim of this slot was then either still in
+          // `claiming` (putIfAbsent returned it) or had already recorded its end, which is seen here.
           claiming.remove(key, claim);
         } else {
           mine = key;

@@ -72,12 +72,22 @@ public final class Gcra {
 
   /** The tolerance {@code L * T}: how far {@code tat} may run ahead of now. */
   public static long toleranceNanos(Limit limit) {
-    return Math.multiplyExact(intervalNanos(limit), limit.limit());
+    return toleranceNanos(intervalNanos(limit), limit.limit());
+  }
+
+  /** The tolerance {@code L * T}, from an emission interval already worked out. */
+  public static long toleranceNanos(long intervalNanos, long limit) {
+    return Math.multiplyExact(intervalNanos, limit);
   }
 
   /** The cost of {@code permits} permits: {@code permits * T}. */
   public static long costNanos(Limit limit, long permits) {
-    return Math.multiplyExact(intervalNanos(limit), permits);
+    return costNanos(intervalNanos(limit), permits);
+  }
+
+  /** The cost {@code permits * T}, from an emission interval already worked out. */
+  public static long costNanos(long intervalNanos, long permits) {
+    return Math.multiplyExact(intervalNanos, permits);
   }
 
   /**

@@ -18,8 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>It applies the same algorithm as the DynamoDB store, atomically per key (a bucket is a compare-and-set on its
  * {@code tat}; slots are {@link ConcurrentHashMap#compute computed} under their key's lock), so both give identical
  * answers; the contract suite in {@code ratelimiter-testing} runs against both. Limits are set with
- * {@link #limits()}. Thread-safe. Nothing is
- * ever evicted: buckets and slots live as long as the store.
+ * {@link #limits()}. Thread-safe. Nothing is ever evicted: buckets and slots live as long as the store.
  */
 public final class InMemoryStore implements RateLimitStore {
 

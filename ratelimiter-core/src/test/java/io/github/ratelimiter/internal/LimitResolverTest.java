@@ -9,35 +9,26 @@ import io.github.ratelimiter.store.LimitStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** How many reads of the limit rows the resolver makes: one per resource while it is small, else one per account. */
 class LimitResolverTest {
 
-  private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-  private final Clock clock = new Clock() {
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  };
+  /** Epoch nanoseconds of the decision asking; the resolver's clock is not read when the caller gives the time. */
+  private long now = Gcra.epochNanos(Instant.parse("2026-01-01T00:00:00Z"));
+  private final Clock clock = Clock.systemUTC();
   private final InMemoryStore store = InMemoryStore.create();
   private final CountingLimits limits = new CountingLimits(store.limits());
+
+  private Optional<LimitRecord> find(LimitResolver resolver, String account) {
+    return resolver.find("api", account, now);
+  }
+
+  private void advance(long seconds) {
+    now += Duration.ofSeconds(seconds).toNanos();
+  }
 
   private static LimitRecord row(String account, long limit) {
     return new LimitRecord("api", account, limit, Duration.ofSeconds(1), null);
@@ -48,17 +39,17 @@ class LimitResolverTest {
     store.limits().put(row("a", 5));
     store.limits().put(row("b", 7));
     LimitResolver resolver = new LimitResolver(limits, clock, Duration.ofSeconds(30), 2);
-    assertThat(resolver.find("api", "a")).contains(row("a", 5));
-    assertThat(resolver.find("api", "b")).contains(row("b", 7));
+    assertThat(find(resolver, "a")).contains(row("a", 5));
+    assertThat(find(resolver, "b")).contains(row("b", 7));
     for (int i = 0; i < 100; i++) {
-      assertThat(resolver.find("api", "quiet-" + i)).isEmpty();
+      assertThat(find(resolver, "quiet-" + i)).isEmpty();
     }
     assertThat(limits.wholeReads).isEqualTo(1);
     assertThat(limits.pointReads).isZero();
 
     store.limits().put(row("a", 1));
-    now.set(now.get().plusSeconds(30));
-    assertThat(resolver.find("api", "a")).contains(row("a", 1));
+    advance(30);
+    assertThat(find(resolver, "a")).contains(row("a", 1));
     assertThat(limits.wholeReads).isEqualTo(2);
   }
 
@@ -66,18 +57,18 @@ class LimitResolverTest {
   void aResourceAskedAboutNearExpiryIsRefreshedAheadByOneCallerAndAFailedRefreshKeepsTheOldRows() {
     store.limits().put(row("a", 5));
     LimitResolver resolver = new LimitResolver(limits, clock, Duration.ofSeconds(30), 2);
-    resolver.find("api", "a");
+    find(resolver, "a");
     store.limits().put(row("a", 1));
-    now.set(now.get().plusSeconds(26));
-    assertThat(resolver.find("api", "a")).as("before the last tenth").contains(row("a", 5));
+    advance(26);
+    assertThat(find(resolver, "a")).as("before the last tenth").contains(row("a", 5));
     assertThat(limits.wholeReads).isEqualTo(1);
 
-    now.set(now.get().plusSeconds(1)); // 27 s: the last tenth of the time to live
+    advance(1); // 27 s: the last tenth of the time to live
     limits.failing = true;
-    assertThat(resolver.find("api", "a")).as("refresh failed, old rows serve").contains(row("a", 5));
+    assertThat(find(resolver, "a")).as("refresh failed, old rows serve").contains(row("a", 5));
     limits.failing = false;
-    assertThat(resolver.find("api", "a")).as("the next caller refreshes").contains(row("a", 1));
-    assertThat(resolver.find("api", "a")).contains(row("a", 1));
+    assertThat(find(resolver, "a")).as("the next caller refreshes").contains(row("a", 1));
+    assertThat(find(resolver, "a")).contains(row("a", 1));
     assertThat(limits.wholeReads).isEqualTo(3);
   }
 
@@ -88,8 +79,8 @@ class LimitResolverTest {
     store.limits().put(row("c", 9));
     LimitResolver resolver = new LimitResolver(limits, clock, Duration.ofSeconds(30), 2);
     for (int i = 0; i < 3; i++) {
-      assertThat(resolver.find("api", "c")).contains(row("c", 9));
-      assertThat(resolver.find("api", "quiet")).isEmpty();
+      assertThat(find(resolver, "c")).contains(row("c", 9));
+      assertThat(find(resolver, "quiet")).isEmpty();
     }
     assertThat(limits.wholeReads).isEqualTo(1);
     assertThat(limits.pointReads).isEqualTo(2);
@@ -99,8 +90,8 @@ class LimitResolverTest {
   void aZeroTimeToLiveReadsEveryTime() {
     store.limits().put(row("a", 5));
     LimitResolver resolver = new LimitResolver(limits, clock, Duration.ZERO, 2);
-    resolver.find("api", "a");
-    resolver.find("api", "a");
+    find(resolver, "a");
+    find(resolver, "a");
     assertThat(limits.pointReads).isEqualTo(2);
     assertThat(limits.wholeReads).isZero();
   }

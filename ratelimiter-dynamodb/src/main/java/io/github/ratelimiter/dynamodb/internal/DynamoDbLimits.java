@@ -101,11 +101,7 @@ public final class DynamoDbLimits implements LimitStore {
 
   @Override
   public List<LimitRecord> listByResource(String resourceName) {
-    List<LimitRecord> rows = query(QueryRequest.builder()
-        .consistentRead(true)
-        .keyConditionExpression("#resource = :resource")
-        .expressionAttributeNames(Map.of("#resource", RESOURCE_NAME))
-        .expressionAttributeValues(Map.of(":resource", AttributeValue.fromS(resourceName))));
+    List<LimitRecord> rows = query(resourceQuery(resourceName));
     return rows.stream().sorted(Comparator.comparing(LimitRecord::accountId)).toList();
   }
 
@@ -114,12 +110,8 @@ public final class DynamoDbLimits implements LimitStore {
   public Optional<List<LimitRecord>> listByResource(String resourceName, int atMost) {
     String tableName = table.get();
     try {
-      QueryResponse response = client.query(b -> b.tableName(tableName)
-          .consistentRead(true)
-          .limit(atMost + 1)
-          .keyConditionExpression("#resource = :resource")
-          .expressionAttributeNames(Map.of("#resource", RESOURCE_NAME))
-          .expressionAttributeValues(Map.of(":resource", AttributeValue.fromS(resourceName))));
+      QueryResponse response =
+          client.query(resourceQuery(resourceName).tableName(tableName).limit(atMost + 1).build());
       if (response.count() > atMost || (response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty())) {
         return Optional.empty();
       }
@@ -129,6 +121,15 @@ public final class DynamoDbLimits implements LimitStore {
     } catch (SdkException e) {
       throw Errors.map(e, "Query", tableName);
     }
+  }
+
+  /** A consistent query of every row of the resource (the table's partition key), without the table name. */
+  private static QueryRequest.Builder resourceQuery(String resourceName) {
+    return QueryRequest.builder()
+        .consistentRead(true)
+        .keyConditionExpression("#resource = :resource")
+        .expressionAttributeNames(Map.of("#resource", RESOURCE_NAME))
+        .expressionAttributeValues(Map.of(":resource", AttributeValue.fromS(resourceName)));
   }
 
   private List<LimitRecord> query(QueryRequest.Builder request) {
