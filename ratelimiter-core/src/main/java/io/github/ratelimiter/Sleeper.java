@@ -9,7 +9,7 @@ import java.time.Duration;
 @FunctionalInterface
 public interface Sleeper {
   /** The sleeper that blocks the calling thread. */
-  Sleeper SYSTEM = duration -> Thread.sleep(duration.toMillis(), (int) (duration.toNanosPart() % 1_000_000));
+  Sleeper SYSTEM = duration -> Thread.sleep(duration.toMillis(), duration.toNanosPart() % 1_000_000);
 
   /** Waits for the given duration. */
   void sleep(Duration duration) throws InterruptedException;

@@ -66,6 +66,7 @@ final class Bucket4jDynamoDb implements Contender {
   }
 
   @Override
+  @SuppressWarnings("deprecation") // build(key, configuration): the form bucket4j-dynamodb-sdk-v1 8.x still offers
   public Decider fungible(String resource, Limit limit) {
     BucketConfiguration configuration = BucketConfiguration.builder()
         .addLimit(Bandwidth.builder().capacity(limit.limit()).refillGreedy(limit.limit(), limit.window()).build())

@@ -34,6 +34,7 @@ public final class DynamoDbRateLimiters {
     return RateLimiters.builder().store(DynamoDbStore.fromEnvironment()).build();
   }
 
+  @SuppressWarnings("deprecation") // ApacheHttpClient (Apache 4): deprecated for Apache5HttpClient in SDK 2.3x+
   static DynamoDbClient defaultClient() {
     DynamoDbClientBuilder builder = DynamoDbClient.builder().httpClientBuilder(ApacheHttpClient.builder());
     String endpoint = Environment.variables().get(DYNAMODB_ENDPOINT);

@@ -152,6 +152,7 @@ public final class TokenReleaseHandler implements RequestStreamHandler {
    * One client per container, created before the first event. The Apache HTTP client keeps connections alive
    * between invocations; the timeouts keep a stuck request from using up the function's own timeout.
    */
+  @SuppressWarnings("deprecation") // ApacheHttpClient (Apache 4): deprecated for Apache5HttpClient in SDK 2.3x+
   private static DynamoDbClient client(Map<String, String> env) {
     DynamoDbClientBuilder builder = DynamoDbClient.builder()
         .httpClientBuilder(ApacheHttpClient.builder())

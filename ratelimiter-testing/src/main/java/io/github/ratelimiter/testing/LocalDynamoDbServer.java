@@ -112,6 +112,7 @@ public final class LocalDynamoDbServer implements AutoCloseable {
    * client against dynalite). Loopback endpoints get dummy credentials and {@code us-east-1}; others the default
    * credentials chain and {@code AWS_REGION}.
    */
+  @SuppressWarnings("deprecation") // ApacheHttpClient (Apache 4): deprecated for Apache5HttpClient in SDK 2.3x+
   public static DynamoDbClient client(URI endpoint, ExecutionInterceptor... interceptors) {
     boolean local = "127.0.0.1".equals(endpoint.getHost()) || "localhost".equals(endpoint.getHost());
     String region = System.getenv().getOrDefault("AWS_REGION", "us-east-1");

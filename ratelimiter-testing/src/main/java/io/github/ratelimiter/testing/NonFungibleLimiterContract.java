@@ -55,6 +55,7 @@ public abstract class NonFungibleLimiterContract extends StoreContract {
   }
 
   @Test
+  @SuppressWarnings("try") // the reservation is only closed, by the exception
   void aReservationClosedByAnExceptionFreesItsSlot() {
     NonFungibleLimiter clusters = limiters().nonFungible("cluster", 1);
     assertThatThrownBy(() -> {
