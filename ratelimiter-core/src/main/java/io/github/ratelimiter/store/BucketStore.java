@@ -1,12 +1,15 @@
 package io.github.ratelimiter.store;
 
+import io.github.ratelimiter.internal.Gcra;
+
 /**
  * The fungible token buckets, each stored as one theoretical arrival time ({@code tat}, epoch nanoseconds).
  *
  * <p>An implementation applies one step of the generic cell rate algorithm atomically per call: with
  * {@code start = max(tat, now)} (a missing bucket counting as {@code now}), the request is admitted exactly when
  * {@code start + cost <= now + tolerance}, and then {@code tat} becomes {@code start + cost}; a denied request
- * changes nothing. {@code io.github.ratelimiter.internal.Gcra} is the reference.
+ * changes nothing. {@link BucketRequest#applyTo(long)} is that step, for a store that holds the {@code tat} itself
+ * (in memory) or learns it from a failed conditional write (DynamoDB), so no store restates the rule.
  */
 public interface BucketStore {
 
@@ -30,7 +33,24 @@ public interface BucketStore {
    *     to choose its first attempt, never a fact
    */
   record BucketRequest(
-      String resourceName, String accountId, long nowNanos, long costNanos, long toleranceNanos, long knownTat) {}
+      String resourceName, String accountId, long nowNanos, long costNanos, long toleranceNanos, long knownTat) {
+
+    /**
+     * The step applied to a stored {@code tat}: admitted exactly when {@code max(tat, now) + cost <= now + tolerance},
+     * and the {@code tat} to store then. A pure function: it reads no clock and changes nothing.
+     *
+     * @param storedTat the bucket's {@code tat}, or {@link #UNKNOWN} when it has no row
+     * @return whether admitted, and {@code tat} after the step (unchanged when denied)
+     */
+    public BucketResult applyTo(long storedTat) {
+      return Gcra.step(storedTat, nowNanos, costNanos, toleranceNanos);
+    }
+
+    /** The largest stored {@code tat} that still admits this request: {@code now + tolerance - cost}. */
+    public long maxAdmittedTat() {
+      return nowNanos + toleranceNanos - costNanos;
+    }
+  }
 
   /**
    * One step's outcome.

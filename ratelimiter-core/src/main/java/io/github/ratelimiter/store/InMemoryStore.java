@@ -1,6 +1,5 @@
 package io.github.ratelimiter.store;
 
-import io.github.ratelimiter.internal.Gcra;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -94,7 +93,7 @@ public final class InMemoryStore implements RateLimitStore {
       }
       while (true) {
         long current = tat.get();
-        BucketResult result = Gcra.step(current, request.nowNanos(), request.costNanos(), request.toleranceNanos());
+        BucketResult result = request.applyTo(current);
         if (!result.allowed() || tat.compareAndSet(current, result.tat())) {
           return result;
         }

@@ -19,8 +19,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 
 /**
- * The fungible buckets on DynamoDB: each decision is one conditional UpdateItem carrying the arithmetic of
- * {@link io.github.ratelimiter.internal.Gcra} (see its design notes).
+ * The fungible buckets on DynamoDB: each decision is one conditional UpdateItem carrying the arithmetic of the
+ * generic cell rate algorithm ({@link BucketRequest#applyTo(long)}; the design notes are on the core's {@code Gcra}).
  *
  * <p>Two updates exist, exactly one of whose conditions holds for any stored state that admits the request:
  * <ul>
@@ -95,7 +95,7 @@ public final class DynamoDbBuckets implements BucketStore {
       return denied(tableName, request, (Refused) idle);
     }
     long tat = storedTat.getAsLong();
-    if (tat + request.costNanos() - now <= request.toleranceNanos()) {
+    if (request.applyTo(tat).allowed()) {
       Attempt busy = busy(tableName, request);
       if (busy instanceof Admitted admitted) {
         return new BucketResult(true, admitted.tat());
@@ -112,11 +112,10 @@ public final class DynamoDbBuckets implements BucketStore {
   }
 
   private Attempt busy(String tableName, BucketRequest request) {
-    long maxTat = request.nowNanos() + request.toleranceNanos() - request.costNanos();
     return update(tableName, request, BUSY_UPDATE, BUSY_CONDITION, Map.of(
         ":cost", number(request.costNanos()),
         ":now", number(request.nowNanos()),
-        ":maxTat", number(maxTat)));
+        ":maxTat", number(request.maxAdmittedTat())));
   }
 
   private Attempt idle(String tableName, BucketRequest request) {
