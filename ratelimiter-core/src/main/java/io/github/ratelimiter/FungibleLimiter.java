@@ -77,7 +77,7 @@ public interface FungibleLimiter {
    */
   Decision acquire(String accountId, long permits, Duration maxWait);
 
-  /** Takes one permit, then calls {@code action}. The Python library's context manager. */
+  /** Takes one permit, then calls {@code action}. */
   default <T> T call(String accountId, Callable<T> action) throws Exception {
     acquire(accountId);
     return action.call();

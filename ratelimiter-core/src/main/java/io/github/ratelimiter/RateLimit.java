@@ -10,14 +10,19 @@ import java.time.temporal.ChronoUnit;
 /**
  * Rate-limits calls to an interface method through a proxy from {@link RateLimiters#proxy(Class, Object)}: each
  * call first takes {@link #permits()} permits of {@link #resource()} for the call's account, or throws
- * {@link CapacityExhaustedException} without calling the target. The Python library's {@code @rate_limit}.
+ * {@link CapacityExhaustedException} without calling the target.
  *
  * <p>The account id is the argument
  * <ol>
  *   <li>at position {@link #accountIdParam()} when it is set (0-based), else
  *   <li>of the parameter annotated {@link AccountId}, else
- *   <li>of the parameter named {@code accountId} (compile with {@code -parameters}).
+ *   <li>of the parameter named {@code accountId}.
  * </ol>
+ *
+ * <p><b>Finding the parameter by name needs {@code javac -parameters}</b> (Maven: {@code <parameters>true</parameters>}
+ * in maven-compiler-plugin's configuration; Gradle: {@code options.compilerArgs << '-parameters'}). Without it the
+ * names are {@code arg0}, {@code arg1}, ... at run time, and {@link RateLimiters#proxy(Class, Object)} throws an
+ * {@link IllegalArgumentException} that says so. {@link AccountId} and {@link #accountIdParam()} work either way.
  *
  * <pre>{@code
  * interface Clusters {
@@ -42,7 +47,7 @@ public @interface RateLimit {
   /** The default window, in {@link #unit()}s. */
   long window();
 
-  /** The unit of {@link #window()}; seconds, as in the Python library. */
+  /** The unit of {@link #window()}; seconds by default. */
   ChronoUnit unit() default ChronoUnit.SECONDS;
 
   /** Permits taken per call. */

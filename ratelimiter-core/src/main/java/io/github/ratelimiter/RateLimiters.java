@@ -57,10 +57,11 @@ public interface RateLimiters extends AutoCloseable {
 
   /**
    * A proxy for {@code target} that applies the {@link RateLimit} annotations of {@code type}'s methods; methods
-   * without one are passed through.
+   * without one are passed through. Its {@code equals}, {@code hashCode} and {@code toString} are its own, by
+   * identity, as for any {@link java.lang.reflect.Proxy}.
    *
    * @throws IllegalArgumentException if {@code type} is not an interface, or an annotated method has no account id
-   *     parameter (see {@link RateLimit})
+   *     parameter (see {@link RateLimit}: a parameter found by its name needs {@code javac -parameters})
    */
   <T> T proxy(Class<T> type, T target);
 

@@ -108,6 +108,19 @@ class RateLimitProxyTest {
     assertThat(proxy.greeting()).isEqualTo("hello");
   }
 
+  @Test
+  void objectMethodsAreTheProxysOwnAsForAnyJdkProxy() {
+    Clusters other = limiters.proxy(Clusters.class, target);
+    assertThat(proxy.equals(proxy)).isTrue();
+    assertThat(proxy.equals(other)).as("another proxy of the same target").isFalse();
+    assertThat(proxy.equals(target)).isFalse();
+    assertThat(proxy.equals(null)).isFalse();
+    assertThat(proxy.hashCode()).isEqualTo(System.identityHashCode(proxy)).isEqualTo(proxy.hashCode());
+    assertThat(proxy).hasToString("RateLimitProxy[" + Clusters.class.getName() + " -> " + target + "]");
+    assertThat(java.util.Set.of(proxy, other)).hasSize(2);
+    assertThat(target.calls).isEmpty();
+  }
+
   interface NoAccount {
     @RateLimit(resource = "x", limit = 1, window = 1)
     void call(String tenant);
@@ -122,7 +135,8 @@ class RateLimitProxyTest {
   void aMethodWithoutAnAccountIdFailsWhenTheProxyIsMade() {
     assertThatThrownBy(() -> limiters.proxy(NoAccount.class, tenant -> {}))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("needs an account id");
+        .hasMessageContaining("needs an account id")
+        .hasMessageContaining("compile with javac -parameters");
     assertThatThrownBy(() -> limiters.proxy(NotAString.class, accountId -> {}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must be a String");

@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * callers wait for the limit table at once, and a failed refresh is logged and tried again by the next decision,
  * the old rows serving meanwhile. Only a resource not asked about during the last tenth (or never) is read with its
  * callers waiting, one read for all of them.
+ *
+ * <p>Both caches expire on the time the deciding caller read from its clock ({@code nowNanos}), never on a clock
+ * of their own, so a decision sees one instant and tests move time by passing it.
  */
 final class LimitResolver {
 
@@ -45,6 +48,9 @@ final class LimitResolver {
   static final int WHOLE_RESOURCE_ROWS = 1_000;
 
   private record Key(String resourceName, String accountId) {}
+
+  /** One account's row (or "no row") as read at some time, good until {@code expiresAtNanos}. */
+  private record AccountRow(Optional<LimitRecord> row, long expiresAtNanos) {}
 
   /**
    * A resource's rows by account as read at some time, or empty when it has too many; refreshed from
@@ -59,7 +65,8 @@ final class LimitResolver {
   private final int wholeResourceRows;
   /** Per resource (a handful: limiters are made per resource in code), so a plain map. */
   private final ConcurrentHashMap<String, Snapshot> resources = new ConcurrentHashMap<>();
-  private final Cache<Key, Optional<LimitRecord>> accounts;
+  /** Per account of resources with too many rows to hold whole; bounded, expired by {@link AccountRow}. */
+  private final Cache<Key, AccountRow> accounts;
 
   LimitResolver(LimitStore limits, Clock clock, Duration ttl) {
     this(limits, clock, ttl, WHOLE_RESOURCE_ROWS);
@@ -70,13 +77,7 @@ final class LimitResolver {
     this.clock = clock;
     this.ttlNanos = ttl.toNanos();
     this.wholeResourceRows = wholeResourceRows;
-    this.accounts = ttl.isZero()
-        ? null
-        : Caffeine.newBuilder()
-            .expireAfterWrite(ttl)
-            .maximumSize(100_000)
-            .ticker(() -> Gcra.epochNanos(clock.instant()))
-            .build();
+    this.accounts = ttl.isZero() ? null : Caffeine.newBuilder().maximumSize(100_000).build();
   }
 
   /** The row for (resource, account), or empty. */
@@ -101,7 +102,15 @@ final class LimitResolver {
     if (snapshot.rows().isPresent()) {
       return Optional.ofNullable(snapshot.rows().get().get(accountId));
     }
-    return accounts.get(new Key(resourceName, accountId), key -> limits.find(resourceName, accountId));
+    Key key = new Key(resourceName, accountId);
+    AccountRow cached = accounts.getIfPresent(key);
+    if (cached == null || nowNanos - cached.expiresAtNanos() >= 0) {
+      // One reader per account at a time, as for resources.
+      cached = accounts.asMap().compute(key, (k, old) -> old != null && nowNanos - old.expiresAtNanos() < 0
+          ? old
+          : new AccountRow(limits.find(resourceName, accountId), nowNanos + ttlNanos));
+    }
+    return cached.row();
   }
 
   private Snapshot snapshot(Optional<Map<String, LimitRecord>> rows, long nowNanos) {

@@ -15,12 +15,18 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Applies {@link RateLimit} annotations through a JDK dynamic proxy: the Python library's decorator. Every annotated
- * method is resolved once, when the proxy is made, so a method without an account id fails then, not on a call.
+ * Applies {@link RateLimit} annotations through a JDK dynamic proxy. Every method is resolved once, when the proxy
+ * is made, so a method without an account id fails then, not on a call. {@code equals}, {@code hashCode} and
+ * {@code toString} are the proxy's own, as for any {@link Proxy}: a proxy equals only itself, and is not the target.
  */
 final class RateLimitProxy {
 
-  private record Plan(FungibleLimiter limiter, long permits, int accountIndex) {}
+  /**
+   * How a call to one interface method goes: {@code limiter} (null for a method without {@link RateLimit}) takes
+   * {@code permits} for the argument at {@code accountIndex}, then {@code target} (made accessible, for interfaces
+   * that are not public) is invoked on the proxied object.
+   */
+  private record Route(Method target, FungibleLimiter limiter, long permits, int accountIndex) {}
 
   private RateLimitProxy() {}
 
@@ -30,32 +36,39 @@ final class RateLimitProxy {
     if (!type.isInterface()) {
       throw new IllegalArgumentException("type must be an interface: " + type.getName());
     }
-    Map<Method, Plan> plans = new HashMap<>();
-    Map<Method, Method> callable = new HashMap<>();
+    Map<Method, Route> routes = new HashMap<>();
     for (Method method : type.getMethods()) {
-      // An interface that is not public (a nested test type, say) needs this for the call to the target.
       method.trySetAccessible();
-      callable.put(method, method);
       RateLimit annotation = method.getAnnotation(RateLimit.class);
-      if (annotation != null) {
+      if (annotation == null) {
+        routes.put(method, new Route(method, null, 0, -1));
+      } else {
         Limit limit = Limit.of(annotation.limit(), Duration.of(annotation.window(), annotation.unit()));
-        plans.put(method, new Plan(limiters.fungible(annotation.resource(), limit),
+        routes.put(method, new Route(method, limiters.fungible(annotation.resource(), limit),
             Arguments.requirePositive("permits of @RateLimit on " + method, annotation.permits()),
             accountIndex(method, annotation)));
       }
     }
+    String description = "RateLimitProxy[" + type.getName() + " -> " + target + "]";
     Object proxy = Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (self, method, args) -> {
-      Plan plan = plans.get(method);
-      if (plan != null) {
-        Object account = args[plan.accountIndex()];
+      if (method.getDeclaringClass() == Object.class) {
+        return switch (method.getName()) {
+          case "equals" -> self == args[0];
+          case "hashCode" -> System.identityHashCode(self);
+          default -> description; // toString: the only other Object method a proxy is asked for
+        };
+      }
+      Route route = routes.get(method);
+      if (route.limiter() != null) {
+        Object account = args[route.accountIndex()];
         if (!(account instanceof String accountId)) {
-          throw new IllegalArgumentException("the account id argument " + plan.accountIndex() + " of " + method
+          throw new IllegalArgumentException("the account id argument " + route.accountIndex() + " of " + method
               + " must be a non-null String: " + account);
         }
-        plan.limiter().acquire(accountId, plan.permits());
+        route.limiter().acquire(accountId, route.permits());
       }
       try {
-        return callable.getOrDefault(method, method).invoke(target, args);
+        return route.target().invoke(target, args);
       } catch (InvocationTargetException e) {
         throw e.getCause();
       }
@@ -83,7 +96,8 @@ final class RateLimitProxy {
       }
     }
     throw new IllegalArgumentException("@RateLimit on " + method + " needs an account id: set accountIdParam,"
-        + " annotate a parameter with @AccountId, or name one accountId (compiled with -parameters)");
+        + " annotate a parameter with @AccountId, or name one accountId and compile with javac -parameters"
+        + " (maven-compiler-plugin <parameters>true</parameters>; without it parameter names are arg0, arg1, ...)");
   }
 
   private static int requireString(Method method, int index) {

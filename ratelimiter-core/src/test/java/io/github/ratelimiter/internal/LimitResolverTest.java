@@ -87,6 +87,30 @@ class LimitResolverTest {
   }
 
   @Test
+  void perAccountRowsExpireOnTheDecisionsClockReadingAsResourceSnapshotsDo() {
+    store.limits().put(row("a", 5));
+    store.limits().put(row("b", 7));
+    store.limits().put(row("c", 9));
+    // The resolver's own clock never moves: only the decisions' time (now) may expire the cached rows.
+    Clock frozen = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), java.time.ZoneOffset.UTC);
+    LimitResolver resolver = new LimitResolver(limits, frozen, Duration.ofSeconds(30), 2);
+    assertThat(find(resolver, "c")).contains(row("c", 9));
+    assertThat(find(resolver, "quiet")).isEmpty();
+    store.limits().put(row("c", 1));
+    store.limits().put(row("quiet", 3));
+
+    advance(29);
+    assertThat(find(resolver, "c")).as("within the time to live").contains(row("c", 9));
+    assertThat(find(resolver, "quiet")).isEmpty();
+    assertThat(limits.pointReads).isEqualTo(2);
+
+    advance(1);
+    assertThat(find(resolver, "c")).as("at the time to live").contains(row("c", 1));
+    assertThat(find(resolver, "quiet")).contains(row("quiet", 3));
+    assertThat(limits.pointReads).isEqualTo(4);
+  }
+
+  @Test
   void aZeroTimeToLiveReadsEveryTime() {
     store.limits().put(row("a", 5));
     LimitResolver resolver = new LimitResolver(limits, clock, Duration.ZERO, 2);
