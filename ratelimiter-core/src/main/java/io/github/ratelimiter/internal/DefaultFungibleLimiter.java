@@ -6,6 +6,7 @@ import io.github.ratelimiter.CapacityExhaustedException;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.Sleeper;
@@ -49,9 +50,11 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final Cache<String, AtomicLong> seenTat = Caffeine.newBuilder().maximumSize(100_000).build();
   private final Function<String, AtomicLong> unseen = account -> new AtomicLong(BucketStore.UNKNOWN);
   private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
+  /** The leased path for hot keys (see {@link Leases}), or {@code null} when the resource does not lease. */
+  private final LeasedBuckets leases;
 
   DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
-      Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper) {
+      Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing) {
     this.resourceName = resourceName;
     this.defaultLimit = defaultLimit;
     this.defaultInterval = defaultLimit.blocks() ? 0 : Gcra.intervalNanos(defaultLimit);
@@ -61,6 +64,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     this.blockedRetryAfter = limitCacheTtl.isZero() ? Duration.ofSeconds(1) : limitCacheTtl;
     this.failureMode = failureMode;
     this.sleeper = sleeper;
+    this.leases = leasing == null ? null
+        : new LeasedBuckets(resourceName, buckets, leasing, () -> Gcra.epochNanos(clock.instant()));
   }
 
   @Override
@@ -104,6 +109,16 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     long tolerance = Gcra.toleranceNanos(interval, limit.limit());
     long cost = Gcra.costNanos(interval, permits);
     AtomicLong seen = seenTat.get(accountId, unseen);
+    if (leases != null) {
+      try {
+        Decision leased = leases.tryAcquire(accountId, seen, limit, now, permits, interval, tolerance);
+        if (leased != null) {
+          return leased;
+        }
+      } catch (RateLimiterException e) {
+        return storeFailed(e, limit, accountId);
+      }
+    }
     while (true) {
       long known = seen.get();
       if (Gcra.certainlyDenied(known, now, cost, tolerance)) {

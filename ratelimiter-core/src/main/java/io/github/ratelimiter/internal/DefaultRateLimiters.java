@@ -41,7 +41,7 @@ public final class DefaultRateLimiters implements RateLimiters {
     Arguments.requireId("resourceName", resourceName);
     Objects.requireNonNull(defaultLimit, "defaultLimit");
     return new DefaultFungibleLimiter(resourceName, defaultLimit, store.buckets(), limits, clock, limitCacheTtl,
-        failureMode, sleeper);
+        failureMode, sleeper, null);
   }
 
   @Override

@@ -1,0 +1,186 @@
+package io.github.ratelimiter.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.Leasing;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.store.BucketStore;
+import io.github.ratelimiter.store.BucketStore.BucketRequest;
+import io.github.ratelimiter.store.BucketStore.BucketResult;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * The leased path of a fungible limiter, for one resource: per key, the chunk of the bucket's timeline this process
+ * holds, the demand it measures, and at most one lease write in flight. The algorithm and its proof are in
+ * {@link Leases}; this class only keeps the state and applies it atomically.
+ *
+ * <p>Thread-safe: a chunk's cursor moves by compare-and-set, a new chunk is published by one volatile write, and
+ * only one thread per key writes a lease at a time (the others wait for its answer once, then take from the new
+ * chunk or are denied).
+ */
+final class LeasedBuckets {
+
+  /** Slots {@code [cursor, end)}; the cursor only moves forward. */
+  private static final class Chunk {
+    final AtomicLong cursor;
+    final long end;
+
+    Chunk(long cursor, long end) {
+      this.cursor = new AtomicLong(cursor);
+      this.end = end;
+    }
+  }
+
+  /** No slots at all: every grant would end after {@code now > 0 = end}. */
+  private static final Chunk NO_CHUNK = new Chunk(0, 0);
+
+  /** What this process knows of one key. */
+  private static final class Key {
+    volatile Chunk chunk = NO_CHUNK;
+    final LongAdder asked = new LongAdder();
+    volatile long since = Long.MIN_VALUE;
+    volatile long perSecond;
+    final AtomicBoolean rolling = new AtomicBoolean();
+    final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>();
+
+    /** Counts the permits asked and returns the demand rate of the last complete refresh interval. */
+    long demand(long now, long permits, long refreshNanos) {
+      asked.add(permits);
+      long start = since;
+      if (start == Long.MIN_VALUE) {
+        since = now;
+      } else if (now - start >= refreshNanos && rolling.compareAndSet(false, true)) {
+        try {
+          perSecond = Leases.perSecond(asked.sumThenReset(), now - start);
+          since = now;
+        } finally {
+          rolling.set(false);
+        }
+      }
+      return perSecond;
+    }
+  }
+
+  private final String resourceName;
+  private final BucketStore buckets;
+  private final LongSupplier nanoClock;
+  private final long refreshNanos;
+  private final long hotThreshold;
+  private final Cache<String, Key> keys = Caffeine.newBuilder().maximumSize(100_000).build();
+
+  /**
+   * @param nanoClock epoch nanoseconds now, read again only by a thread that waited for another's lease
+   */
+  LeasedBuckets(String resourceName, BucketStore buckets, Leasing leasing, LongSupplier nanoClock) {
+    this.resourceName = resourceName;
+    this.buckets = buckets;
+    this.nanoClock = nanoClock;
+    this.refreshNanos = leasing.refreshInterval().toNanos();
+    this.hotThreshold = leasing.hotThreshold();
+  }
+
+  /**
+   * Decides from the chunk this process holds, or by taking a new chunk when the key is hot here.
+   *
+   * @param seen the largest {@code tat} this process has seen for the key, shared with the direct path
+   * @return the decision, or {@code null} when the key is cold at this process and its chunk cannot grant the
+   *     request: the caller then takes the direct path (one store step for exactly these permits)
+   * @throws io.github.ratelimiter.RateLimiterException if the store fails while leasing
+   */
+  Decision tryAcquire(String accountId, AtomicLong seen, Limit limit, long now, long permits, long interval,
+      long tolerance) {
+    Key key = keys.get(accountId, k -> new Key());
+    long demand = key.demand(now, permits, refreshNanos);
+    long cost = Gcra.costNanos(interval, permits);
+    Decision local = fromChunk(key, seen, limit, now, cost, interval, tolerance);
+    if (local != null) {
+      return local;
+    }
+    long maxLease = Leases.maxLease(limit.limit(), limit.window().toNanos(), refreshNanos);
+    if (demand < hotThreshold || maxLease <= 1) {
+      return null;
+    }
+    long wanted = Leases.wanted(demand, refreshNanos, permits, maxLease, seen.get() <= now);
+    long least = Leases.least(wanted, maxLease, permits);
+    for (int attempt = 0; attempt < 2; attempt++) {
+      long known = seen.get();
+      long lease = Leases.lease(wanted, least, Gcra.remaining(known, now, interval, tolerance));
+      if (lease == 0) {
+        break;
+      }
+      CompletableFuture<Void> flight = new CompletableFuture<>();
+      CompletableFuture<Void> other = key.inFlight.compareAndExchange(null, flight);
+      if (other != null) {
+        // Another thread is taking a chunk for this key: wait for its answer once, then try that chunk afresh.
+        other.join();
+        long later = nanoClock.getAsLong();
+        Decision after = fromChunk(key, seen, limit, later, cost, interval, tolerance);
+        return after != null ? after : denied(key, seen.get(), limit, later, least, interval, tolerance);
+      }
+      try {
+        long leaseCost = Gcra.costNanos(interval, lease);
+        BucketResult result =
+            buckets.consume(new BucketRequest(resourceName, accountId, now, leaseCost, tolerance, known));
+        raise(seen, result.tat());
+        if (result.allowed()) {
+          long cursor = Leases.grant(Leases.chunkStart(result.tat(), leaseCost), result.tat(), now, cost, tolerance);
+          Chunk chunk = new Chunk(cursor, result.tat());
+          key.chunk = chunk;
+          return allowed(chunk, seen, limit, now, interval, tolerance);
+        }
+      } finally {
+        key.inFlight.set(null);
+        flight.complete(null);
+      }
+    }
+    return denied(key, seen.get(), limit, now, least, interval, tolerance);
+  }
+
+  /** A grant from the chunk held, or {@code null} when it cannot. */
+  private static Decision fromChunk(Key key, AtomicLong seen, Limit limit, long now, long cost, long interval,
+      long tolerance) {
+    Chunk chunk = key.chunk;
+    while (true) {
+      long cursor = chunk.cursor.get();
+      long next = Leases.grant(cursor, chunk.end, now, cost, tolerance);
+      if (next == Leases.NONE) {
+        return null;
+      }
+      if (chunk.cursor.compareAndSet(cursor, next)) {
+        return allowed(chunk, seen, limit, now, interval, tolerance);
+      }
+    }
+  }
+
+  private static Decision allowed(Chunk chunk, AtomicLong seen, Limit limit, long now, long interval,
+      long tolerance) {
+    long held = Leases.held(chunk.cursor.get(), chunk.end, now, interval, tolerance);
+    return new Decision(true, held + Gcra.remaining(seen.get(), now, interval, tolerance), Duration.ZERO, limit,
+        false);
+  }
+
+  /** Denied here: retry once {@code least} permits fit in the bucket (at least one emission interval). */
+  private static Decision denied(Key key, long known, Limit limit, long now, long least, long interval,
+      long tolerance) {
+    Chunk chunk = key.chunk;
+    long held = Leases.held(chunk.cursor.get(), chunk.end, now, interval, tolerance);
+    Duration wait = Gcra.retryAfter(known, now, Gcra.costNanos(interval, least), tolerance);
+    return new Decision(false, held + Gcra.remaining(known, now, interval, tolerance),
+        wait.isZero() ? Duration.ofNanos(interval) : wait, limit, false);
+  }
+
+  /** Raises the seen {@code tat} to {@code tat} unless it is already as large: it never goes down. */
+  static void raise(AtomicLong seen, long tat) {
+    long current = seen.get();
+    while (current < tat && !seen.compareAndSet(current, tat)) {
+      current = seen.get();
+    }
+  }
+}
