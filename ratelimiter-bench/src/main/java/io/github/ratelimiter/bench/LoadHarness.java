@@ -8,7 +8,8 @@ import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.Token;
 import io.github.ratelimiter.dynamodb.DynamoDbTables;
 import io.github.ratelimiter.dynamodb.TableNames;
-import io.github.ratelimiter.testing.LocalDynamoDbServer;
+import io.github.ratelimiter.local.LocalDynamoDbServer;
+import io.github.ratelimiter.testing.LocalDynamoDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,7 +91,7 @@ public final class LoadHarness {
     List<RunResult> results = new ArrayList<>();
     try (LocalDynamoDbServer server = LocalDynamoDbServer.start()) {
       TableNames tables = TableNames.of("bench");
-      try (DynamoDbClient admin = server.newClient()) {
+      try (DynamoDbClient admin = LocalDynamoDb.client(server.endpoint())) {
         DynamoDbTables.createIfMissing(admin, tables);
         createHashTable(admin, Bucket4jDynamoDb.TABLE, "key");
         createHashTable(admin, RawFloor.TABLE, "k");

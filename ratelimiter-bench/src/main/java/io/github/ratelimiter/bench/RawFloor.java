@@ -1,8 +1,8 @@
 package io.github.ratelimiter.bench;
 
 import io.github.ratelimiter.Limit;
-import io.github.ratelimiter.testing.LocalDynamoDbServer;
-import io.github.ratelimiter.testing.RequestCounter;
+import io.github.ratelimiter.dynamodb.client.RequestCounter;
+import io.github.ratelimiter.testing.LocalDynamoDb;
 import java.net.URI;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -33,7 +33,7 @@ final class RawFloor implements Contender {
   private final DynamoDbClient client;
 
   RawFloor(URI endpoint) {
-    this.client = LocalDynamoDbServer.client(endpoint, counter);
+    this.client = LocalDynamoDb.client(endpoint, counter);
   }
 
   @Override

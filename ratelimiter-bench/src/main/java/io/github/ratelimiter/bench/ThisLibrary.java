@@ -6,8 +6,8 @@ import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.TableNames;
-import io.github.ratelimiter.testing.LocalDynamoDbServer;
-import io.github.ratelimiter.testing.RequestCounter;
+import io.github.ratelimiter.dynamodb.client.RequestCounter;
+import io.github.ratelimiter.testing.LocalDynamoDb;
 import java.net.URI;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -20,7 +20,7 @@ final class ThisLibrary implements Contender {
   private final RateLimiters limiters;
 
   ThisLibrary(URI endpoint, TableNames tables) {
-    this.client = LocalDynamoDbServer.client(endpoint, counter);
+    this.client = LocalDynamoDb.client(endpoint, counter);
     this.limiters = RateLimiters.builder()
         .store(DynamoDbStore.builder().client(client).tableNames(tables).build())
         .build();

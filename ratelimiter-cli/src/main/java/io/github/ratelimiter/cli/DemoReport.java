@@ -1,6 +1,6 @@
 package io.github.ratelimiter.cli;
 
-import io.github.ratelimiter.testing.RequestCounter;
+import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,9 +3,11 @@ package io.github.ratelimiter.cli;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.TableNames;
+import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import picocli.CommandLine;
@@ -14,15 +16,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 /**
  * The root command: global options (endpoint, region, table names, output format) and what every subcommand needs
@@ -37,8 +33,13 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
         + " FUNGIBLE_TABLE, LIMIT_TABLE, NON_FUNGIBLE_TABLE, NON_FUNGIBLE_RES_INDEX, LIMIT_SERVICE_INDEX."})
 final class RateLimiterCli implements Runnable {
 
-  /** The environment variable of the endpoint, as the library reads it. */
-  static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
+  /**
+   * The CLI's client timeouts, longer than a request path's: administration (table creation, batch writes of a
+   * limits file) and the demo's many threads on one local server may take seconds.
+   * {@code RATELIMITER_DYNAMODB_ATTEMPT_TIMEOUT} and {@code RATELIMITER_DYNAMODB_CALL_TIMEOUT} override them.
+   */
+  static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
+  static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
   @Spec CommandSpec spec;
 
@@ -151,42 +152,44 @@ final class RateLimiterCli implements Runnable {
     if (endpoint != null) {
       return endpoint;
     }
-    String configured = environment.get(DYNAMODB_ENDPOINT);
+    String configured = environment.get(DynamoDbClients.DYNAMODB_ENDPOINT);
     return configured == null || configured.isBlank() ? null : URI.create(configured.trim());
   }
 
   /**
-   * A client for the endpoint and region. A loopback endpoint (a local server) gets dummy credentials and
-   * {@code us-east-1} unless a region is given; others the SDK's default chains.
+   * A client for the endpoint and region, built by {@link DynamoDbClients} (a loopback endpoint gets dummy
+   * credentials and {@code us-east-1} unless a region is given; others the SDK's default chains) with the CLI's
+   * timeouts, unless the environment sets others.
+   *
+   * @throws IllegalStateException if no region can be found, naming the flag and the variables
    */
-  @SuppressWarnings("deprecation") // the Apache client, as the library and its tests use (fastest against dynalite)
   DynamoDbClient client(URI endpoint, ExecutionInterceptor... interceptors) {
-    boolean local = endpoint != null
-        && ("127.0.0.1".equals(endpoint.getHost()) || "localhost".equals(endpoint.getHost()));
-    DynamoDbClientBuilder builder = DynamoDbClient.builder()
-        .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64));
+    DynamoDbClients.Builder builder = DynamoDbClients.builder()
+        .attemptTimeout(ATTEMPT_TIMEOUT)
+        .callTimeout(CALL_TIMEOUT)
+        .maxConnections(64)
+        .environment(withoutEndpoint(environment));
     if (endpoint != null) {
-      builder.endpointOverride(endpoint);
+      builder.endpoint(endpoint);
     }
     if (region != null) {
-      builder.region(Region.of(region));
-    } else if (local) {
-      builder.region(Region.US_EAST_1);
+      builder.region(region);
     }
-    builder.credentialsProvider(local
-        ? StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))
-        : DefaultCredentialsProvider.builder().build());
-    builder.overrideConfiguration(c -> {
-      for (ExecutionInterceptor interceptor : interceptors) {
-        c.addExecutionInterceptor(interceptor);
-      }
-    });
+    for (ExecutionInterceptor interceptor : interceptors) {
+      builder.addInterceptor(interceptor);
+    }
     try {
       return builder.build();
-    } catch (SdkException e) {
-      throw new IllegalStateException("cannot configure the DynamoDB client: " + e.getMessage()
-          + " (set --region or AWS_REGION)", e);
+    } catch (RateLimiterException e) {
+      throw new IllegalStateException(e.getMessage() + "; or pass --region", e);
     }
+  }
+
+  /** The endpoint is the caller's choice (flag, variable or a demo server), never the variable behind its back. */
+  private static Map<String, String> withoutEndpoint(Map<String, String> environment) {
+    Map<String, String> copy = new HashMap<>(environment);
+    copy.remove(DynamoDbClients.DYNAMODB_ENDPOINT);
+    return copy;
   }
 
   DynamoDbClient client() {

@@ -1,26 +1,25 @@
 package io.github.ratelimiter.dynamodb;
 
+import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import io.github.ratelimiter.dynamodb.internal.Environment;
-import java.net.URI;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
+import java.util.Map;
 
 /**
  * Zero-configuration limiters on DynamoDB, in the style of the Python library: table names from environment
- * variables (see {@link TableNames}), region and credentials from the AWS SDK's default chains.
+ * variables (see {@link TableNames}), the client from {@link DynamoDbClients#fromEnvironment()} (region from
+ * {@code AWS_REGION} or the SDK's chain, {@code DYNAMODB_ENDPOINT} for a local server, credentials from the SDK's
+ * default chain, and the request-path timeouts: 200 ms per attempt, 1 s per call).
  *
+ * <p>Build one per application and keep it in a field; close it at shutdown:
  * <pre>{@code
- * try (RateLimiters limiters = DynamoDbRateLimiters.fromEnvironment()) {
- *   limiters.fungible("my-resource", Limit.of(1, Duration.ofSeconds(10))).acquire("account-1234");
- * }
+ * RateLimiters limiters = DynamoDbRateLimiters.fromEnvironment();
+ * ...
+ * limiters.fungible("my-resource", Limit.of(1, Duration.ofSeconds(10))).acquire("account-1234");
  * }</pre>
  */
 public final class DynamoDbRateLimiters {
-
-  /** The environment variable that points the client at another endpoint, e.g. a local server. */
-  public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
 
   private DynamoDbRateLimiters() {}
 
@@ -29,18 +28,15 @@ public final class DynamoDbRateLimiters {
    * Closing them closes the client.
    *
    * @throws IllegalStateException if no table name is configured, naming the variables
+   * @throws RateLimiterException if no region is configured, naming {@code AWS_REGION} and {@code DYNAMODB_ENDPOINT}
+   * @throws IllegalArgumentException if a variable holds a bad value, naming it
    */
   public static RateLimiters fromEnvironment() {
-    return RateLimiters.builder().store(DynamoDbStore.fromEnvironment()).build();
+    return fromEnvironment(Environment.variables());
   }
 
-  @SuppressWarnings("deprecation") // ApacheHttpClient (Apache 4): deprecated for Apache5HttpClient in SDK 2.3x+
-  static DynamoDbClient defaultClient() {
-    DynamoDbClientBuilder builder = DynamoDbClient.builder().httpClientBuilder(ApacheHttpClient.builder());
-    String endpoint = Environment.variables().get(DYNAMODB_ENDPOINT);
-    if (endpoint != null && !endpoint.isBlank()) {
-      builder.endpointOverride(URI.create(endpoint.trim()));
-    }
-    return builder.build();
+  /** As {@link #fromEnvironment()}, from the given variables. */
+  static RateLimiters fromEnvironment(Map<String, String> variables) {
+    return RateLimiters.builder().store(DynamoDbStore.fromEnvironment(variables)).build();
   }
 }

@@ -1,12 +1,15 @@
 package io.github.ratelimiter.dynamodb;
 
+import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import io.github.ratelimiter.dynamodb.internal.DynamoDbBuckets;
 import io.github.ratelimiter.dynamodb.internal.DynamoDbLimits;
 import io.github.ratelimiter.dynamodb.internal.DynamoDbSlots;
+import io.github.ratelimiter.dynamodb.internal.Environment;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.LimitStore;
 import io.github.ratelimiter.store.RateLimitStore;
 import io.github.ratelimiter.store.SlotStore;
+import java.util.Map;
 import java.util.Objects;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -51,12 +54,22 @@ public final class DynamoDbStore implements RateLimitStore {
   }
 
   /**
-   * A store with a client from the default AWS configuration (region and credentials chains; the endpoint from
-   * {@code DYNAMODB_ENDPOINT} when set) and table names from the environment; closing it closes the client.
+   * A store with table names from the environment and a client from {@link DynamoDbClients#fromEnvironment()}
+   * (region and credentials chains, {@code DYNAMODB_ENDPOINT} when set, request-path timeouts); closing it closes
+   * the client.
+   *
+   * @throws IllegalStateException if no table name is configured, naming the variables
+   * @throws io.github.ratelimiter.RateLimiterException if no region is configured, naming {@code AWS_REGION}
    */
   public static DynamoDbStore fromEnvironment() {
-    return builder().client(DynamoDbRateLimiters.defaultClient()).ownsClient(true)
-        .tableNames(TableNames.fromEnvironment()).build();
+    return fromEnvironment(Environment.variables());
+  }
+
+  /** As {@link #fromEnvironment()}, from the given variables. */
+  static DynamoDbStore fromEnvironment(Map<String, String> variables) {
+    TableNames tableNames = TableNames.fromEnvironment(variables);
+    DynamoDbClient client = DynamoDbClients.builder().environment(variables).build();
+    return builder().client(client).ownsClient(true).tableNames(tableNames).build();
   }
 
   /** The table names. */
@@ -99,7 +112,10 @@ public final class DynamoDbStore implements RateLimitStore {
 
     private Builder() {}
 
-    /** The client (required). Use the Apache or CRT HTTP client for the lowest latency. */
+    /**
+     * The client (required). {@link DynamoDbClients#builder()} builds one with the request-path timeouts and
+     * bounded retries; a client of your own should set an attempt timeout and a call timeout too.
+     */
     public Builder client(DynamoDbClient client) {
       this.client = Objects.requireNonNull(client, "client");
       return this;

@@ -1,8 +1,8 @@
 package io.github.ratelimiter.dynamodb;
 
 import io.github.ratelimiter.store.RateLimitStore;
-import io.github.ratelimiter.testing.NonFungibleLimiterContract;
 import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.NonFungibleLimiterContract;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

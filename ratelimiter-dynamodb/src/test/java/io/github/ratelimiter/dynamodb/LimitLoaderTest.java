@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.dynamodb.SyncPlan.Action;
+import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.testing.LocalDynamoDb;
-import io.github.ratelimiter.testing.RequestCounter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
 import java.time.Duration;

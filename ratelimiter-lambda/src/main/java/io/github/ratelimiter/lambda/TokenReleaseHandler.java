@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.TableNames;
+import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import io.github.ratelimiter.events.EventProcessor;
 import io.github.ratelimiter.events.EventProcessorManager;
 import io.github.ratelimiter.events.EventRules;
@@ -18,7 +19,6 @@ import io.github.ratelimiter.events.ProcessingResult.Outcome;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,13 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 /**
  * The AWS Lambda function that releases non-fungible tokens when EventBridge says their resources ended. Handler
@@ -65,8 +59,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
  *       {@code ratelimiter-rules.yaml} (EMR clusters and steps, EC2 instances, Batch jobs);</li>
  *   <li>{@code RATELIMITER_MISSING_TOKEN}: {@code acknowledge} (default) or {@code retry}, see
  *       {@link MissingTokenPolicy};</li>
- *   <li>{@code AWS_REGION} (set by Lambda), and {@code DYNAMODB_ENDPOINT} to use another endpoint, such as a local
- *       server.</li>
+ *   <li>{@code AWS_REGION} (set by Lambda), {@code DYNAMODB_ENDPOINT} to use another endpoint, such as a local
+ *       server, and the client's timeouts, as {@link DynamoDbClients} reads them.</li>
  * </ul>
  * It creates one {@link DynamoDbClient} for the container's life. Tests and other hosts use
  * {@link #TokenReleaseHandler(EventProcessorManager, MissingTokenPolicy)}.
@@ -81,8 +75,8 @@ public final class TokenReleaseHandler implements RequestStreamHandler {
   public static final String DEFAULT_RULES_RESOURCE = "ratelimiter-rules.yaml";
   /** The environment variable choosing the {@link MissingTokenPolicy}: {@code acknowledge} or {@code retry}. */
   public static final String MISSING_TOKEN_VARIABLE = "RATELIMITER_MISSING_TOKEN";
-  /** The environment variable that points the client at another endpoint. */
-  public static final String ENDPOINT_VARIABLE = "DYNAMODB_ENDPOINT";
+  private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
   private static final Logger log = LoggerFactory.getLogger(TokenReleaseHandler.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -149,33 +143,18 @@ public final class TokenReleaseHandler implements RequestStreamHandler {
   }
 
   /**
-   * One client per container, created before the first event. The Apache HTTP client keeps connections alive
-   * between invocations; the timeouts keep a stuck request from using up the function's own timeout.
+   * One client per container, created before the first event by {@link DynamoDbClients} from the environment. The
+   * Apache HTTP client keeps connections alive between invocations. Its timeouts are longer than a request path's
+   * (2 s per attempt, 10 s per call: a batch of releases is not on anyone's request path, and the event source
+   * retries what fails) yet keep a stuck request from using up the function's own timeout;
+   * {@code RATELIMITER_DYNAMODB_ATTEMPT_TIMEOUT} and {@code RATELIMITER_DYNAMODB_CALL_TIMEOUT} override them.
    */
-  @SuppressWarnings("deprecation") // ApacheHttpClient (Apache 4): deprecated for Apache5HttpClient in SDK 2.3x+
   private static DynamoDbClient client(Map<String, String> env) {
-    DynamoDbClientBuilder builder = DynamoDbClient.builder()
-        .httpClientBuilder(ApacheHttpClient.builder())
-        .overrideConfiguration(c -> c.apiCallAttemptTimeout(Duration.ofSeconds(2))
-            .apiCallTimeout(Duration.ofSeconds(10)));
-    String region = env.get("AWS_REGION");
-    if (region != null && !region.isBlank()) {
-      builder.region(Region.of(region.trim()));
-    }
-    String endpoint = env.get(ENDPOINT_VARIABLE);
-    if (endpoint != null && !endpoint.isBlank()) {
-      // A local endpoint: any credentials do, and the default chain may find none.
-      builder.endpointOverride(URI.create(endpoint.trim()));
-      String key = env.getOrDefault("AWS_ACCESS_KEY_ID", "local");
-      String secret = env.getOrDefault("AWS_SECRET_ACCESS_KEY", "local");
-      builder.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(key, secret)));
-      if (region == null || region.isBlank()) {
-        builder.region(Region.US_EAST_1);
-      }
-    } else {
-      builder.credentialsProvider(DefaultCredentialsProvider.builder().build());
-    }
-    return builder.build();
+    return DynamoDbClients.builder()
+        .attemptTimeout(ATTEMPT_TIMEOUT)
+        .callTimeout(CALL_TIMEOUT)
+        .environment(env)
+        .build();
   }
 
   @Override

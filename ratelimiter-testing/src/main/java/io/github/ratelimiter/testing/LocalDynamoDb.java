@@ -1,6 +1,9 @@
 package io.github.ratelimiter.testing;
 
+import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
+import io.github.ratelimiter.local.LocalDynamoDbServer;
 import java.net.URI;
+import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -20,9 +23,21 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * }
  * }</pre>
  *
+ * <p><b>Timeouts.</b> Its clients are built by {@link DynamoDbClients} like every client of the library, but with
+ * {@link #TEST_ATTEMPT_TIMEOUT} (10 s) per attempt and {@link #TEST_CALL_TIMEOUT} (30 s) per call instead of the
+ * production 200 ms and 1 s. A test asserts behaviour, not latency: on a loaded build machine (two cores shared by
+ * several builds) a single-threaded dynalite can stall for longer than 200 ms, and a timed-out write that was in fact
+ * applied would then be retried, turning a correct run into a failing count. Tests of the timeouts themselves build
+ * their clients with {@link DynamoDbClients#builder()} and the durations they test.
+ *
  * <p>Tests isolate themselves with {@link #uniqueName(String)} table names. Thread-safe.
  */
 public final class LocalDynamoDb implements BeforeAllCallback {
+
+  /** The attempt timeout of the test clients: long, so that a loaded machine does not fail a test. */
+  public static final Duration TEST_ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+  /** The call timeout of the test clients. */
+  public static final Duration TEST_CALL_TIMEOUT = Duration.ofSeconds(30);
 
   private static volatile URI sharedEndpoint;
 
@@ -38,10 +53,10 @@ public final class LocalDynamoDb implements BeforeAllCallback {
       synchronized (LocalDynamoDb.class) {
         endpoint = sharedEndpoint;
         if (endpoint == null) {
-          String configured = System.getenv("DYNAMODB_ENDPOINT");
+          String configured = System.getenv(DynamoDbClients.DYNAMODB_ENDPOINT);
           endpoint = configured == null || configured.isBlank()
               ? LocalDynamoDbServer.start().endpoint()
-              : URI.create(configured);
+              : URI.create(configured.trim());
           sharedEndpoint = endpoint;
         }
       }
@@ -49,9 +64,34 @@ public final class LocalDynamoDb implements BeforeAllCallback {
     return endpoint;
   }
 
-  /** A new client with its own connection pool; close it after use. */
+  /** A new client of {@link #endpoint()} with its own connection pool; close it after use. */
   public DynamoDbClient newClient(ExecutionInterceptor... interceptors) {
-    return LocalDynamoDbServer.client(endpoint(), interceptors);
+    return client(endpoint(), interceptors);
+  }
+
+  /**
+   * A new client of any endpoint (a {@link LocalDynamoDbServer}, a proxy in front of one) with the test timeouts and
+   * a pool of 64 connections; close it after use.
+   */
+  public static DynamoDbClient client(URI endpoint, ExecutionInterceptor... interceptors) {
+    return testClientBuilder(endpoint, interceptors).build();
+  }
+
+  /** A {@link DynamoDbClients} builder for {@code endpoint} with the test timeouts, to change before building. */
+  public static DynamoDbClients.Builder testClientBuilder(URI endpoint, ExecutionInterceptor... interceptors) {
+    DynamoDbClients.Builder builder = DynamoDbClients.builder()
+        .endpoint(endpoint)
+        .attemptTimeout(TEST_ATTEMPT_TIMEOUT)
+        .callTimeout(TEST_CALL_TIMEOUT)
+        .maxConnections(64);
+    String region = System.getenv(DynamoDbClients.AWS_REGION);
+    if (region != null && !region.isBlank()) {
+      builder.region(region);
+    }
+    for (ExecutionInterceptor interceptor : interceptors) {
+      builder.addInterceptor(interceptor);
+    }
+    return builder;
   }
 
   /** {@code prefix} plus a random suffix: a table name no other test uses. */

@@ -1,4 +1,4 @@
-package io.github.ratelimiter.testing;
+package io.github.ratelimiter.dynamodb.client;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -11,7 +11,8 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
 /**
  * Counts the requests a DynamoDB client sends, per operation ({@code UpdateItem}, {@code Query}, ...). Every HTTP
- * attempt counts, retries included, since each is billed. Add it with
+ * attempt counts, retries included, since each is billed: use it to measure requests per decision in a test or a
+ * staging run. Add it with {@code DynamoDbClients.builder().addInterceptor(counter)} or
  * {@code overrideConfiguration(c -> c.addExecutionInterceptor(counter))}. Thread-safe.
  */
 public final class RequestCounter implements ExecutionInterceptor {
