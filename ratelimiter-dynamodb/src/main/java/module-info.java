@@ -5,6 +5,7 @@
  */
 module io.github.ratelimiter.dynamodb {
   requires transitive io.github.ratelimiter;
+  requires transitive io.github.ratelimiter.dynamodb.client;
   requires transitive software.amazon.awssdk.services.dynamodb;
   requires software.amazon.awssdk.core;
   requires software.amazon.awssdk.awscore;

@@ -19,6 +19,9 @@ public final class RequestCounter implements ExecutionInterceptor {
 
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 
+  /** A counter at zero. */
+  public RequestCounter() {}
+
   @Override
   public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
     String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
