@@ -5,6 +5,8 @@ import io.github.ratelimiter.store.InMemoryStore;
 import io.github.ratelimiter.store.RateLimitStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -28,7 +30,9 @@ import java.util.Objects;
  */
 public interface RateLimiters extends AutoCloseable {
 
-  /** A builder with the defaults: system UTC clock, 30 s limit cache, fail closed. A store must be set. */
+  /**
+   * A builder with the defaults: system UTC clock, 30 s limit cache, fail closed, no listener. A store must be set.
+   */
   static Builder builder() {
     return new Builder();
   }
@@ -39,21 +43,64 @@ public interface RateLimiters extends AutoCloseable {
   }
 
   /**
-   * A fungible limiter (token bucket) on the resource, with {@code defaultLimit} for accounts that have no row in
-   * the limit table. Limiters are cheap; the same name gives limiters that share buckets.
+   * The fungible limiter (token bucket) on the resource, with {@code defaultLimit} for accounts that have no row in
+   * the limit table, and every other setting from this {@code RateLimiters}. Same as
+   * {@link #fungible(String, Limit, LimiterOptions) fungible(resourceName, defaultLimit, LimiterOptions.defaults())}.
    *
-   * @throws IllegalArgumentException if {@code resourceName} is blank or longer than 1024 UTF-8 bytes
+   * @throws IllegalArgumentException if {@code resourceName} is blank or longer than 1024 UTF-8 bytes, or a fungible
+   *     limiter of that name was already handed out with another default limit or options
    */
-  FungibleLimiter fungible(String resourceName, Limit defaultLimit);
+  default FungibleLimiter fungible(String resourceName, Limit defaultLimit) {
+    return fungible(resourceName, defaultLimit, LimiterOptions.defaults());
+  }
 
   /**
-   * A non-fungible limiter: at most {@code defaultLimit} live reservations and tokens per account, unless the limit
-   * table says otherwise for the account (its {@code limit}; the window is not used).
+   * The fungible limiter (token bucket) on the resource, with {@code defaultLimit} for accounts that have no row in
+   * the limit table, and {@code options} over this {@code RateLimiters}' settings.
    *
-   * @throws IllegalArgumentException if {@code resourceName} is blank, too long or contains {@code ':'}, or
-   *     {@code defaultLimit} is negative
+   * <p>There is one fungible limiter per resource name: the first call makes it, every later call with an equal
+   * default limit and equal options returns that same instance, so calling this per request
+   * ({@code limiters.fungible("api", limit).tryAcquire(account)}) costs a map lookup and keeps the limiter's cache
+   * of what it last saw of each bucket (which is what answers a denial without a store request). A later call with
+   * a different default limit or different options throws {@link IllegalArgumentException} naming both, rather
+   * than silently returning a limiter that is not what the caller asked for.
+   *
+   * @throws IllegalArgumentException if {@code resourceName} is blank or longer than 1024 UTF-8 bytes, or a fungible
+   *     limiter of that name was already handed out with another default limit or options
    */
-  NonFungibleLimiter nonFungible(String resourceName, long defaultLimit);
+  FungibleLimiter fungible(String resourceName, Limit defaultLimit, LimiterOptions options);
+
+  /**
+   * The non-fungible limiter on the resource: at most {@code defaultLimit} live reservations and tokens per account,
+   * unless the limit table says otherwise for the account (its {@code limit}; the window is not used). Same as
+   * {@link #nonFungible(String, long, LimiterOptions)} with {@link LimiterOptions#defaults()}.
+   *
+   * @throws IllegalArgumentException if {@code resourceName} is blank, too long or contains {@code ':'},
+   *     {@code defaultLimit} is negative, or a non-fungible limiter of that name was already handed out with another
+   *     default limit or options
+   */
+  default NonFungibleLimiter nonFungible(String resourceName, long defaultLimit) {
+    return nonFungible(resourceName, defaultLimit, LimiterOptions.defaults());
+  }
+
+  /**
+   * The non-fungible limiter on the resource, with {@code options} over this {@code RateLimiters}' settings. One per
+   * resource name, as for {@link #fungible(String, Limit, LimiterOptions)}: an equal request returns the same
+   * instance, a conflicting one throws. (A fungible and a non-fungible limiter may share a name: they keep their
+   * state in different tables.)
+   *
+   * @throws IllegalArgumentException if {@code resourceName} is blank, too long or contains {@code ':'},
+   *     {@code defaultLimit} is negative, or a non-fungible limiter of that name was already handed out with another
+   *     default limit or options
+   */
+  NonFungibleLimiter nonFungible(String resourceName, long defaultLimit, LimiterOptions options);
+
+  /**
+   * Asks the store whether it answers and every table exists, for a health endpoint. Sends a few cheap requests
+   * (on DynamoDB one DescribeTable per table); never throws for a store failure, which is a failed check with the
+   * error in its detail.
+   */
+  StoreHealth check();
 
   /**
    * A proxy for {@code target} that applies the {@link RateLimit} annotations of {@code type}'s methods; methods
@@ -81,6 +128,7 @@ public interface RateLimiters extends AutoCloseable {
     private Sleeper sleeper = Sleeper.SYSTEM;
     private Duration reservationTtl = Duration.ofSeconds(300);
     private Duration tokenTtl = Duration.ofHours(8);
+    private final List<RateLimiterListener> listeners = new ArrayList<>();
 
     private Builder() {}
 
@@ -105,7 +153,10 @@ public interface RateLimiters extends AutoCloseable {
       return this;
     }
 
-    /** What a decision answers when the store fails; default {@link FailureMode#FAIL_CLOSED}. */
+    /**
+     * What a decision answers when the store fails, for every limiter whose {@link LimiterOptions} set no mode of
+     * their own; default {@link FailureMode#FAIL_CLOSED}.
+     */
     public Builder failureMode(FailureMode mode) {
       this.failureMode = Objects.requireNonNull(mode, "failureMode");
       return this;
@@ -130,6 +181,16 @@ public interface RateLimiters extends AutoCloseable {
     }
 
     /**
+     * Adds a listener that hears every decision, store request and limit refresh of these limiters (see
+     * {@link RateLimiterListener}); may be called more than once, each listener hearing everything, in the order
+     * added. None by default, which costs nothing.
+     */
+    public Builder listener(RateLimiterListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
      * Builds the limiters.
      *
      * @throws IllegalStateException if no store was set
@@ -139,7 +200,7 @@ public interface RateLimiters extends AutoCloseable {
         throw new IllegalStateException("store is required: call store(...), e.g. store(InMemoryStore.create())");
       }
       return new DefaultRateLimiters(
-          store, clock, limitCacheTtl, failureMode, sleeper, reservationTtl, tokenTtl);
+          store, clock, limitCacheTtl, failureMode, sleeper, reservationTtl, tokenTtl, List.copyOf(listeners));
     }
 
     static Duration requireNotNegative(String name, Duration value) {

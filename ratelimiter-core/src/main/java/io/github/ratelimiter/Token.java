@@ -35,4 +35,13 @@ public interface Token {
    * @return whether this call released it; false when it was already gone
    */
   boolean release();
+
+  /**
+   * Whether this token comes from a {@link Reservation#degraded() degraded} reservation: it holds no slot, its
+   * resource is not counted against the cap, {@link #renew(Duration)} only moves its expiry, and {@link #release()}
+   * writes nothing and returns false.
+   */
+  default boolean degraded() {
+    return false;
+  }
 }

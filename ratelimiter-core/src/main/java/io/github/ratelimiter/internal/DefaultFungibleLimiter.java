@@ -9,6 +9,9 @@ import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiterException;
+import io.github.ratelimiter.RateLimiterListener;
+import io.github.ratelimiter.RateLimiterListener.DecisionOutcome;
+import io.github.ratelimiter.RateLimiterListener.LimiterKind;
 import io.github.ratelimiter.Sleeper;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
@@ -44,6 +47,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final Duration blockedRetryAfter;
   private final FailureMode failureMode;
   private final Sleeper sleeper;
+  private final RateLimiterListener listener;
+  private final OutageLog outages;
   /** The default limit's emission interval, worked out once: most accounts have no limit row of their own. */
   private final long defaultInterval;
   /** Per account, the largest {@code tat} this process has seen; a holder, so that raising it is no cache write. */
@@ -54,7 +59,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final LeasedBuckets leases;
 
   DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
-      Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing) {
+      Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing,
+      RateLimiterListener listener) {
     this.resourceName = resourceName;
     this.defaultLimit = defaultLimit;
     this.defaultInterval = defaultLimit.blocks() ? 0 : Gcra.intervalNanos(defaultLimit);
@@ -66,6 +72,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     this.sleeper = sleeper;
     this.leases = leasing == null ? null
         : new LeasedBuckets(resourceName, buckets, leasing, () -> Gcra.epochNanos(clock.instant()));
+    this.listener = listener;
+    this.outages = OutageLog.of(log, resourceName, failureMode, clock);
   }
 
   @Override
@@ -96,9 +104,10 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     try {
       limit = limitAt(accountId, now);
     } catch (RateLimiterException e) {
-      return storeFailed(e, defaultLimit, accountId);
+      return storeFailed(e, defaultLimit, permits);
     }
     if (limit.blocks()) {
+      listener.onDecision(resourceName, LimiterKind.FUNGIBLE, DecisionOutcome.DENIED, permits, false);
       return new Decision(false, 0, blockedRetryAfter, limit, false);
     }
     if (permits > limit.limit()) {
@@ -113,15 +122,19 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       try {
         Decision leased = leases.tryAcquire(accountId, seen, limit, now, permits, interval, tolerance);
         if (leased != null) {
+          // decided from the lease held locally; a write that takes a lease is heard as a store request
+          listener.onDecision(resourceName, LimiterKind.FUNGIBLE,
+              leased.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, permits, false);
           return leased;
         }
       } catch (RateLimiterException e) {
-        return storeFailed(e, limit, accountId);
+        return storeFailed(e, limit, permits);
       }
     }
     while (true) {
       long known = seen.get();
       if (Gcra.certainlyDenied(known, now, cost, tolerance)) {
+        listener.onDecision(resourceName, LimiterKind.FUNGIBLE, DecisionOutcome.DENIED, permits, false);
         return denied(known, now, cost, interval, tolerance, limit);
       }
       CompletableFuture<Void> flight = null;
@@ -137,13 +150,15 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       try {
         BucketResult result = buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known));
         raise(seen, result.tat());
+        listener.onDecision(resourceName, LimiterKind.FUNGIBLE,
+            result.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, permits, true);
         if (result.allowed()) {
           return new Decision(true, Gcra.remaining(result.tat(), now, interval, tolerance), Duration.ZERO, limit,
               false);
         }
         return denied(result.tat(), now, cost, interval, tolerance, limit);
       } catch (RateLimiterException e) {
-        return storeFailed(e, limit, accountId);
+        return storeFailed(e, limit, permits);
       } finally {
         if (flight != null) {
           inFlight.remove(accountId, flight);
@@ -176,11 +191,17 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         Gcra.retryAfter(tat, now, cost, tolerance), limit, false);
   }
 
-  private Decision storeFailed(RateLimiterException e, Limit limit, String accountId) {
+  /**
+   * The answer when the store failed: thrown ({@link FailureMode#FAIL_CLOSED}) or admitted and marked degraded
+   * ({@link FailureMode#FAIL_OPEN}), heard by the listener either way and logged once per interval.
+   */
+  private Decision storeFailed(RateLimiterException e, Limit limit, long permits) {
+    outages.failed(e);
     if (failureMode == FailureMode.FAIL_CLOSED) {
+      listener.onDecision(resourceName, LimiterKind.FUNGIBLE, DecisionOutcome.ERROR, permits, true);
       throw e;
     }
-    log.warn("store failed, admitting {} on {} (fail open): {}", accountId, resourceName, e.toString());
+    listener.onDecision(resourceName, LimiterKind.FUNGIBLE, DecisionOutcome.DEGRADED, permits, true);
     return new Decision(true, 0, Duration.ZERO, limit, true);
   }
 

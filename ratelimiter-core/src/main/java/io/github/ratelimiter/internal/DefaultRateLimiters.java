@@ -3,60 +3,113 @@ package io.github.ratelimiter.internal;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.NonFungibleLimiter;
+import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Sleeper;
+import io.github.ratelimiter.StoreHealth;
 import io.github.ratelimiter.store.RateLimitStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The one implementation of {@link RateLimiters}; made by {@link RateLimiters.Builder#build()}. */
 public final class DefaultRateLimiters implements RateLimiters {
 
+  /** A limiter handed out, with what it was asked for, to tell a repeated request from a conflicting one. */
+  private record Handed<L>(L limiter, Object defaultLimit, LimiterOptions options) {}
+
   private final RateLimitStore store;
+  /** The store as the limiters use it: reporting its requests to the listeners. */
+  private final RateLimitStore observed;
   private final Clock clock;
   private final Duration limitCacheTtl;
   private final FailureMode failureMode;
   private final Sleeper sleeper;
   private final Duration reservationTtl;
   private final Duration tokenTtl;
+  private final RateLimiterListener listener;
   private final LimitResolver limits;
+  private final ConcurrentHashMap<String, Handed<FungibleLimiter>> fungibles = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Handed<NonFungibleLimiter>> nonFungibles = new ConcurrentHashMap<>();
 
   /** Called by the builder only, which has validated every argument. */
   public DefaultRateLimiters(RateLimitStore store, Clock clock, Duration limitCacheTtl, FailureMode failureMode,
-      Sleeper sleeper, Duration reservationTtl, Duration tokenTtl) {
+      Sleeper sleeper, Duration reservationTtl, Duration tokenTtl, List<RateLimiterListener> listeners) {
     this.store = store;
+    this.listener = Listeners.of(listeners);
+    this.observed = listener == RateLimiterListener.NONE ? store : store.withListener(listener);
     this.clock = clock;
     this.limitCacheTtl = limitCacheTtl;
     this.failureMode = failureMode;
     this.sleeper = sleeper;
     this.reservationTtl = reservationTtl;
     this.tokenTtl = tokenTtl;
-    this.limits = new LimitResolver(store.limits(), clock, limitCacheTtl);
+    this.limits = new LimitResolver(observed.limits(), clock, limitCacheTtl, listener);
   }
 
   @Override
-  public FungibleLimiter fungible(String resourceName, Limit defaultLimit) {
-    Arguments.requireId("resourceName", resourceName);
+  public FungibleLimiter fungible(String resourceName, Limit defaultLimit, LimiterOptions options) {
     Objects.requireNonNull(defaultLimit, "defaultLimit");
-    return new DefaultFungibleLimiter(resourceName, defaultLimit, store.buckets(), limits, clock, limitCacheTtl,
-        failureMode, sleeper, null);
+    Objects.requireNonNull(options, "options");
+    Handed<FungibleLimiter> handed = resourceName == null ? null : fungibles.get(resourceName);
+    if (handed == null) {
+      Arguments.requireId("resourceName", resourceName);
+      handed = fungibles.computeIfAbsent(resourceName, name -> new Handed<>(
+          new DefaultFungibleLimiter(name, defaultLimit, observed.buckets(), limits, clock, limitCacheTtl,
+              options.failureModeOr(failureMode), sleeper, null, listener), defaultLimit, options));
+    }
+    if (!handed.defaultLimit().equals(defaultLimit) || !handed.options().equals(options)) {
+      throw conflict(handed, "fungible", resourceName, defaultLimit, options);
+    }
+    return handed.limiter();
   }
 
   @Override
-  public NonFungibleLimiter nonFungible(String resourceName, long defaultLimit) {
-    Arguments.requireId("resourceName", resourceName);
-    if (resourceName.indexOf(':') >= 0) {
-      throw new IllegalArgumentException(
-          "resourceName of a non-fungible limiter must not contain ':' (it separates resource and account in the"
-              + " table's key): '" + resourceName + "'");
+  public NonFungibleLimiter nonFungible(String resourceName, long defaultLimit, LimiterOptions options) {
+    Objects.requireNonNull(options, "options");
+    Handed<NonFungibleLimiter> handed = resourceName == null ? null : nonFungibles.get(resourceName);
+    if (handed == null) {
+      Arguments.requireId("resourceName", resourceName);
+      if (resourceName.indexOf(':') >= 0) {
+        throw new IllegalArgumentException(
+            "resourceName of a non-fungible limiter must not contain ':' (it separates resource and account in the"
+                + " table's key): '" + resourceName + "'");
+      }
+      if (defaultLimit < 0) {
+        throw new IllegalArgumentException("defaultLimit must not be negative: " + defaultLimit);
+      }
+      handed = nonFungibles.computeIfAbsent(resourceName, name -> new Handed<>(
+          new FailurePolicyNonFungibleLimiter(
+              new DefaultNonFungibleLimiter(name, defaultLimit, observed.slots(), limits, clock, reservationTtl,
+                  tokenTtl),
+              options.failureModeOr(failureMode), clock, reservationTtl, tokenTtl, listener),
+          defaultLimit, options));
     }
-    if (defaultLimit < 0) {
-      throw new IllegalArgumentException("defaultLimit must not be negative: " + defaultLimit);
+    if ((Long) handed.defaultLimit() != defaultLimit || !handed.options().equals(options)) {
+      throw conflict(handed, "non-fungible", resourceName, defaultLimit, options);
     }
-    return new DefaultNonFungibleLimiter(resourceName, defaultLimit, store.slots(), limits, clock, reservationTtl,
-        tokenTtl);
+    return handed.limiter();
+  }
+
+  private static IllegalArgumentException conflict(Handed<?> handed, String kind, String resourceName,
+      Object defaultLimit, LimiterOptions options) {
+    return new IllegalArgumentException("a " + kind + " limiter on '" + resourceName + "' was already made with"
+          + " default limit " + handed.defaultLimit() + " and " + handed.options() + "; asked again with default"
+          + " limit " + defaultLimit + " and " + options + ": there is one limiter per resource name, so use the"
+          + " same settings everywhere (or another name)");
+  }
+
+  @Override
+  public StoreHealth check() {
+    try {
+      return store.check();
+    } catch (RuntimeException e) {
+      return StoreHealth.of(List.of(new StoreHealth.Check("store", false, e.toString())));
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.github.ratelimiter.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.LimitStore;
 import java.time.Clock;
@@ -33,8 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A resource's rows are read again by the first decision after nine tenths of the time to live, on that
  * decision's thread, while every other thread keeps using the rows it has: a busy resource never makes all its
- * callers wait for the limit table at once, and a failed refresh is logged and tried again by the next decision,
- * the old rows serving meanwhile. Only a resource not asked about during the last tenth (or never) is read with its
+ * callers wait for the limit table at once, and a failed refresh is logged (once per interval, with a count) and
+ * tried again by the next decision, the old rows serving meanwhile. Only a resource not asked about during the last tenth (or never) is read with its
  * callers waiting, one read for all of them.
  *
  * <p>Both caches expire on the time the deciding caller read from its clock ({@code nowNanos}), never on a clock
@@ -68,11 +69,21 @@ final class LimitResolver {
   /** Per account of resources with too many rows to hold whole; bounded, expired by {@link AccountRow}. */
   private final Cache<Key, AccountRow> accounts;
 
-  LimitResolver(LimitStore limits, Clock clock, Duration ttl) {
-    this(limits, clock, ttl, WHOLE_RESOURCE_ROWS);
+  private final RateLimiterListener listener;
+  private final OutageLog refreshFailures;
+
+  LimitResolver(LimitStore limits, Clock clock, Duration ttl, RateLimiterListener listener) {
+    this(limits, clock, ttl, WHOLE_RESOURCE_ROWS, listener);
   }
 
   LimitResolver(LimitStore limits, Clock clock, Duration ttl, int wholeResourceRows) {
+    this(limits, clock, ttl, wholeResourceRows, RateLimiterListener.NONE);
+  }
+
+  LimitResolver(LimitStore limits, Clock clock, Duration ttl, int wholeResourceRows, RateLimiterListener listener) {
+    this.listener = listener;
+    this.refreshFailures =
+        new OutageLog(log, "refreshing cached limit rows (they serve until they expire)", clock);
     this.limits = limits;
     this.clock = clock;
     this.ttlNanos = ttl.toNanos();
@@ -88,7 +99,7 @@ final class LimitResolver {
   /** The row for (resource, account), or empty, at {@code nowNanos} (epoch nanoseconds of the clock). */
   Optional<LimitRecord> find(String resourceName, String accountId, long nowNanos) {
     if (accounts == null) {
-      return limits.find(resourceName, accountId);
+      return readAccount(resourceName, accountId);
     }
     Snapshot snapshot = resources.get(resourceName);
     if (snapshot == null || nowNanos - snapshot.expiresAtNanos() >= 0) {
@@ -108,9 +119,20 @@ final class LimitResolver {
       // One reader per account at a time, as for resources.
       cached = accounts.asMap().compute(key, (k, old) -> old != null && nowNanos - old.expiresAtNanos() < 0
           ? old
-          : new AccountRow(limits.find(resourceName, accountId), nowNanos + ttlNanos));
+          : new AccountRow(readAccount(resourceName, accountId), nowNanos + ttlNanos));
     }
     return cached.row();
+  }
+
+  private Optional<LimitRecord> readAccount(String resourceName, String accountId) {
+    try {
+      Optional<LimitRecord> row = limits.find(resourceName, accountId);
+      listener.onLimitRefresh(resourceName, true);
+      return row;
+    } catch (RuntimeException e) {
+      listener.onLimitRefresh(resourceName, false);
+      throw e;
+    }
   }
 
   private Snapshot snapshot(Optional<Map<String, LimitRecord>> rows, long nowNanos) {
@@ -123,15 +145,22 @@ final class LimitResolver {
       resources.replace(resourceName, stale, fresh);
       return fresh;
     } catch (RuntimeException e) {
-      log.warn("could not refresh the limits of '{}' (the cached rows serve until they expire): {}", resourceName,
-          e.toString());
+      refreshFailures.failed(e);
       stale.refreshing().set(false);
       return stale;
     }
   }
 
   private Optional<Map<String, LimitRecord>> readWhole(String resourceName) {
-    return limits.listByResource(resourceName, wholeResourceRows).map(LimitResolver::byAccount);
+    try {
+      Optional<Map<String, LimitRecord>> rows =
+          limits.listByResource(resourceName, wholeResourceRows).map(LimitResolver::byAccount);
+      listener.onLimitRefresh(resourceName, true);
+      return rows;
+    } catch (RuntimeException e) {
+      listener.onLimitRefresh(resourceName, false);
+      throw e;
+    }
   }
 
   private static Map<String, LimitRecord> byAccount(List<LimitRecord> rows) {

@@ -1,5 +1,9 @@
 package io.github.ratelimiter.store;
 
+import io.github.ratelimiter.RateLimiterListener;
+import io.github.ratelimiter.StoreHealth;
+import java.util.List;
+
 /**
  * Where limiters keep their shared state: limit rows, fungible buckets and non-fungible slots.
  *
@@ -21,6 +25,25 @@ public interface RateLimitStore extends AutoCloseable {
 
   /** The non-fungible slots. */
   SlotStore slots();
+
+  /**
+   * A view of this store over the same state and client that reports each request it sends to {@code listener}
+   * ({@link RateLimiterListener#onStoreRequest}). {@link io.github.ratelimiter.RateLimiters} calls this once with
+   * its listeners; closing the view is closing this store. The default returns this store: a store that sends no
+   * requests (in memory) has nothing to report.
+   */
+  default RateLimitStore withListener(RateLimiterListener listener) {
+    return this;
+  }
+
+  /**
+   * Whether the store answers and its tables exist, for {@link io.github.ratelimiter.RateLimiters#check()}. Never
+   * throws for a store failure: a failure is a failed check with the error in its detail. The default reports
+   * healthy: an in-process store always answers.
+   */
+  default StoreHealth check() {
+    return StoreHealth.of(List.of(new StoreHealth.Check("store", true, getClass().getSimpleName() + " in process")));
+  }
 
   /** Releases what the store owns (a client it created). The default does nothing. */
   @Override

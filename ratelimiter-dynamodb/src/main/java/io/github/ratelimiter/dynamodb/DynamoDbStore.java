@@ -1,10 +1,14 @@
 package io.github.ratelimiter.dynamodb;
 
+import io.github.ratelimiter.RateLimiterListener;
+import io.github.ratelimiter.StoreHealth;
 import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import io.github.ratelimiter.dynamodb.internal.DynamoDbBuckets;
 import io.github.ratelimiter.dynamodb.internal.DynamoDbLimits;
 import io.github.ratelimiter.dynamodb.internal.DynamoDbSlots;
 import io.github.ratelimiter.dynamodb.internal.Environment;
+import io.github.ratelimiter.dynamodb.internal.StoreRequests;
+import io.github.ratelimiter.dynamodb.internal.TableChecks;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.LimitStore;
 import io.github.ratelimiter.store.RateLimitStore;
@@ -40,12 +44,18 @@ public final class DynamoDbStore implements RateLimitStore {
   private final DynamoDbSlots slots;
 
   private DynamoDbStore(Builder builder) {
-    this.client = builder.client;
-    this.ownsClient = builder.ownsClient;
-    this.tableNames = builder.tableNames;
-    this.limits = new DynamoDbLimits(client, tableNames::requireLimitTable, tableNames.limitServiceIndex());
-    this.buckets = new DynamoDbBuckets(client, tableNames::requireFungibleTable);
-    this.slots = new DynamoDbSlots(client, tableNames::requireNonFungibleTable, tableNames.resourceIndex());
+    this(builder.client, builder.ownsClient, builder.tableNames, StoreRequests.UNOBSERVED);
+  }
+
+  private DynamoDbStore(DynamoDbClient client, boolean ownsClient, TableNames tableNames, StoreRequests requests) {
+    this.client = client;
+    this.ownsClient = ownsClient;
+    this.tableNames = tableNames;
+    this.limits =
+        new DynamoDbLimits(client, tableNames::requireLimitTable, tableNames.limitServiceIndex(), requests);
+    this.buckets = new DynamoDbBuckets(client, tableNames::requireFungibleTable, requests);
+    this.slots =
+        new DynamoDbSlots(client, tableNames::requireNonFungibleTable, tableNames.resourceIndex(), requests);
   }
 
   /** A builder; a client and table names are required. */
@@ -95,6 +105,30 @@ public final class DynamoDbStore implements RateLimitStore {
   @Override
   public SlotStore slots() {
     return slots;
+  }
+
+  /**
+   * This store over the same client and tables, reporting each request (each HTTP attempt, retries included) to
+   * {@code listener} with its operation, outcome and latency. Works with any client, the application's own
+   * included: nothing is registered on the client; each request carries a metric publisher of its own, next to the
+   * client's publishers. Closing the view closes nothing: the store it came from owns the client.
+   */
+  @Override
+  public RateLimitStore withListener(RateLimiterListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    return new DynamoDbStore(client, false, tableNames, StoreRequests.of(listener, client));
+  }
+
+  /**
+   * One DescribeTable per configured table: each exists, is active, and has the library's key schema and index.
+   * Never throws for a store failure (unreachable, access denied): that is a failed check naming it.
+   */
+  @Override
+  public StoreHealth check() {
+    return StoreHealth.of(TableChecks.expected(tableNames.fungibleTable(), tableNames.limitTable(),
+            tableNames.limitServiceIndex(), tableNames.nonFungibleTable(), tableNames.resourceIndex()).stream()
+        .map(table -> TableChecks.check(TableChecks.describe(client, table)))
+        .toList());
   }
 
   @Override

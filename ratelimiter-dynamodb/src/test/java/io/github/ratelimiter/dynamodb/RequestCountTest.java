@@ -85,6 +85,29 @@ class RequestCountTest {
     assertThat(requests.total()).isEqualTo(1);
   }
 
+  /**
+   * Asking {@link RateLimiters} for the limiter on every request, as handlers naturally do, gets the same limiter
+   * each time, with what it last saw of the bucket: denials on an exhausted bucket stay free.
+   */
+  @Test
+  void perCallLimiterLookupsKeepDenialsFree() {
+    Limit limit = Limit.of(10, Duration.ofSeconds(1));
+    for (int i = 0; i < 10; i++) {
+      assertThat(limiters.fungible("api", limit).tryAcquire("acct").allowed()).isTrue();
+    }
+    assertThat(limiters.fungible("api", limit).tryAcquire("acct").allowed()).isFalse();
+    requests.reset();
+    int denials = 0;
+    for (int i = 0; i < 1000; i++) {
+      clock.advance(Duration.ofNanos(50_000)); // 50 ms in all: still exhausted
+      if (limiters.fungible("api", limit).tryAcquire("acct").denied()) {
+        denials++;
+      }
+    }
+    assertThat(denials).isEqualTo(1000);
+    assertThat(requests.total()).as("store requests for 1000 denials").isZero();
+  }
+
   @Test
   void aSecondInstanceThatHasNotSeenTheBucketPaysAtMostThreeForItsFirstDenial() {
     FungibleLimiter limiter = limiters.fungible("api", Limit.of(10, Duration.ofSeconds(1)));

@@ -4,6 +4,7 @@ import static io.github.ratelimiter.dynamodb.internal.Schema.ACCOUNT_ID;
 import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.TAT;
 
+import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
 import io.github.ratelimiter.store.BucketStore;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -44,11 +45,18 @@ public final class DynamoDbBuckets implements BucketStore {
 
   private final DynamoDbClient client;
   private final Supplier<String> table;
+  private final StoreRequests requests;
 
   /** Buckets in the table that {@code table} names when first used. */
   public DynamoDbBuckets(DynamoDbClient client, Supplier<String> table) {
+    this(client, table, StoreRequests.UNOBSERVED);
+  }
+
+  /** Buckets in the table that {@code table} names when first used, each request reported to {@code requests}. */
+  public DynamoDbBuckets(DynamoDbClient client, Supplier<String> table, StoreRequests requests) {
     this.client = client;
     this.table = table;
+    this.requests = requests;
   }
 
   private sealed interface Attempt permits Admitted, Refused {}
@@ -126,8 +134,9 @@ public final class DynamoDbBuckets implements BucketStore {
 
   private Attempt update(String tableName, BucketRequest request, String update, String condition,
       Map<String, AttributeValue> values) {
+    long start = requests.start();
     try {
-      UpdateItemResponse response = client.updateItem(UpdateItemRequest.builder()
+      UpdateItemResponse response = client.updateItem(requests.observe(UpdateItemRequest.builder())
           .tableName(tableName)
           .key(key(request))
           .updateExpression(update)
@@ -137,25 +146,31 @@ public final class DynamoDbBuckets implements BucketStore {
           .returnValues(ReturnValue.UPDATED_NEW)
           .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
           .build());
+      requests.ended("UpdateItem", StoreOutcome.OK, start);
       return new Admitted(Long.parseLong(response.attributes().get(TAT).n()));
     } catch (ConditionalCheckFailedException e) {
+      requests.ended("UpdateItem", StoreOutcome.CONDITION_FAILED, start);
       if (e.hasItem()) {
         AttributeValue tat = e.item().get(TAT);
         return new Refused(true, tat == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(tat.n())));
       }
       return new Refused(false, OptionalLong.empty());
     } catch (SdkException e) {
+      requests.failed("UpdateItem", e, start);
       throw Errors.map(e, "UpdateItem", tableName);
     }
   }
 
   private OptionalLong read(String tableName, BucketRequest request) {
+    long start = requests.start();
     try {
-      GetItemResponse response = client.getItem(b -> b.tableName(tableName).key(key(request)).consistentRead(true)
-          .projectionExpression("#tat").expressionAttributeNames(NAMES));
+      GetItemResponse response = client.getItem(b -> requests.observe(b).tableName(tableName).key(key(request))
+          .consistentRead(true).projectionExpression("#tat").expressionAttributeNames(NAMES));
+      requests.ended("GetItem", StoreOutcome.OK, start);
       AttributeValue tat = response.hasItem() ? response.item().get(TAT) : null;
       return tat == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(tat.n()));
     } catch (SdkException e) {
+      requests.failed("GetItem", e, start);
       throw Errors.map(e, "GetItem", tableName);
     }
   }

@@ -6,6 +6,7 @@ import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.SERVICE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.WINDOW_SEC;
 
+import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.LimitStore;
 import java.math.BigDecimal;
@@ -41,22 +42,33 @@ public final class DynamoDbLimits implements LimitStore {
   private final DynamoDbClient client;
   private final Supplier<String> table;
   private final String serviceIndex;
+  private final StoreRequests requests;
 
   /** Limits in the table that {@code table} names when first used. */
   public DynamoDbLimits(DynamoDbClient client, Supplier<String> table, String serviceIndex) {
+    this(client, table, serviceIndex, StoreRequests.UNOBSERVED);
+  }
+
+  /** Limits in the table that {@code table} names when first used, each request reported to {@code requests}. */
+  public DynamoDbLimits(DynamoDbClient client, Supplier<String> table, String serviceIndex,
+      StoreRequests requests) {
     this.client = client;
     this.table = table;
     this.serviceIndex = serviceIndex;
+    this.requests = requests;
   }
 
   @Override
   public Optional<LimitRecord> find(String resourceName, String accountId) {
     String tableName = table.get();
+    long start = requests.start();
     try {
-      GetItemResponse response =
-          client.getItem(b -> b.tableName(tableName).key(key(resourceName, accountId)).consistentRead(true));
+      GetItemResponse response = client.getItem(
+          b -> requests.observe(b).tableName(tableName).key(key(resourceName, accountId)).consistentRead(true));
+      requests.ended("GetItem", StoreOutcome.OK, start);
       return response.hasItem() && !response.item().isEmpty() ? parse(response.item()) : Optional.empty();
     } catch (SdkException e) {
+      requests.failed("GetItem", e, start);
       throw Errors.map(e, "GetItem", tableName);
     }
   }
@@ -72,9 +84,12 @@ public final class DynamoDbLimits implements LimitStore {
     if (record.serviceName() != null) {
       item.put(SERVICE_NAME, AttributeValue.fromS(record.serviceName()));
     }
+    long start = requests.start();
     try {
-      client.putItem(b -> b.tableName(tableName).item(item));
+      client.putItem(b -> requests.observe(b).tableName(tableName).item(item));
+      requests.ended("PutItem", StoreOutcome.OK, start);
     } catch (SdkException e) {
+      requests.failed("PutItem", e, start);
       throw Errors.map(e, "PutItem", tableName);
     }
   }
@@ -82,10 +97,14 @@ public final class DynamoDbLimits implements LimitStore {
   @Override
   public boolean delete(String resourceName, String accountId) {
     String tableName = table.get();
+    long start = requests.start();
     try {
-      return client.deleteItem(b -> b.tableName(tableName).key(key(resourceName, accountId))
-          .returnValues(ReturnValue.ALL_OLD)).hasAttributes();
+      boolean deleted = client.deleteItem(b -> requests.observe(b).tableName(tableName)
+          .key(key(resourceName, accountId)).returnValues(ReturnValue.ALL_OLD)).hasAttributes();
+      requests.ended("DeleteItem", StoreOutcome.OK, start);
+      return deleted;
     } catch (SdkException e) {
+      requests.failed("DeleteItem", e, start);
       throw Errors.map(e, "DeleteItem", tableName);
     }
   }
@@ -109,18 +128,14 @@ public final class DynamoDbLimits implements LimitStore {
   @Override
   public Optional<List<LimitRecord>> listByResource(String resourceName, int atMost) {
     String tableName = table.get();
-    try {
-      QueryResponse response =
-          client.query(resourceQuery(resourceName).tableName(tableName).limit(atMost + 1).build());
-      if (response.count() > atMost || (response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty())) {
-        return Optional.empty();
-      }
-      List<LimitRecord> rows = new ArrayList<>();
-      response.items().forEach(item -> parse(item).ifPresent(rows::add));
-      return Optional.of(rows);
-    } catch (SdkException e) {
-      throw Errors.map(e, "Query", tableName);
+    QueryResponse response = Queries.page(client, requests, tableName,
+        requests.observe(resourceQuery(resourceName)).tableName(tableName).limit(atMost + 1).build());
+    if (response.count() > atMost || (response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty())) {
+      return Optional.empty();
     }
+    List<LimitRecord> rows = new ArrayList<>();
+    response.items().forEach(item -> parse(item).ifPresent(rows::add));
+    return Optional.of(rows);
   }
 
   /** A consistent query of every row of the resource (the table's partition key), without the table name. */
@@ -133,7 +148,7 @@ public final class DynamoDbLimits implements LimitStore {
   }
 
   private List<LimitRecord> query(QueryRequest.Builder request) {
-    return Queries.all(client, table.get(), request, DynamoDbLimits::parse);
+    return Queries.all(client, requests, table.get(), request, DynamoDbLimits::parse);
   }
 
   private static Optional<LimitRecord> parse(Map<String, AttributeValue> item) {

@@ -8,6 +8,7 @@ import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_COORDINATE
 import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_ID;
 import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 
+import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
 import io.github.ratelimiter.store.SlotRecord;
 import io.github.ratelimiter.store.SlotStore;
 import java.util.ArrayList;
@@ -48,12 +49,20 @@ public final class DynamoDbSlots implements SlotStore {
   private final DynamoDbClient client;
   private final Supplier<String> table;
   private final String resourceIndex;
+  private final StoreRequests requests;
 
   /** Slots in the table that {@code table} names when first used. */
   public DynamoDbSlots(DynamoDbClient client, Supplier<String> table, String resourceIndex) {
+    this(client, table, resourceIndex, StoreRequests.UNOBSERVED);
+  }
+
+  /** Slots in the table that {@code table} names when first used, each request reported to {@code requests}. */
+  public DynamoDbSlots(DynamoDbClient client, Supplier<String> table, String resourceIndex,
+      StoreRequests requests) {
     this.client = client;
     this.table = table;
     this.resourceIndex = resourceIndex;
+    this.requests = requests;
   }
 
   @Override
@@ -102,13 +111,17 @@ public final class DynamoDbSlots implements SlotStore {
       values.put(":resourceId", AttributeValue.fromS(row.resourceId()));
     }
     String finalCondition = condition;
+    long start = requests.start();
     try {
-      client.deleteItem(b -> b.tableName(tableName).key(key(row)).conditionExpression(finalCondition)
-          .expressionAttributeNames(names).expressionAttributeValues(values));
+      client.deleteItem(b -> requests.observe(b).tableName(tableName).key(key(row))
+          .conditionExpression(finalCondition).expressionAttributeNames(names).expressionAttributeValues(values));
+      requests.ended("DeleteItem", StoreOutcome.OK, start);
       return true;
     } catch (ConditionalCheckFailedException e) {
+      requests.ended("DeleteItem", StoreOutcome.CONDITION_FAILED, start);
       return false;
     } catch (SdkException e) {
+      requests.failed("DeleteItem", e, start);
       throw Errors.map(e, "DeleteItem", tableName);
     }
   }
@@ -124,19 +137,23 @@ public final class DynamoDbSlots implements SlotStore {
     if (row.resourceId() != null) {
       item.put(RESOURCE_ID, AttributeValue.fromS(row.resourceId()));
     }
+    long start = requests.start();
     try {
-      client.putItem(b -> b.tableName(tableName).item(item).conditionExpression(condition)
+      client.putItem(b -> requests.observe(b).tableName(tableName).item(item).conditionExpression(condition)
           .expressionAttributeNames(names).expressionAttributeValues(values));
+      requests.ended("PutItem", StoreOutcome.OK, start);
       return true;
     } catch (ConditionalCheckFailedException e) {
+      requests.ended("PutItem", StoreOutcome.CONDITION_FAILED, start);
       return false;
     } catch (SdkException e) {
+      requests.failed("PutItem", e, start);
       throw Errors.map(e, "PutItem", tableName);
     }
   }
 
   private List<SlotRecord> query(QueryRequest.Builder request) {
-    return Queries.all(client, table.get(), request, DynamoDbSlots::parse);
+    return Queries.all(client, requests, table.get(), request, DynamoDbSlots::parse);
   }
 
   private static Optional<SlotRecord> parse(Map<String, AttributeValue> item) {

@@ -15,6 +15,12 @@ public final class Errors {
 
   private Errors() {}
 
+  /** Whether DynamoDB refused the request for load (after the client's retries, if it was the last attempt). */
+  public static boolean isThrottling(SdkException e) {
+    return e instanceof AwsServiceException service && service.awsErrorDetails() != null
+        && THROTTLING_CODES.contains(service.awsErrorDetails().errorCode());
+  }
+
   /** The library exception for an SDK failure of {@code operation} on {@code table}. */
   public static RateLimiterException map(SdkException e, String operation, String table) {
     if (e instanceof ResourceNotFoundException) {
@@ -22,8 +28,8 @@ public final class Errors {
           + "): create it with DynamoDbTables.createIfMissing(client, tableNames) or 'ratelimiter tables create'",
           e);
     }
-    if (e instanceof AwsServiceException service && service.awsErrorDetails() != null
-        && THROTTLING_CODES.contains(service.awsErrorDetails().errorCode())) {
+    if (isThrottling(e)) {
+      AwsServiceException service = (AwsServiceException) e;
       return new ThrottlingException("DynamoDB throttled " + operation + " on table '" + table
           + "' after the client's retries: " + service.awsErrorDetails().errorCode(), e);
     }

@@ -1,5 +1,6 @@
 package io.github.ratelimiter.dynamodb.internal;
 
+import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,21 +10,39 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /** Paginated queries: every page, each item parsed, unreadable items skipped by the parser. */
 final class Queries {
 
   private Queries() {}
 
-  static <T> List<T> all(DynamoDbClient client, String tableName, QueryRequest.Builder request,
-      Function<Map<String, AttributeValue>, Optional<T>> parser) {
+  static <T> List<T> all(DynamoDbClient client, StoreRequests requests, String tableName,
+      QueryRequest.Builder request, Function<Map<String, AttributeValue>, Optional<T>> parser) {
     List<T> rows = new ArrayList<>();
+    requests.observe(request).tableName(tableName);
+    Map<String, AttributeValue> startKey = null;
+    do {
+      if (startKey != null) {
+        request.exclusiveStartKey(startKey);
+      }
+      QueryResponse page = page(client, requests, tableName, request.build());
+      page.items().forEach(item -> parser.apply(item).ifPresent(rows::add));
+      startKey = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (startKey != null);
+    return rows;
+  }
+
+  /** One page: one Query request, reported to {@code requests}. */
+  static QueryResponse page(DynamoDbClient client, StoreRequests requests, String tableName, QueryRequest request) {
+    long start = requests.start();
     try {
-      client.queryPaginator(request.tableName(tableName).build()).items()
-          .forEach(item -> parser.apply(item).ifPresent(rows::add));
+      QueryResponse response = client.query(request);
+      requests.ended("Query", StoreOutcome.OK, start);
+      return response;
     } catch (SdkException e) {
+      requests.failed("Query", e, start);
       throw Errors.map(e, "Query", tableName);
     }
-    return rows;
   }
 }

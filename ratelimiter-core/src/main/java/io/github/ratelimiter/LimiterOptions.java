@@ -1,0 +1,94 @@
+package io.github.ratelimiter;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Settings of one limiter that differ from its {@link RateLimiters}' settings, given to
+ * {@link RateLimiters#fungible(String, Limit, LimiterOptions)} or
+ * {@link RateLimiters#nonFungible(String, long, LimiterOptions)}. Every setting left unset takes the value set on
+ * {@link RateLimiters.Builder}.
+ *
+ * <pre>{@code
+ * // this resource only protects fairness between tenants: a store outage should not become our outage
+ * FungibleLimiter search = limiters.fungible("search", Limit.of(50, Duration.ofSeconds(1)),
+ *     LimiterOptions.builder().failureMode(FailureMode.FAIL_OPEN).build());
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe; equal when every setting is equal (which is how
+ * {@link RateLimiters#fungible(String, Limit, LimiterOptions)} tells a repeated request for a limiter from a
+ * conflicting one).
+ */
+public final class LimiterOptions {
+
+  private static final LimiterOptions DEFAULTS = new Builder().build();
+
+  private final FailureMode failureMode;
+
+  private LimiterOptions(Builder builder) {
+    this.failureMode = builder.failureMode;
+  }
+
+  /** Options that set nothing: the limiter takes every setting from its {@link RateLimiters}. */
+  public static LimiterOptions defaults() {
+    return DEFAULTS;
+  }
+
+  /** A builder with nothing set. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder that starts from these options. */
+  public Builder toBuilder() {
+    Builder builder = new Builder();
+    builder.failureMode = failureMode;
+    return builder;
+  }
+
+  /** The failure mode, when set here; empty means {@link RateLimiters.Builder#failureMode(FailureMode)}'s. */
+  public Optional<FailureMode> failureMode() {
+    return Optional.ofNullable(failureMode);
+  }
+
+  /** This limiter's failure mode: the one set here, else {@code inherited}. */
+  public FailureMode failureModeOr(FailureMode inherited) {
+    return failureMode == null ? inherited : failureMode;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof LimiterOptions that && Objects.equals(failureMode, that.failureMode);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hashCode(failureMode);
+  }
+
+  @Override
+  public String toString() {
+    return "LimiterOptions[failureMode=" + (failureMode == null ? "inherited" : failureMode) + "]";
+  }
+
+  /** Configures {@link LimiterOptions}. Not thread-safe; each setter fails fast on a bad value. */
+  public static final class Builder {
+    private FailureMode failureMode;
+
+    private Builder() {}
+
+    /**
+     * What this limiter answers when the store fails (see {@link FailureMode}); unset, the {@link RateLimiters}'
+     * mode applies.
+     */
+    public Builder failureMode(FailureMode mode) {
+      this.failureMode = Objects.requireNonNull(mode, "failureMode");
+      return this;
+    }
+
+    /** Builds the options. */
+    public LimiterOptions build() {
+      return new LimiterOptions(this);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package io.github.ratelimiter;
+
+/**
+ * Hears what the limiters decide and what they ask the store: the hook behind metrics (see
+ * {@code ratelimiter-micrometer}'s {@code RateLimiterMetrics}), tracing or custom logging. Register one or more with
+ * {@link RateLimiters.Builder#listener(RateLimiterListener)}.
+ *
+ * <p>Every method has an empty default, so an implementation overrides only what it needs. The parameters are
+ * primitives, enums and the strings the limiter already holds (its resource name, the caller's account id, an
+ * operation name constant): no event object is allocated per call, and nothing at all is called when no listener is
+ * registered.
+ *
+ * <p>Methods are called synchronously, on the thread that made the decision or the request, so they must be quick
+ * and thread-safe. They must not throw; an exception a listener throws is caught, logged (at most once a minute) and
+ * otherwise ignored, so a faulty listener never changes a decision.
+ */
+public interface RateLimiterListener {
+
+  /** The listener that ignores everything. */
+  RateLimiterListener NONE = new RateLimiterListener() {};
+
+  /** Which kind of limiter decided. */
+  enum LimiterKind {
+    /** A {@link FungibleLimiter} (token bucket). */
+    FUNGIBLE,
+    /** A {@link NonFungibleLimiter} (cap on live reservations and tokens). */
+    NON_FUNGIBLE
+  }
+
+  /** What a decision was. */
+  enum DecisionOutcome {
+    /** Granted: permits taken, or a reservation holding a slot. */
+    ALLOWED,
+    /** Refused: the account is at its limit (or its limit is 0). */
+    DENIED,
+    /**
+     * Granted without the store, because the store failed and the limiter's {@link FailureMode} is
+     * {@link FailureMode#FAIL_OPEN}: nothing was counted against the limit.
+     */
+    DEGRADED,
+    /** The store failed and the failure was thrown as a {@link RateLimiterException} ({@link FailureMode#FAIL_CLOSED}). */
+    ERROR
+  }
+
+  /** How one request to the store ended. */
+  enum StoreOutcome {
+    /** Answered and applied. */
+    OK,
+    /** A conditional write whose condition did not hold: an answer (someone else took the permit or the slot). */
+    CONDITION_FAILED,
+    /** Refused for load by the store (on DynamoDB: provisioned throughput exceeded, request limit, throttling). */
+    THROTTLED,
+    /** Any other failure: a network error, a timeout, a missing table, a 500. */
+    ERROR
+  }
+
+  /**
+   * A fungible acquire or a non-fungible reservation was decided.
+   *
+   * @param resourceName the limiter's resource
+   * @param kind which kind of limiter
+   * @param outcome what was decided
+   * @param permits the permits asked for (1 for a reservation)
+   * @param storeAsked whether the decision sent anything to the store; false for a denial answered from what this
+   *     process last saw of the bucket, or for an account whose limit is 0
+   */
+  default void onDecision(String resourceName, LimiterKind kind, DecisionOutcome outcome, long permits,
+      boolean storeAsked) {}
+
+  /**
+   * One request to the store ended: for DynamoDB, one HTTP attempt, so that every retried throttled attempt is
+   * heard, as DynamoDB bills it. The in-memory store sends none.
+   *
+   * @param operation the store's operation name, e.g. {@code UpdateItem}, {@code Query} (a constant: cheap as a tag)
+   * @param outcome how it ended
+   * @param latencyNanos how long it took, in nanoseconds (a {@code long}, so that nothing is allocated per request)
+   */
+  default void onStoreRequest(String operation, StoreOutcome outcome, long latencyNanos) {}
+
+  /**
+   * The limit cache read a resource's limit rows from the store (when first needed, and ahead of expiry after that).
+   *
+   * @param resourceName the resource whose rows were read
+   * @param succeeded false when the read failed: the cached rows, if any, keep serving until they expire
+   */
+  default void onLimitRefresh(String resourceName, boolean succeeded) {}
+
+  /**
+   * A non-fungible limiter read how many reservations and tokens an account holds live, as part of a reservation
+   * or a listing. A gauge of live tokens per resource sums the last value seen per account.
+   *
+   * @param resourceName the resource
+   * @param accountId the account
+   * @param live live reservations and tokens the account holds as of that read, counting a reservation it just
+   *     granted
+   */
+  default void onLiveSlots(String resourceName, String accountId, int live) {}
+}

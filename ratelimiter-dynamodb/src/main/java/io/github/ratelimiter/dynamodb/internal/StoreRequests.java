@@ -1,0 +1,129 @@
+package io.github.ratelimiter.dynamodb.internal;
+
+import io.github.ratelimiter.RateLimiterListener;
+import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.awscore.AwsRequest;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.metrics.CoreMetric;
+import software.amazon.awssdk.metrics.MetricCollection;
+import software.amazon.awssdk.metrics.MetricPublisher;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * Reports each request the store sends to a {@link RateLimiterListener}: one event per HTTP attempt, as DynamoDB
+ * bills them, with the attempt's outcome and latency.
+ *
+ * <p>The client may be the application's own, built without anything of ours, so nothing can be registered on it.
+ * Instead each request carries, in its {@code overrideConfiguration}, one {@link MetricPublisher} built once per
+ * store: the SDK hands it the request's metrics (synchronously, before the call returns or throws), from which the
+ * attempts that were retried (throttled, 5xx, I/O errors) are reported with their error type and duration. The last
+ * attempt is reported by the caller, who knows exactly how it ended (a failed condition is an answer, not an
+ * error), with the time of the whole call: what the decision waited for the store, the SDK's retries and backoff
+ * included. A request-level publisher replaces the client's own, so the client's publishers are added to it.
+ *
+ * <p>Unobserved ({@link RateLimiterListener#NONE}), requests carry nothing and no clock is read.
+ */
+public final class StoreRequests {
+
+  /** Reports nothing. */
+  public static final StoreRequests UNOBSERVED = new StoreRequests(RateLimiterListener.NONE, null);
+
+  private static final String ATTEMPT = "ApiCallAttempt";
+  private static final String THROTTLING = "Throttling";
+
+  private final RateLimiterListener listener;
+  private final AwsRequestOverrideConfiguration override;
+
+  private StoreRequests(RateLimiterListener listener, AwsRequestOverrideConfiguration override) {
+    this.listener = listener;
+    this.override = override;
+  }
+
+  /** Reports the requests sent through {@code client} to {@code listener}. */
+  public static StoreRequests of(RateLimiterListener listener, DynamoDbClient client) {
+    if (listener == RateLimiterListener.NONE) {
+      return UNOBSERVED;
+    }
+    List<MetricPublisher> publishers = new ArrayList<>();
+    publishers.add(new RetriedAttempts(listener));
+    publishers.addAll(clientPublishers(client));
+    return new StoreRequests(listener, AwsRequestOverrideConfiguration.builder().metricPublishers(publishers).build());
+  }
+
+  private static List<MetricPublisher> clientPublishers(DynamoDbClient client) {
+    try {
+      return client.serviceClientConfiguration().overrideConfiguration().metricPublishers();
+    } catch (RuntimeException e) {
+      return List.of(); // a client that does not say (a test double)
+    }
+  }
+
+  /** Whether requests are reported. */
+  public boolean observed() {
+    return override != null;
+  }
+
+  /** {@code request} with this store's publisher of retried attempts, when observed. */
+  public <B extends AwsRequest.Builder> B observe(B request) {
+    if (override != null) {
+      request.overrideConfiguration(override);
+    }
+    return request;
+  }
+
+  /** The time a call starts, to pass to {@link #ended}; 0 (no clock read) when unobserved. */
+  public long start() {
+    return override == null ? 0 : System.nanoTime();
+  }
+
+  /** Reports the last attempt of a call that started at {@code startNanos}. */
+  public void ended(String operation, StoreOutcome outcome, long startNanos) {
+    if (override != null) {
+      listener.onStoreRequest(operation, outcome, System.nanoTime() - startNanos);
+    }
+  }
+
+  /** Reports the last attempt of a call that failed with {@code e}. */
+  public void failed(String operation, SdkException e, long startNanos) {
+    if (override != null) {
+      ended(operation, Errors.isThrottling(e) ? StoreOutcome.THROTTLED : StoreOutcome.ERROR, startNanos);
+    }
+  }
+
+  /** Reports every attempt of a call but the last, which the caller reports. */
+  private static final class RetriedAttempts implements MetricPublisher {
+    private final RateLimiterListener listener;
+
+    RetriedAttempts(RateLimiterListener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void publish(MetricCollection call) {
+      List<MetricCollection> attempts = new ArrayList<>();
+      call.children().forEach(child -> {
+        if (ATTEMPT.equals(child.name())) {
+          attempts.add(child);
+        }
+      });
+      if (attempts.size() < 2) {
+        return;
+      }
+      List<String> operations = call.metricValues(CoreMetric.OPERATION_NAME);
+      String operation = operations.isEmpty() ? "unknown" : operations.get(0);
+      for (MetricCollection attempt : attempts.subList(0, attempts.size() - 1)) {
+        List<String> errorTypes = attempt.metricValues(CoreMetric.ERROR_TYPE);
+        StoreOutcome outcome = errorTypes.contains(THROTTLING) ? StoreOutcome.THROTTLED : StoreOutcome.ERROR;
+        List<Duration> durations = attempt.metricValues(CoreMetric.SERVICE_CALL_DURATION);
+        listener.onStoreRequest(operation, outcome, durations.isEmpty() ? 0 : durations.get(0).toNanos());
+      }
+    }
+
+    @Override
+    public void close() {}
+  }
+}
