@@ -11,6 +11,7 @@ module io.github.ratelimiter.dynamodb {
   requires software.amazon.awssdk.awscore;
   requires software.amazon.awssdk.http;
   requires software.amazon.awssdk.http.apache;
+  requires software.amazon.awssdk.metrics;
   requires com.fasterxml.jackson.databind;
   requires com.fasterxml.jackson.dataformat.yaml;
   requires org.slf4j;

@@ -8,7 +8,6 @@ import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.DynamoDbTables;
-import io.github.ratelimiter.dynamodb.LimitKey;
 import io.github.ratelimiter.dynamodb.LimitLoader;
 import io.github.ratelimiter.dynamodb.ServiceLimits;
 import io.github.ratelimiter.dynamodb.SyncPlan;
@@ -16,7 +15,6 @@ import io.github.ratelimiter.dynamodb.TableNames;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import io.github.ratelimiter.local.LocalDynamoDbServer;
 import io.github.ratelimiter.store.InMemoryStore;
-import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.RateLimitStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -212,15 +210,12 @@ final class Demo {
   }
 
   private List<Tenant> tenants(RateLimiters limiters) {
-    Map<LimitKey, LimitRecord> rows = new LinkedHashMap<>();
-    sampleLimits().limits().forEach(r -> rows.put(new LimitKey(r.resourceName(), r.accountId()), r));
     List<Tenant> tenants = new ArrayList<>();
     for (Workload w : WORKLOADS) {
-      // what the limiters will apply: the stored rows (the file's, unless another owner kept its own)
-      LimitRecord api = rows.get(new LimitKey(API, w.tenant()));
-      Limit limit = limiters.fungible(API, Limit.of(api.limit(), api.window())).limitFor(w.tenant());
-      long cap = limiters.nonFungible(CLUSTERS, rows.get(new LimitKey(CLUSTERS, w.tenant())).limit())
-          .limitFor(w.tenant());
+      // what the limiters will apply: the stored rows (the file's, unless another owner kept its own); every tenant
+      // has rows, so the defaults (drive's: there is one limiter per name) never apply
+      Limit limit = limiters.fungible(API, Limit.of(1, Duration.ofSeconds(1))).limitFor(w.tenant());
+      long cap = limiters.nonFungible(CLUSTERS, 1).limitFor(w.tenant());
       tenants.add(new Tenant(w, limit, cap));
     }
     return tenants;
