@@ -58,6 +58,13 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   /** The leased path for hot keys (see {@link Leases}), or {@code null} when the resource does not lease. */
   private final LeasedBuckets leases;
 
+  /** A limiter no listener hears. */
+  DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
+      Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing) {
+    this(resourceName, defaultLimit, buckets, limits, clock, limitCacheTtl, failureMode, sleeper, leasing,
+        RateLimiterListener.NONE);
+  }
+
   DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing,
       RateLimiterListener listener) {

@@ -72,6 +72,10 @@ final class LimitResolver {
   private final RateLimiterListener listener;
   private final OutageLog refreshFailures;
 
+  LimitResolver(LimitStore limits, Clock clock, Duration ttl) {
+    this(limits, clock, ttl, WHOLE_RESOURCE_ROWS, RateLimiterListener.NONE);
+  }
+
   LimitResolver(LimitStore limits, Clock clock, Duration ttl, RateLimiterListener listener) {
     this(limits, clock, ttl, WHOLE_RESOURCE_ROWS, listener);
   }

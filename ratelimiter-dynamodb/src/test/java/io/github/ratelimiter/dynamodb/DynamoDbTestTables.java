@@ -1,17 +1,13 @@
 package io.github.ratelimiter.dynamodb;
 
+import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import io.github.ratelimiter.testing.LocalDynamoDb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /** Fresh tables per test on the shared local server, and stores over them with their own clients. */
@@ -28,18 +24,11 @@ final class DynamoDbTestTables {
   }
 
   /**
-   * The same tables through a client of a loopback port nothing listens on, making {@code attempts} attempts per
-   * call (the SDK's default for DynamoDB is 9, with backoff); closed with the store.
+   * The same tables through a client (the library's own, from {@link DynamoDbClients}) of a loopback port nothing
+   * listens on, making {@code attempts} attempts per call; closed with the store.
    */
   DynamoDbStore openUnreachableStore(int attempts) {
-    DynamoDbClient client = DynamoDbClient.builder()
-        .endpointOverride(closedPort())
-        .region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-        .httpClientBuilder(ApacheHttpClient.builder())
-        .overrideConfiguration(c -> c.retryStrategy(
-            AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(attempts).build()))
-        .build();
+    DynamoDbClient client = DynamoDbClients.builder().endpoint(closedPort()).maxAttempts(attempts).build();
     return DynamoDbStore.builder().client(client).ownsClient(true).tableNames(names).build();
   }
 
