@@ -58,14 +58,15 @@ public interface RateLimiterListener {
    * A fungible acquire or a non-fungible reservation was decided.
    *
    * @param resourceName the limiter's resource
+   * @param accountId the account that asked (a high-cardinality value: do not tag every metric with it)
    * @param kind which kind of limiter
    * @param outcome what was decided
    * @param permits the permits asked for (1 for a reservation)
    * @param storeAsked whether the decision sent anything to the store; false for a denial answered from what this
    *     process last saw of the bucket, or for an account whose limit is 0
    */
-  default void onDecision(String resourceName, LimiterKind kind, DecisionOutcome outcome, long permits,
-      boolean storeAsked) {}
+  default void onDecision(String resourceName, String accountId, LimiterKind kind, DecisionOutcome outcome,
+      long permits, boolean storeAsked) {}
 
   /**
    * One request to the store ended: for DynamoDB, one HTTP attempt, so that every retried throttled attempt is
@@ -86,13 +87,14 @@ public interface RateLimiterListener {
   default void onLimitRefresh(String resourceName, boolean succeeded) {}
 
   /**
-   * A non-fungible limiter read how many reservations and tokens an account holds live, as part of a reservation
-   * or a listing. A gauge of live tokens per resource sums the last value seen per account.
+   * How many reservations and tokens an account holds live on a non-fungible resource, as this process sees it:
+   * the count of each read of the account's slots (every reservation and listing reads them), then one more or one
+   * less for each slot this process takes or frees until the next read. A gauge of live tokens per resource sums
+   * the last value per account; other processes' grants show at this process's next read.
    *
    * @param resourceName the resource
    * @param accountId the account
-   * @param live live reservations and tokens the account holds as of that read, counting a reservation it just
-   *     granted
+   * @param live live reservations and tokens of the account
    */
   default void onLiveSlots(String resourceName, String accountId, int live) {}
 }

@@ -111,10 +111,10 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     try {
       limit = limitAt(accountId, now);
     } catch (RateLimiterException e) {
-      return storeFailed(e, defaultLimit, permits);
+      return storeFailed(e, defaultLimit, accountId, permits);
     }
     if (limit.blocks()) {
-      listener.onDecision(resourceName, LimiterKind.FUNGIBLE, DecisionOutcome.DENIED, permits, false);
+      listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DENIED, permits, false);
       return new Decision(false, 0, blockedRetryAfter, limit, false);
     }
     if (permits > limit.limit()) {
@@ -130,18 +130,18 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         Decision leased = leases.tryAcquire(accountId, seen, limit, now, permits, interval, tolerance);
         if (leased != null) {
           // decided from the lease held locally; a write that takes a lease is heard as a store request
-          listener.onDecision(resourceName, LimiterKind.FUNGIBLE,
+          listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE,
               leased.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, permits, false);
           return leased;
         }
       } catch (RateLimiterException e) {
-        return storeFailed(e, limit, permits);
+        return storeFailed(e, limit, accountId, permits);
       }
     }
     while (true) {
       long known = seen.get();
       if (Gcra.certainlyDenied(known, now, cost, tolerance)) {
-        listener.onDecision(resourceName, LimiterKind.FUNGIBLE, DecisionOutcome.DENIED, permits, false);
+        listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DENIED, permits, false);
         return denied(known, now, cost, interval, tolerance, limit);
       }
       CompletableFuture<Void> flight = null;
@@ -157,7 +157,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       try {
         BucketResult result = buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known));
         raise(seen, result.tat());
-        listener.onDecision(resourceName, LimiterKind.FUNGIBLE,
+        listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE,
             result.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, permits, true);
         if (result.allowed()) {
           return new Decision(true, Gcra.remaining(result.tat(), now, interval, tolerance), Duration.ZERO, limit,
@@ -165,7 +165,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         }
         return denied(result.tat(), now, cost, interval, tolerance, limit);
       } catch (RateLimiterException e) {
-        return storeFailed(e, limit, permits);
+        return storeFailed(e, limit, accountId, permits);
       } finally {
         if (flight != null) {
           inFlight.remove(accountId, flight);
@@ -202,13 +202,13 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * The answer when the store failed: thrown ({@link FailureMode#FAIL_CLOSED}) or admitted and marked degraded
    * ({@link FailureMode#FAIL_OPEN}), heard by the listener either way and logged once per interval.
    */
-  private Decision storeFailed(RateLimiterException e, Limit limit, long permits) {
+  private Decision storeFailed(RateLimiterException e, Limit limit, String accountId, long permits) {
     outages.failed(e);
     if (failureMode == FailureMode.FAIL_CLOSED) {
-      listener.onDecision(resourceName, LimiterKind.FUNGIBLE, DecisionOutcome.ERROR, permits, true);
+      listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.ERROR, permits, true);
       throw e;
     }
-    listener.onDecision(resourceName, LimiterKind.FUNGIBLE, DecisionOutcome.DEGRADED, permits, true);
+    listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DEGRADED, permits, true);
     return new Decision(true, 0, Duration.ZERO, limit, true);
   }
 

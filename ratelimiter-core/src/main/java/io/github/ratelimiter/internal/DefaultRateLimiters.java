@@ -10,6 +10,7 @@ import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Sleeper;
 import io.github.ratelimiter.StoreHealth;
 import io.github.ratelimiter.store.RateLimitStore;
+import io.github.ratelimiter.store.SlotStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +34,8 @@ public final class DefaultRateLimiters implements RateLimiters {
   private final Duration tokenTtl;
   private final RateLimiterListener listener;
   private final LimitResolver limits;
+  /** The slots as the non-fungible limiters use them: reporting live counts when observed. */
+  private final SlotStore slots;
   private final ConcurrentHashMap<String, Handed<FungibleLimiter>> fungibles = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Handed<NonFungibleLimiter>> nonFungibles = new ConcurrentHashMap<>();
 
@@ -49,6 +52,9 @@ public final class DefaultRateLimiters implements RateLimiters {
     this.reservationTtl = reservationTtl;
     this.tokenTtl = tokenTtl;
     this.limits = new LimitResolver(observed.limits(), clock, limitCacheTtl, listener);
+    this.slots = listener == RateLimiterListener.NONE
+        ? observed.slots()
+        : new LiveSlotsReporter(observed.slots(), clock, listener);
   }
 
   @Override
@@ -84,8 +90,7 @@ public final class DefaultRateLimiters implements RateLimiters {
       }
       handed = nonFungibles.computeIfAbsent(resourceName, name -> new Handed<>(
           new FailurePolicyNonFungibleLimiter(
-              new DefaultNonFungibleLimiter(name, defaultLimit, observed.slots(), limits, clock, reservationTtl,
-                  tokenTtl),
+              new DefaultNonFungibleLimiter(name, defaultLimit, slots, limits, clock, reservationTtl, tokenTtl),
               options.failureModeOr(failureMode), clock, reservationTtl, tokenTtl, listener),
           defaultLimit, options));
     }

@@ -75,10 +75,10 @@ final class FailurePolicyNonFungibleLimiter implements NonFungibleLimiter {
     }
     try {
       Reservation reservation = limiter.reserve(accountId);
-      decided(DecisionOutcome.ALLOWED, true);
+      decided(accountId, DecisionOutcome.ALLOWED, true);
       return reservation;
     } catch (CapacityExhaustedException e) {
-      decided(DecisionOutcome.DENIED, limit != 0);
+      decided(accountId, DecisionOutcome.DENIED, limit != 0);
       throw e;
     } catch (RateLimiterException e) {
       return storeFailed(e, accountId);
@@ -95,25 +95,25 @@ final class FailurePolicyNonFungibleLimiter implements NonFungibleLimiter {
     }
     try {
       Optional<Reservation> reservation = limiter.tryReserve(accountId);
-      decided(reservation.isPresent() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, limit != 0);
+      decided(accountId, reservation.isPresent() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, limit != 0);
       return reservation;
     } catch (RateLimiterException e) {
       return Optional.of(storeFailed(e, accountId));
     }
   }
 
-  private void decided(DecisionOutcome outcome, boolean storeAsked) {
-    listener.onDecision(limiter.resourceName(), LimiterKind.NON_FUNGIBLE, outcome, 1, storeAsked);
+  private void decided(String accountId, DecisionOutcome outcome, boolean storeAsked) {
+    listener.onDecision(limiter.resourceName(), accountId, LimiterKind.NON_FUNGIBLE, outcome, 1, storeAsked);
   }
 
   /** Throws {@code e} (fail closed) or grants a degraded reservation (fail open); heard and logged either way. */
   private Reservation storeFailed(RateLimiterException e, String accountId) {
     outages.failed(e);
     if (failureMode == FailureMode.FAIL_CLOSED) {
-      decided(DecisionOutcome.ERROR, true);
+      decided(accountId, DecisionOutcome.ERROR, true);
       throw e;
     }
-    decided(DecisionOutcome.DEGRADED, true);
+    decided(accountId, DecisionOutcome.DEGRADED, true);
     return new DegradedReservation(accountId, clock.instant().plus(reservationTtl));
   }
 

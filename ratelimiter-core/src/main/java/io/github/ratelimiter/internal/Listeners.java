@@ -29,11 +29,11 @@ public final class Listeners implements RateLimiterListener {
   }
 
   @Override
-  public void onDecision(String resourceName, LimiterKind kind, DecisionOutcome outcome, long permits,
-      boolean storeAsked) {
+  public void onDecision(String resourceName, String accountId, LimiterKind kind, DecisionOutcome outcome,
+      long permits, boolean storeAsked) {
     for (RateLimiterListener listener : listeners) {
       try {
-        listener.onDecision(resourceName, kind, outcome, permits, storeAsked);
+        listener.onDecision(resourceName, accountId, kind, outcome, permits, storeAsked);
       } catch (RuntimeException e) {
         failed(listener, e);
       }

@@ -17,8 +17,8 @@ public final class RecordingListener implements RateLimiterListener {
   private final Map<String, Integer> liveSlots = new ConcurrentHashMap<>();
 
   @Override
-  public void onDecision(String resourceName, LimiterKind kind, DecisionOutcome outcome, long permits,
-      boolean storeAsked) {
+  public void onDecision(String resourceName, String accountId, LimiterKind kind, DecisionOutcome outcome,
+      long permits, boolean storeAsked) {
     increment("decision " + resourceName + " " + kind + " " + outcome + (storeAsked ? " store" : " local"));
   }
 
