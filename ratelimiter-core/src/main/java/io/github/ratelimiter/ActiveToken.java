@@ -2,7 +2,6 @@ package io.github.ratelimiter;
 
 import java.time.Instant;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A live reservation or token, as listed by {@link NonFungibleLimiter#activeTokens(String)} for operators.
@@ -22,11 +21,6 @@ public record ActiveToken(
     Objects.requireNonNull(accountId, "accountId");
     Objects.requireNonNull(reservationId, "reservationId");
     Objects.requireNonNull(expiresAt, "expiresAt");
-  }
-
-  /** The resource id, empty for a reservation not yet turned into a token. */
-  public Optional<String> resourceIdIfToken() {
-    return Optional.ofNullable(resourceId);
   }
 
   /** Whether this is a reservation rather than a token. */

@@ -2,7 +2,6 @@ package io.github.ratelimiter.store;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * One row of the limit table: the limit of one account on one resource, and the service that owns the row.
@@ -25,10 +24,5 @@ public record LimitRecord(String resourceName, String accountId, long limit, Dur
     if (window != null && (window.isNegative() || window.isZero())) {
       throw new IllegalArgumentException("window must be positive: " + window);
     }
-  }
-
-  /** The fungible refill window, when this row has one. */
-  public Optional<Duration> windowIfSet() {
-    return Optional.ofNullable(window);
   }
 }

@@ -32,11 +32,6 @@ public record SlotRecord(
     return expirationTime > nowEpochSecond;
   }
 
-  /** Whether the row is a token (it carries a resource id) rather than a reservation. */
-  public boolean isToken() {
-    return resourceId != null;
-  }
-
   /** The partition key of the Python library's schema: resource name and account id. */
   public String coordinate() {
     return coordinate(resourceName, accountId);

@@ -7,8 +7,8 @@ import io.github.ratelimiter.dynamodb.internal.Environment;
 import java.util.Map;
 
 /**
- * Zero-configuration limiters on DynamoDB, in the style of the Python library: table names from environment
- * variables (see {@link TableNames}), the client from {@link DynamoDbClients#fromEnvironment()} (region from
+ * Zero-configuration limiters on DynamoDB: table names from environment variables (see {@link TableNames}), the
+ * client from {@link DynamoDbClients#fromEnvironment()} (region from
  * {@code AWS_REGION} or the SDK's chain, {@code DYNAMODB_ENDPOINT} for a local server, credentials from the SDK's
  * default chain, and the request-path timeouts: 200 ms per attempt, 1 s per call).
  *

@@ -28,7 +28,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * }</pre>
  *
  * <p>Costs per decision: a fungible admission is one conditional UpdateItem; a non-fungible reservation is one
- * consistent Query and one conditional PutItem; a limit lookup (once per cache period) is one consistent GetItem.
+ * consistent Query and one conditional PutItem. Limits are read once per resource and cache period, as one
+ * consistent Query of the resource's rows (up to 1,000; beyond that, one consistent GetItem per account and period).
  * Every SDK exception is mapped to a {@link io.github.ratelimiter.RateLimiterException} (throttling to
  * {@link io.github.ratelimiter.ThrottlingException}), keeping the cause.
  *

@@ -26,8 +26,7 @@ import software.amazon.awssdk.services.dynamodb.model.PutRequest;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
- * Makes the limit table hold exactly one service's limits, as listed in its limits file ({@link ServiceLimits}):
- * the successor of the Python library's limit loader, without its defects.
+ * Makes the limit table hold exactly one service's limits, as listed in its limits file ({@link ServiceLimits}).
  *
  * <pre>{@code
  * LimitLoader loader = LimitLoader.create(dynamoDb, TableNames.fromEnvironment());

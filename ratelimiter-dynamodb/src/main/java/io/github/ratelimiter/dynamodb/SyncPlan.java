@@ -47,7 +47,7 @@ public record SyncPlan(String serviceName, List<Change> changes, List<Conflict> 
    * @param action what it does
    * @param key the row
    * @param before the stored row; {@code null} for a create, and for a stored row that cannot be read as a limit
-   *     (e.g. a {@code windowSec} of 0, as the Python loader wrote for a missing window)
+   *     (e.g. a {@code windowSec} of 0)
    * @param after the row written; {@code null} for a delete
    */
   public record Change(Action action, LimitKey key, LimitRecord before, LimitRecord after) {

@@ -26,13 +26,12 @@ import java.util.stream.Collectors;
  *
  * <p><b>Values.</b> The value at the path is a Jackson {@link JsonNode}. Every value that is present is tested as it
  * is, falsy ones included: {@code 0}, {@code false}, {@code ""}, {@code []} and JSON {@code null} reach the predicate
- * like any other (the Python library skipped them, so {@code exitCode == 0} never held). When the path is absent
+ * like any other, so {@code exitCode == 0} holds for a zero exit code. When the path is absent
  * the predicate is not called and the test is false; {@link #exists(String)} is the way to test presence.
  *
  * <p><b>Composition.</b> Each combinator returns a new predicate and groups exactly as written, like Java's
  * {@code &&} and {@code ||} applied left to right: {@code a.and(b).or(c)} is {@code (a && b) || c}, and
- * {@code a.and(b.or(c))} is {@code a && (b || c)}. (The Python library kept separate "and" and "or" lists and,
- * when both were set, used only the "or" list.) {@link #allOf(Collection)} and {@link #anyOf(Collection)} combine
+ * {@code a.and(b.or(c))} is {@code a && (b || c)}. {@link #allOf(Collection)} and {@link #anyOf(Collection)} combine
  * many.
  *
  * <p>Immutable and thread-safe when the wrapped {@link Predicate}s are.

@@ -19,8 +19,9 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * BatchGetItem (100 keys) and BatchWriteItem (25 requests) over one table, retrying what DynamoDB leaves
- * unprocessed with full-jitter exponential backoff: attempt {@code n} waits a random time up to
- * {@code min(maxDelay, baseDelay * 2^n)}, for at most {@code maxAttempts} attempts per batch. Unprocessed items are
+ * unprocessed with full-jitter exponential backoff: after attempt {@code n} (from 1) left items unprocessed, it waits
+ * a random time from 0 to {@code min(maxDelay, baseDelay * 2^(n-1))}, for at most {@code maxAttempts} attempts per
+ * batch. Unprocessed items are
  * DynamoDB's answer to throttling; after the last attempt the operation fails, naming how much was left.
  */
 public final class Batches {
