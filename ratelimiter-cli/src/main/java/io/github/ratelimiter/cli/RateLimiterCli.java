@@ -27,8 +27,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 @Command(name = "ratelimiter", mixinStandardHelpOptions = true, version = "ratelimiter 0.1.0-SNAPSHOT",
     description = "Administer and try the DynamoDB rate limiter: tables, limits, decisions, tokens, and a demo.",
     subcommands = {TablesCommand.class, LimitsCommand.class, AcquireCommand.class, TokensCommand.class,
-        DemoCommand.class, CommandLine.HelpCommand.class},
-    footer = {"", "Exit codes: 0 success, 1 denied or not found (or a sync left conflicts), 2 usage error,"
+        DemoCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Exit codes: 0 success, 1 denied or not found (or a sync left conflicts, or a doctor check"
+        + " failed), 2 usage error,"
         + " 3 store error.", "Table names default to the library's environment variables: LIMITER_TABLES_BASE_NAME,"
         + " FUNGIBLE_TABLE, LIMIT_TABLE, NON_FUNGIBLE_TABLE, NON_FUNGIBLE_RES_INDEX, LIMIT_SERVICE_INDEX."})
 final class RateLimiterCli implements Runnable {
