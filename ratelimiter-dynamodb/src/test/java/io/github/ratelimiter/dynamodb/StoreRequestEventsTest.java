@@ -3,6 +3,7 @@ package io.github.ratelimiter.dynamodb;
 import static io.github.ratelimiter.RateLimiterListener.StoreOutcome.CONDITION_FAILED;
 import static io.github.ratelimiter.RateLimiterListener.StoreOutcome.ERROR;
 import static io.github.ratelimiter.RateLimiterListener.StoreOutcome.OK;
+import static io.github.ratelimiter.RateLimiterListener.StoreOutcome.THROTTLED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,14 +14,27 @@ import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.StoreHealth;
+import io.github.ratelimiter.ThrottlingException;
+import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import io.github.ratelimiter.testing.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
 import io.github.ratelimiter.testing.RecordingListener;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
@@ -81,6 +95,59 @@ class StoreRequestEventsTest {
       assertThat(heard.storeRequests("Query", ERROR)).isEqualTo(3);
       assertThat(heard.storeRequests("Query", OK) + heard.storeRequests("Query", CONDITION_FAILED)).isZero();
       assertThat(heard.limitRefreshes("api", false)).isEqualTo(1);
+    }
+  }
+
+  /**
+   * A client whose first {@code n} Query responses are replaced by DynamoDB's throttling answer (the requests reach
+   * the server; only reads are throttled here, so nothing is applied twice).
+   */
+  private static final class ThrottleQueries implements ExecutionInterceptor {
+    private static final ExecutionAttribute<Boolean> THROTTLED = new ExecutionAttribute<>("throttled");
+    private final AtomicInteger left;
+
+    ThrottleQueries(int n) {
+      this.left = new AtomicInteger(n);
+    }
+
+    @Override
+    public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
+      boolean throttle = "Query".equals(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
+          && left.getAndDecrement() > 0;
+      attributes.putAttribute(THROTTLED, throttle);
+      return throttle ? context.httpResponse().toBuilder().statusCode(400).build() : context.httpResponse();
+    }
+
+    @Override
+    public Optional<InputStream> modifyHttpResponseContent(Context.ModifyHttpResponse context,
+        ExecutionAttributes attributes) {
+      if (Boolean.TRUE.equals(attributes.getAttribute(THROTTLED))) {
+        return Optional.of(new ByteArrayInputStream(("{\"__type\":\"com.amazonaws.dynamodb.v20120810"
+            + "#ProvisionedThroughputExceededException\",\"message\":\"throttled by the test\"}")
+            .getBytes(StandardCharsets.UTF_8)));
+      }
+      return context.responseBody();
+    }
+  }
+
+  @Test
+  void everyThrottledAttemptIsHeardAndTheRetriedCallSucceeds() {
+    DynamoDbTestTables tables = new DynamoDbTestTables(DYNAMO);
+    try (RateLimiters limiters = RateLimiters.builder().store(tables.openStore(new ThrottleQueries(2))).clock(clock)
+        .listener(heard).build()) {
+      assertThat(limiters.fungible("api", Limit.of(2, Duration.ofSeconds(1))).tryAcquire("acct").allowed()).isTrue();
+      assertThat(heard.storeRequests("Query", THROTTLED)).isEqualTo(2);
+      assertThat(heard.storeRequests("Query", OK)).isEqualTo(1);
+      assertThat(heard.limitRefreshes("api", true)).isEqualTo(1);
+    }
+    RecordingListener alwaysThrottled = new RecordingListener();
+    try (RateLimiters limiters = RateLimiters.builder().store(tables.openStore(new ThrottleQueries(100)))
+        .clock(clock).listener(alwaysThrottled).build()) {
+      assertThatThrownBy(() -> limiters.fungible("api", Limit.of(2, Duration.ofSeconds(1))).tryAcquire("acct"))
+          .isInstanceOf(ThrottlingException.class);
+      // every attempt the client made, the last one included, is heard as throttled
+      assertThat(alwaysThrottled.storeRequests("Query", THROTTLED)).isEqualTo(DynamoDbClients.DEFAULT_MAX_ATTEMPTS);
+      assertThat(alwaysThrottled.storeRequests("Query", OK)).isZero();
     }
   }
 
