@@ -12,8 +12,8 @@ import java.time.Instant;
  */
 public interface Reservation extends AutoCloseable {
 
-  /** The reservation's id: the number of the slot it holds (the table's {@code reservationId}). */
-  String id();
+  /** The reservation's id: the number of the slot it holds, as the table's {@code reservationId} stores it. */
+  String reservationId();
 
   /** The account that holds it. */
   String accountId();

@@ -15,7 +15,7 @@ public interface Token {
   /** The account. */
   String accountId();
 
-  /** The slot number (the table's {@code reservationId}). */
+  /** The id of the reservation the token was created from: its slot number, as the table's {@code reservationId}. */
   String reservationId();
 
   /** When the token expires, to the second. */

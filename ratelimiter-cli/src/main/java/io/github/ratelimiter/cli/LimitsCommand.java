@@ -45,7 +45,7 @@ final class LimitsCommand {
   /** How {@code limits set} says what kind of limit it writes: exactly one of the two. */
   static final class Kind {
     @Option(names = "--window", required = true, paramLabel = "DURATION", converter = Durations.class,
-        description = "Refill window of a fungible limit, e.g. 1s, 1.5, 500ms, 1m")
+        description = "Refill window of a fungible limit in whole seconds, e.g. 1s, 90, 1m, 1h")
     Duration window;
 
     @Option(names = "--non-fungible", required = true,
@@ -63,12 +63,16 @@ final class LimitsCommand {
       @Option(names = "--service", paramLabel = "NAME",
           description = "Owning service (a later 'limits sync' of another service reports the row as a conflict)")
       String service) {
-    LimitRecord row = new LimitRecord(require("RESOURCE", resource), require("ACCOUNT", account), limit,
-        kind.window, service);
     if (kind.window != null && (kind.window.isNegative() || kind.window.isZero())) {
-      throw new IllegalArgumentException("--window must be positive: " + kind.window);
+      throw new IllegalArgumentException("--window must be positive: " + Durations.human(kind.window));
     }
+    if (limit < 0) {
+      throw new IllegalArgumentException("--limit must not be negative: " + limit + " (0 blocks the account)");
+    }
+    LimitRecord row = new LimitRecord(resource, account, limit, kind.window, service);
     try (DynamoDbStore store = root.store()) {
+      // The store's put checks the row as a limits file's entries are checked (ids, limit, whole-second window up
+      // to ten years) and throws before anything is sent.
       store.limits().put(row);
       print(List.of(row));
       return ExitCodes.OK;
@@ -217,10 +221,4 @@ final class LimitsCommand {
     return row.window() == null ? row.limit() + " live" : row.limit() + " / " + Durations.human(row.window());
   }
 
-  private static String require(String name, String value) {
-    if (value.isBlank()) {
-      throw new IllegalArgumentException(name + " must not be blank: '" + value + "'");
-    }
-    return value;
-  }
 }

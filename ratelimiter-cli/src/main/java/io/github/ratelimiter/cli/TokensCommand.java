@@ -18,7 +18,8 @@ final class TokensCommand {
   @ParentCommand RateLimiterCli root;
 
   @Command(name = "list", mixinStandardHelpOptions = true,
-      description = "The account's live reservations and tokens on the resource (expired rows left out).")
+      description = {"The account's live reservations and tokens on the resource (expired rows left out).",
+          "Rows another library wrote into the table (rate-limiter-py) are listed too, marked 'python'."})
   int list(@Parameters(index = "0", paramLabel = "RESOURCE") String resource,
       @Parameters(index = "1", paramLabel = "ACCOUNT") String account) {
     try (RateLimiters limiters = RateLimiters.builder().store(root.store()).build()) {
@@ -33,12 +34,14 @@ final class TokensCommand {
           json.put("kind", t.isReservation() ? "reservation" : "token");
           json.put("resourceId", t.resourceId());
           json.put("expiresAt", t.expiresAt().toString());
+          json.put("foreign", t.foreign());
           return json;
         }).toList());
       } else {
-        Output.table(root.out(), List.of("SLOT", "KIND", "RESOURCE-ID", "EXPIRES"), tokens.stream()
+        Output.table(root.out(), List.of("RESERVATION", "KIND", "RESOURCE-ID", "EXPIRES", "WRITER"), tokens.stream()
             .map(t -> List.of(t.reservationId(), t.isReservation() ? "reservation" : "token",
-                t.resourceId() == null ? "-" : t.resourceId(), t.expiresAt().toString()))
+                t.resourceId() == null ? "-" : t.resourceId(), t.expiresAt().toString(),
+                t.foreign() ? "python" : "java"))
             .toList());
         root.out().println(tokens.size() + " live on " + resource + " for " + account);
         root.out().flush();
@@ -48,7 +51,8 @@ final class TokensCommand {
   }
 
   @Command(name = "release", mixinStandardHelpOptions = true,
-      description = "Release the token that carries the resource id, as the event Lambda does; exit 1 if none.")
+      description = {"Release the token that carries the resource id, as the event Lambda does, whichever library",
+          "wrote it; exit 1 if none."})
   int release(@Parameters(index = "0", paramLabel = "RESOURCE") String resource,
       @Parameters(index = "1", paramLabel = "RESOURCE-ID", description = "e.g. an EMR cluster id") String resourceId) {
     try (RateLimiters limiters = RateLimiters.builder().store(root.store()).build()) {

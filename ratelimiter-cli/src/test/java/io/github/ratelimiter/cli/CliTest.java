@@ -11,6 +11,7 @@ import io.github.ratelimiter.dynamodb.TableNames;
 import io.github.ratelimiter.testing.LocalDynamoDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** Every command through {@code CommandLine.execute} against dynalite: success and the documented exit codes. */
 class CliTest {
@@ -66,18 +68,18 @@ class CliTest {
   @Test
   void limitsSetGetListAndDelete() {
     createTables();
-    CliRunner.Result set = cli.run("limits", "set", "orders-api", "acct-1", "--limit", "10", "--window", "1.5s",
+    CliRunner.Result set = cli.run("limits", "set", "orders-api", "acct-1", "--limit", "10", "--window", "90s",
         "--service", "orders");
     assertThat(set.exit()).as(set.toString()).isZero();
     assertThat(cli.run("limits", "set", "emr", "acct-1", "--limit", "3", "--non-fungible").exit()).isZero();
 
     JsonNode row = cli.run("limits", "get", "orders-api", "acct-1", "--json").json().get(0);
     assertThat(row.get("limit").asLong()).isEqualTo(10);
-    assertThat(row.get("windowSec").decimalValue()).isEqualByComparingTo("1.5");
+    assertThat(row.get("windowSec").decimalValue()).isEqualByComparingTo("90");
     assertThat(row.get("serviceName").asText()).isEqualTo("orders");
     assertThat(cli.run("limits", "get", "emr", "acct-1", "--json").json().get(0).get("kind").asText())
         .isEqualTo("non-fungible");
-    assertThat(cli.run("limits", "get", "orders-api", "acct-1").out()).contains("10").contains("1.5s");
+    assertThat(cli.run("limits", "get", "orders-api", "acct-1").out()).contains("10").contains("90s");
 
     CliRunner.Result absent = cli.run("limits", "get", "orders-api", "nobody");
     assertThat(absent.exit()).isEqualTo(1);
@@ -92,6 +94,23 @@ class CliTest {
 
     assertThat(cli.run("limits", "delete", "orders-api", "acct-1").exit()).isZero();
     assertThat(cli.run("limits", "delete", "orders-api", "acct-1").exit()).isEqualTo(1);
+  }
+
+  /** {@code limits set} refuses what {@code limits sync} refuses, before anything is sent. */
+  @Test
+  void limitsSetRunsTheSyncValidationBeforeSendingAnything() {
+    createTables();
+    String longId = "x".repeat(1025);
+    CliRunner.Result tooLong = cli.run("limits", "set", "api", longId, "--limit", "1", "--window", "1s");
+    assertThat(tooLong.exit()).isEqualTo(2);
+    assertThat(tooLong.err()).contains("accountId: must be at most 1024 UTF-8 bytes, was 1025");
+    CliRunner.Result tooLongWindow = cli.run("limits", "set", "api", "a", "--limit", "1", "--window", "100000d");
+    assertThat(tooLongWindow.exit()).isEqualTo(2);
+    assertThat(tooLongWindow.err()).contains("windowSec: must be at most 315619200 seconds");
+    CliRunner.Result fractional = cli.run("limits", "set", "api", "a", "--limit", "1", "--window", "1.5s");
+    assertThat(fractional.exit()).isEqualTo(2);
+    assertThat(fractional.err()).contains("windowSec: must be a whole number of seconds");
+    assertThat(cli.run("limits", "list", "--resource", "api", "--json").json()).isEmpty();
   }
 
   @Test
@@ -122,10 +141,11 @@ class CliTest {
     assertThat(forced.get("counts").get("TAKE_OVER").asInt()).isEqualTo(1);
 
     Path bad = dir.resolve("bad.json");
-    Files.writeString(bad, "{\"limits\": [{\"resourceName\": \"api\", \"accountId\": \"a\", \"limit\": 10}]}");
+    Files.writeString(bad,
+        "{\"limits\": [{\"resourceName\": \"api\", \"accountId\": \"a\", \"limit\": 10, \"windowSec\": 1.5}]}");
     CliRunner.Result invalid = cli.run("limits", "sync", bad.toString(), "--service", "orders");
     assertThat(invalid.exit()).isEqualTo(2);
-    assertThat(invalid.err()).contains(bad + ": limits[0].windowSec: missing");
+    assertThat(invalid.err()).contains(bad + ": limits[0].windowSec: must be a whole number of seconds");
     assertThat(cli.run("limits", "sync", dir.resolve("none.json").toString(), "--service", "x").exit())
         .isEqualTo(2);
   }
@@ -166,7 +186,7 @@ class CliTest {
       limiters.nonFungible("emr", 5).reserve("a").createToken("j-1");
       limiters.nonFungible("emr", 5).reserve("a").createToken("j-2");
       Reservation held = limiters.nonFungible("emr", 5).reserve("a");
-      clusters.add(held.id());
+      clusters.add(held.reservationId());
     }
 
     JsonNode tokens = cli.run("tokens", "list", "emr", "a", "--json").json();
@@ -180,6 +200,30 @@ class CliTest {
     assertThat(cli.run("tokens", "release", "emr", "j-1", "--json").json().get("released").asBoolean()).isFalse();
     assertThat(cli.run("tokens", "release", "emr", "j-1").exit()).isEqualTo(1);
     assertThat(cli.run("tokens", "list", "emr", "a", "--json").json()).hasSize(2);
+  }
+
+  /** A token the Python library wrote (a UUID reservation id, no holder) is listed, marked, and released. */
+  @Test
+  void tokensListMarksPythonRowsAndReleaseFreesThem() {
+    createTables();
+    long now = Instant.now().getEpochSecond();
+    try (DynamoDbClient client = DYNAMO.newClient()) {
+      client.putItem(b -> b.tableName(base + "-non-fungible-tokens").item(Map.of(
+          "resourceCoordinate", AttributeValue.fromS("emr:a"),
+          "reservationId", AttributeValue.fromS("5f0c8a9e-3b1d-4a57-9d1e-2b7c6f0a1e93"),
+          "resourceName", AttributeValue.fromS("emr"), "accountId", AttributeValue.fromS("a"),
+          "resourceId", AttributeValue.fromS("j-py"),
+          "expirationTime", AttributeValue.fromN(Long.toString(now + 28_800)))));
+    }
+
+    JsonNode tokens = cli.run("tokens", "list", "emr", "a", "--json").json();
+    assertThat(tokens).singleElement().satisfies(t -> {
+      assertThat(t.get("foreign").asBoolean()).isTrue();
+      assertThat(t.get("resourceId").asText()).isEqualTo("j-py");
+    });
+    assertThat(cli.run("tokens", "list", "emr", "a").out()).contains("python").contains("1 live");
+    assertThat(cli.run("tokens", "release", "emr", "j-py").exit()).isZero();
+    assertThat(cli.run("tokens", "list", "emr", "a", "--json").json()).isEmpty();
   }
 
   @Test

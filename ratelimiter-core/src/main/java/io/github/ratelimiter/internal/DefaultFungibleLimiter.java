@@ -57,6 +57,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
   /** The leased path for hot keys (see {@link Leases}), or {@code null} when the resource does not lease. */
   private final LeasedBuckets leases;
+  /** Accounts whose row was seen without a window, so that this is logged once per account. */
+  private final Cache<String, Boolean> windowlessSeen = Caffeine.newBuilder().maximumSize(10_000).build();
 
   /** A limiter no listener hears. */
   DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
@@ -99,7 +101,23 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     if (row == null) {
       return defaultLimit;
     }
-    return Limit.of(row.limit(), row.window() == null ? defaultLimit.window() : row.window());
+    if (row.window() == null) {
+      return windowless(row);
+    }
+    return Limit.of(row.limit(), row.window());
+  }
+
+  /**
+   * A row without a window (the Python loader writes {@code windowSec} 0 for an entry without one): its limit applies
+   * on the default limit's window, and that is logged once per account, not per decision.
+   */
+  private Limit windowless(LimitRecord row) {
+    if (windowlessSeen.asMap().putIfAbsent(row.accountId(), Boolean.TRUE) == null) {
+      log.warn("the limit row of '{}' for account '{}' has no window (windowSec 0 or absent): its limit {} applies"
+          + " per the default window {}; give the row a windowSec (logged once per account)", resourceName,
+          row.accountId(), row.limit(), defaultLimit.window());
+    }
+    return Limit.of(row.limit(), defaultLimit.window());
   }
 
   @Override

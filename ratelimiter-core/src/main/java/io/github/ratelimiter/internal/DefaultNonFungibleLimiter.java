@@ -55,12 +55,27 @@ import org.slf4j.LoggerFactory;
  * conditioned on that holder (and on being live, for the first two): a reservation that expired and whose slot was
  * taken by someone else can never overwrite or free the new holder's row.
  *
- * <h2>A lowered limit</h2>
+ * <h2>Which slots a grant may take: lowered limits and foreign rows</h2>
  *
- * <p>When the limit drops from {@code L0} to {@code L < L0}, rows in slots {@code >= L} may still be live. Nothing is
- * revoked. Let {@code H} be the live rows in slots {@code >= L}; new grants use only slots {@code 0 .. L-H-1}. Such
- * rows are never added while the limit is {@code L}, so {@code H} only falls, and a stale {@code H} is only more
- * careful; total live rows stay at most {@code (L - H) + H = L} once the account is back under its limit.
+ * <p>Two kinds of live rows sit outside the slots {@code 0 .. L-1} that the cap needs: rows in slots {@code >= L},
+ * left from a higher limit (nothing is revoked when a limit drops), and foreign rows, written by another library
+ * sharing the table (the Python library's reservations and tokens, keyed by UUIDs, which occupy no slot). Both
+ * count. From one query at limit {@code L}: let {@code F} be the live foreign rows, {@code B = L - F}, and {@code H}
+ * the live rows in slots {@code >= B}. A grant is refused when the live rows, slots and foreign, number {@code L} or
+ * more; otherwise it may take only a free slot below {@code U = B - H}.
+ *
+ * <p>Why that is exact. While the limit stays {@code L} and no foreign row is added, {@code F} and {@code H} only
+ * fall ({@code H}'s slots are never granted, all grants being below {@code U <= B}), and {@code B - H} never falls as
+ * {@code B} grows (each step adds one to {@code B} and removes at most one row from {@code H}). So {@code U} never
+ * falls, every grant took a slot below the {@code U} of its own query, which is at most today's, and no live slot
+ * lies in {@code U .. B-1}: the live rows are at most {@code U} below it, {@code H} above it and {@code F} foreign,
+ * {@code U + H + F = L}. A stale query is only more careful. With {@code F = 0} this is the lowered-limit rule:
+ * total live rows stay at most {@code L} once the account is back under its limit.
+ *
+ * <p>In a mixed fleet the foreign writer's own inserts are unconditional (it counts, then inserts), so a foreign
+ * reservation inserted while some other grant is between its read and its write can exceed the cap; that race is
+ * the only source of excess. Java grants never race each other, and never follow a query that already shows
+ * {@code L} live rows.
  *
  * <h2>Time</h2>
  *
@@ -84,8 +99,22 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   /** Counts this process's ended claims; per slot, the count when its last claim ended (recent slots only). */
   private final AtomicLong claimsEnded = new AtomicLong();
   private final Cache<SlotKey, Long> lastClaimEnded = Caffeine.newBuilder().maximumSize(10_000).build();
+  /** Accounts whose rows were seen to include foreign ones, so that this is logged once per account. */
+  private final Cache<String, Boolean> foreignSeen = Caffeine.newBuilder().maximumSize(10_000).build();
 
   private record SlotKey(String accountId, int slot) {}
+
+  /** A reservation's life: held, then turned into a token, deleted or found lost, once. */
+  private enum State {
+    HELD("held"), CONVERTING("being turned into a token"), TOKEN("a token"), DELETED("deleted"),
+    LOST("lost (it expired or was released)");
+
+    private final String description;
+
+    State(String description) {
+      this.description = description;
+    }
+  }
 
   DefaultNonFungibleLimiter(String resourceName, long defaultLimit, SlotStore slots, LimitResolver limits,
       Clock clock, Duration reservationTtl, Duration tokenTtl) {
@@ -123,60 +152,93 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     return tryReserve(accountId, limitFor(accountId));
   }
 
+  /**
+   * Queries the account's rows and claims a free slot, until one is taken or none is free. Each lost race means
+   * another caller took that slot: look again rather than write blindly, since a read costs a fifth of a failed
+   * conditional write. Lost races and waits for this process's own claims each mean that a slot was taken
+   * meanwhile, so {@code 2 * limit} tries bound both.
+   */
   private Optional<Reservation> tryReserve(String accountId, long limit) {
     if (limit == 0) {
       return Optional.empty();
     }
     String holder = UUID.randomUUID().toString();
-    // Each lost race means another caller took that slot: look again rather than write blindly, since a read costs
-    // a fifth of a failed conditional write. Lost races and waits for this process's own claims each mean that a
-    // slot was taken meanwhile, so 2 * limit tries bound both.
     for (long attempt = 0; attempt <= 2 * limit; attempt++) {
       long lookedAt = claimsEnded.get();
-      long now = clock.instant().getEpochSecond();
-      List<Integer> free = freeSlots(slots.list(resourceName, accountId), limit, now);
+      long now = nowEpochSecond();
+      List<Integer> free = look(accountId, limit, now);
       if (free.isEmpty()) {
         return Optional.empty();
       }
-      Collections.shuffle(free, ThreadLocalRandom.current());
-      CompletableFuture<Void> claim = new CompletableFuture<>();
-      List<CompletableFuture<Void>> others = new ArrayList<>();
-      SlotKey mine = null;
-      for (int slot : free) {
-        SlotKey key = new SlotKey(accountId, slot);
-        CompletableFuture<Void> other = claiming.putIfAbsent(key, claim);
-        if (other != null) {
-          others.add(other);
-        } else if (claimedSince(key, lookedAt)) {
-          // Checked after publishing our claim: another thread's claim of this slot was then either still in
-          // `claiming` (putIfAbsent returned it) or had already recorded its end, which is seen here.
-          claiming.remove(key, claim);
-        } else {
-          mine = key;
-          break;
-        }
-      }
-      if (mine == null) {
-        // Every free slot is being claimed, or was claimed since we looked, by another thread of this process:
-        // wait for those claims and look again, rather than send writes that would lose to them. (Our own claim
-        // was briefly visible, so someone may be waiting for it too.)
-        claim.complete(null);
-        others.forEach(CompletableFuture::join);
+      Claim claim = startClaim(accountId, free, lookedAt);
+      if (claim.slot() == null) {
+        claim.waitForOthers();
         continue;
       }
-      try {
-        SlotRecord row =
-            new SlotRecord(resourceName, accountId, mine.slot(), holder, null, now + reservationTtl.toSeconds());
-        if (slots.claim(row, now)) {
-          return Optional.of(new HeldReservation(row));
-        }
-      } finally {
-        lastClaimEnded.put(mine, claimsEnded.incrementAndGet()); // before the claim is seen to end
-        claiming.remove(mine, claim);
-        claim.complete(null);
+      Optional<Reservation> taken = take(claim, holder, now);
+      if (taken.isPresent()) {
+        return taken;
       }
     }
     return Optional.empty();
+  }
+
+  /** One consistent query of the account's rows: the slots a grant may take now, in random order. */
+  private List<Integer> look(String accountId, long limit, long now) {
+    List<SlotRecord> rows = slots.list(resourceName, accountId);
+    List<Integer> free = freeSlots(rows, limit, now);
+    Collections.shuffle(free, ThreadLocalRandom.current());
+    return free;
+  }
+
+  /**
+   * This thread's claim of one of the free slots, published so that no other thread of this process claims the same
+   * slot meanwhile. Its {@code slot} is {@code null} when every free slot is being claimed, or was claimed since
+   * {@code lookedAt}, by another thread: then {@link Claim#waitForOthers()} waits for those claims.
+   */
+  private Claim startClaim(String accountId, List<Integer> free, long lookedAt) {
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    List<CompletableFuture<Void>> others = new ArrayList<>();
+    for (int slot : free) {
+      SlotKey key = new SlotKey(accountId, slot);
+      CompletableFuture<Void> other = claiming.putIfAbsent(key, mine);
+      if (other != null) {
+        others.add(other);
+      } else if (claimedSince(key, lookedAt)) {
+        // Checked after publishing our claim: another thread's claim of this slot was then either still in
+        // `claiming` (putIfAbsent returned it) or had already recorded its end, which is seen here.
+        claiming.remove(key, mine);
+      } else {
+        return new Claim(key, mine, List.of());
+      }
+    }
+    return new Claim(null, mine, others);
+  }
+
+  /** A slot this thread is claiming (or {@code null}), its published future, and the claims it must wait for. */
+  private record Claim(SlotKey slot, CompletableFuture<Void> future, List<CompletableFuture<Void>> others) {
+    /**
+     * Waits for the other threads' claims, rather than send writes that would lose to them. (Our own future was
+     * briefly visible, so someone may be waiting for it too.)
+     */
+    void waitForOthers() {
+      future.complete(null);
+      others.forEach(CompletableFuture::join);
+    }
+  }
+
+  /** Writes the claimed slot's row if the slot is free in the store; always ends the claim. */
+  private Optional<Reservation> take(Claim claim, String holder, long now) {
+    SlotKey key = claim.slot();
+    try {
+      SlotRecord row = SlotRecord.slot(resourceName, key.accountId(), key.slot(), holder, null,
+          now + reservationTtl.toSeconds());
+      return slots.claim(row, now) ? Optional.of(new HeldReservation(row)) : Optional.empty();
+    } finally {
+      lastClaimEnded.put(key, claimsEnded.incrementAndGet()); // before the claim is seen to end
+      claiming.remove(key, claim.future());
+      claim.future().complete(null);
+    }
   }
 
   /**
@@ -189,30 +251,44 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   }
 
   /**
-   * The slots a new reservation may take: none when {@code limit} or more rows are live; otherwise the free (absent
-   * or expired) slots among {@code 0 .. limit - H - 1}, where {@code H} counts live rows at or above the limit.
+   * The slots a new reservation may take (see the class comment): none when {@code limit} or more rows are live,
+   * foreign ones included; otherwise the free (absent or expired) slots below {@code U = B - H}, where
+   * {@code B = limit - F}, {@code F} counts live foreign rows and {@code H} live slots at or above {@code B}.
    */
-  private static List<Integer> freeSlots(List<SlotRecord> rows, long limit, long now) {
+  private List<Integer> freeSlots(List<SlotRecord> rows, long limit, long now) {
     Set<Integer> live = new HashSet<>();
-    long liveAboveLimit = 0;
+    long foreign = 0;
     for (SlotRecord row : rows) {
       if (row.liveAt(now)) {
-        live.add(row.slot());
-        if (row.slot() >= limit) {
-          liveAboveLimit++;
+        if (row.slot() >= 0) {
+          live.add(row.slot());
+        } else {
+          foreign++;
         }
       }
     }
+    if (foreign > 0) {
+      noteForeign(rows.get(0).accountId(), foreign);
+    }
     List<Integer> free = new ArrayList<>();
-    if (live.size() >= limit) {
+    if (live.size() + foreign >= limit) {
       return free;
     }
-    for (int slot = 0; slot < limit - liveAboveLimit; slot++) {
+    long below = limit - foreign;
+    long above = live.stream().filter(slot -> slot >= below).count();
+    for (int slot = 0; slot < below - above; slot++) {
       if (!live.contains(slot)) {
         free.add(slot);
       }
     }
     return free;
+  }
+
+  private void noteForeign(String accountId, long foreign) {
+    if (foreignSeen.asMap().putIfAbsent(accountId, Boolean.TRUE) == null) {
+      log.info("'{}' for account '{}' holds {} live row(s) that another library (rate-limiter-py) wrote: they count"
+          + " toward the cap (logged once per account)", resourceName, accountId, foreign);
+    }
   }
 
   @Override
@@ -233,32 +309,41 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   @Override
   public List<ActiveToken> activeTokens(String accountId) {
     Arguments.requireId("accountId", accountId);
-    long now = clock.instant().getEpochSecond();
+    long now = nowEpochSecond();
     return slots.list(resourceName, accountId).stream()
         .filter(row -> row.liveAt(now))
-        .map(row -> new ActiveToken(resourceName, accountId, Integer.toString(row.slot()), row.resourceId(),
-            Instant.ofEpochSecond(row.expirationTime())))
+        .map(row -> new ActiveToken(resourceName, accountId, row.reservationId(), tokenResourceId(row),
+            Instant.ofEpochSecond(row.expirationTime()), row.isForeign()))
         .toList();
   }
 
-  private ReservationNotFoundException lost(SlotRecord row, String what) {
-    return new ReservationNotFoundException("the " + what + " in slot " + row.slot() + " of '" + resourceName
-        + "' for account '" + row.accountId() + "' expired or was released; nothing was written",
-        resourceName, row.accountId(), Integer.toString(row.slot()));
+  /** The row's resource id, or null for a reservation: the Python library writes its own id there until then. */
+  private static String tokenResourceId(SlotRecord row) {
+    return row.isForeign() && row.reservationId().equals(row.resourceId()) ? null : row.resourceId();
   }
 
-  /** A reservation; its state moves from held to turned-into-a-token or deleted, once. */
+  private long nowEpochSecond() {
+    return clock.instant().getEpochSecond();
+  }
+
+  private ReservationNotFoundException lost(SlotRecord row, String what) {
+    return new ReservationNotFoundException("the " + what + " in slot " + row.reservationId() + " of '"
+        + resourceName + "' for account '" + row.accountId() + "' expired or was released; nothing was written",
+        resourceName, row.accountId(), row.reservationId());
+  }
+
+  /** A reservation; its {@link State} moves from held to a token, deleted or lost, once. */
   private final class HeldReservation implements Reservation {
     private final SlotRecord row;
-    private final AtomicReference<String> state = new AtomicReference<>("held");
+    private final AtomicReference<State> state = new AtomicReference<>(State.HELD);
 
     HeldReservation(SlotRecord row) {
       this.row = row;
     }
 
     @Override
-    public String id() {
-      return Integer.toString(row.slot());
+    public String reservationId() {
+      return row.reservationId();
     }
 
     @Override
@@ -280,30 +365,30 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     public Token createToken(String resourceId, Duration ttl) {
       Arguments.requireId("resourceId", resourceId);
       Arguments.requireSeconds("ttl", ttl);
-      if (!state.compareAndSet("held", "converting")) {
-        throw new IllegalStateException("reservation " + id() + " is already " + state.get());
+      if (!state.compareAndSet(State.HELD, State.CONVERTING)) {
+        throw new IllegalStateException("reservation " + reservationId() + " is " + state.get().description);
       }
-      long now = clock.instant().getEpochSecond();
-      SlotRecord token = new SlotRecord(resourceName, row.accountId(), row.slot(), row.holder(), resourceId,
+      long now = nowEpochSecond();
+      SlotRecord token = new SlotRecord(resourceName, row.accountId(), row.reservationId(), row.holder(), resourceId,
           now + ttl.toSeconds());
       boolean converted;
       try {
         converted = slots.update(token, now);
       } catch (RuntimeException e) {
-        state.set("held");
+        state.set(State.HELD);
         throw e;
       }
       if (!converted) {
-        state.set("lost");
+        state.set(State.LOST);
         throw lost(row, "reservation");
       }
-      state.set("a token");
+      state.set(State.TOKEN);
       return new HeldToken(token);
     }
 
     @Override
     public void delete() {
-      if (state.compareAndSet("held", "deleted")) {
+      if (state.compareAndSet(State.HELD, State.DELETED)) {
         slots.delete(row);
       }
     }
@@ -315,8 +400,8 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
 
     @Override
     public String toString() {
-      return "Reservation[" + resourceName + ":" + row.accountId() + " slot " + row.slot() + ", " + state.get()
-          + "]";
+      return "Reservation[" + resourceName + ":" + row.accountId() + " slot " + row.reservationId() + ", "
+          + state.get().description + "]";
     }
   }
 
@@ -339,7 +424,7 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
 
     @Override
     public String reservationId() {
-      return Integer.toString(row.slot());
+      return row.reservationId();
     }
 
     @Override
@@ -350,9 +435,9 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     @Override
     public Token renew(Duration ttl) {
       Arguments.requireSeconds("ttl", ttl);
-      long now = clock.instant().getEpochSecond();
-      SlotRecord renewed = new SlotRecord(resourceName, row.accountId(), row.slot(), row.holder(), row.resourceId(),
-          now + ttl.toSeconds());
+      long now = nowEpochSecond();
+      SlotRecord renewed = new SlotRecord(resourceName, row.accountId(), row.reservationId(), row.holder(),
+          row.resourceId(), now + ttl.toSeconds());
       if (!slots.update(renewed, now)) {
         throw lost(row, "token");
       }
@@ -366,7 +451,8 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
 
     @Override
     public String toString() {
-      return "Token[" + resourceName + ":" + row.accountId() + " slot " + row.slot() + ", " + row.resourceId() + "]";
+      return "Token[" + resourceName + ":" + row.accountId() + " slot " + row.reservationId() + ", "
+          + row.resourceId() + "]";
     }
   }
 }

@@ -144,7 +144,7 @@ final class FailurePolicyNonFungibleLimiter implements NonFungibleLimiter {
     }
 
     @Override
-    public String id() {
+    public String reservationId() {
       return DEGRADED_ID;
     }
 
@@ -168,7 +168,7 @@ final class FailurePolicyNonFungibleLimiter implements NonFungibleLimiter {
       Arguments.requireId("resourceId", resourceId);
       Arguments.requireSeconds("ttl", ttl);
       if (!tokenCreated.compareAndSet(false, true)) {
-        throw new IllegalStateException("reservation " + id() + " is already a token");
+        throw new IllegalStateException("reservation " + reservationId() + " is already a token");
       }
       return new DegradedToken(resourceId, accountId, clock.instant().plus(ttl));
     }

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,7 +24,7 @@ public final class InMemoryStore implements RateLimitStore {
 
   private final Map<Key, LimitRecord> limitRows = new ConcurrentHashMap<>();
   private final Map<Key, AtomicLong> buckets = new ConcurrentHashMap<>();
-  private final Map<Key, ConcurrentSkipListMap<Integer, SlotRecord>> slotRows = new ConcurrentHashMap<>();
+  private final Map<Key, ConcurrentHashMap<String, SlotRecord>> slotRows = new ConcurrentHashMap<>();
 
   private final LimitStore limits = new Limits();
   private final BucketStore bucketStore = new Buckets();
@@ -102,19 +101,21 @@ public final class InMemoryStore implements RateLimitStore {
   }
 
   private final class Slots implements SlotStore {
-    private ConcurrentSkipListMap<Integer, SlotRecord> rows(String resourceName, String accountId) {
-      return slotRows.computeIfAbsent(new Key(resourceName, accountId), k -> new ConcurrentSkipListMap<>());
+    private ConcurrentHashMap<String, SlotRecord> rows(String resourceName, String accountId) {
+      return slotRows.computeIfAbsent(new Key(resourceName, accountId), k -> new ConcurrentHashMap<>());
     }
 
     @Override
     public List<SlotRecord> list(String resourceName, String accountId) {
-      return new ArrayList<>(rows(resourceName, accountId).values());
+      List<SlotRecord> rows = new ArrayList<>(rows(resourceName, accountId).values());
+      rows.sort(SlotRecord.ORDER);
+      return rows;
     }
 
     @Override
     public boolean claim(SlotRecord row, long nowEpochSecond) {
       boolean[] taken = new boolean[1];
-      rows(row.resourceName(), row.accountId()).compute(row.slot(), (slot, old) -> {
+      rows(row.resourceName(), row.accountId()).compute(row.reservationId(), (id, old) -> {
         taken[0] = old == null || !old.liveAt(nowEpochSecond);
         return taken[0] ? row : old;
       });
@@ -124,8 +125,8 @@ public final class InMemoryStore implements RateLimitStore {
     @Override
     public boolean update(SlotRecord row, long nowEpochSecond) {
       boolean[] replaced = new boolean[1];
-      rows(row.resourceName(), row.accountId()).computeIfPresent(row.slot(), (slot, old) -> {
-        replaced[0] = old.holder().equals(row.holder()) && old.liveAt(nowEpochSecond);
+      rows(row.resourceName(), row.accountId()).computeIfPresent(row.reservationId(), (id, old) -> {
+        replaced[0] = row.holder() != null && row.holder().equals(old.holder()) && old.liveAt(nowEpochSecond);
         return replaced[0] ? row : old;
       });
       return replaced[0];
@@ -134,9 +135,11 @@ public final class InMemoryStore implements RateLimitStore {
     @Override
     public boolean delete(SlotRecord row) {
       boolean[] deleted = new boolean[1];
-      rows(row.resourceName(), row.accountId()).computeIfPresent(row.slot(), (slot, old) -> {
-        deleted[0] = old.holder().equals(row.holder())
-            && (row.resourceId() == null || row.resourceId().equals(old.resourceId()));
+      rows(row.resourceName(), row.accountId()).computeIfPresent(row.reservationId(), (id, old) -> {
+        deleted[0] = row.holder() == null
+            ? old.holder() == null && row.resourceId() != null && row.resourceId().equals(old.resourceId())
+            : row.holder().equals(old.holder())
+                && (row.resourceId() == null || row.resourceId().equals(old.resourceId()));
         return deleted[0] ? null : old;
       });
       return deleted[0];
@@ -145,7 +148,7 @@ public final class InMemoryStore implements RateLimitStore {
     @Override
     public List<SlotRecord> findByResourceId(String resourceId) {
       List<SlotRecord> found = new ArrayList<>();
-      for (ConcurrentSkipListMap<Integer, SlotRecord> rows : slotRows.values()) {
+      for (ConcurrentHashMap<String, SlotRecord> rows : slotRows.values()) {
         for (SlotRecord row : rows.values()) {
           if (resourceId.equals(row.resourceId())) {
             found.add(row);

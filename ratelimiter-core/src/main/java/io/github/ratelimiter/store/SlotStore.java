@@ -3,18 +3,22 @@ package io.github.ratelimiter.store;
 import java.util.List;
 
 /**
- * The non-fungible slots. Every write is a single-item conditional write, so the cap holds exactly without
- * transactions. Thread-safe.
+ * The non-fungible rows. Every write is a single-item conditional write, so the cap holds exactly without
+ * transactions. Rows another library wrote into the same table ({@link SlotRecord#isForeign() foreign} rows) are
+ * listed and found like slots, and can be deleted, but are never claimed or updated. Thread-safe.
  */
 public interface SlotStore {
 
-  /** Every row of (resource, account), expired ones included, read consistently, all pages, ordered by slot. */
+  /**
+   * Every row of (resource, account), expired and foreign ones included, read consistently, all pages, in
+   * {@link SlotRecord#ORDER}.
+   */
   List<SlotRecord> list(String resourceName, String accountId);
 
   /**
-   * Writes the row if its slot is free at {@code nowEpochSecond}: absent, or expired.
+   * Writes the row if its key is free at {@code nowEpochSecond}: absent, or expired.
    *
-   * @return whether the slot was taken; false when another holder has it
+   * @return whether the row was written; false when a live row holds the key
    */
   boolean claim(SlotRecord row, long nowEpochSecond);
 
@@ -26,13 +30,14 @@ public interface SlotStore {
   boolean update(SlotRecord row, long nowEpochSecond);
 
   /**
-   * Deletes the row if its slot is still held by {@code row.holder()} and, when {@code row.resourceId()} is set,
-   * still carries that resource id.
+   * Deletes the row if it is still the same row: for a slot, still held by {@code row.holder()} and, when
+   * {@code row.resourceId()} is set, still carrying that resource id; for a foreign row, still without a holder and
+   * carrying {@code row.resourceId()} (a foreign row without a resource id is never deleted).
    *
    * @return whether a row was deleted
    */
   boolean delete(SlotRecord row);
 
-  /** The rows that carry the resource id (through the table's resource index), expired ones included. */
+  /** The rows that carry the resource id (through the table's resource index), expired and foreign ones included. */
   List<SlotRecord> findByResourceId(String resourceId);
 }

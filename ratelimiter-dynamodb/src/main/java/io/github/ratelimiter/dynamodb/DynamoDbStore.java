@@ -53,10 +53,10 @@ public final class DynamoDbStore implements RateLimitStore {
     this.ownsClient = ownsClient;
     this.tableNames = tableNames;
     this.limits =
-        new DynamoDbLimits(client, tableNames::requireLimitTable, tableNames.limitServiceIndex(), requests);
+        new DynamoDbLimits(client, tableNames::requireLimitTable, tableNames::requireLimitServiceIndex, requests);
     this.buckets = new DynamoDbBuckets(client, tableNames::requireFungibleTable, requests);
     this.slots =
-        new DynamoDbSlots(client, tableNames::requireNonFungibleTable, tableNames.resourceIndex(), requests);
+        new DynamoDbSlots(client, tableNames::requireNonFungibleTable, tableNames::requireResourceIndex, requests);
   }
 
   /** A builder; a client and table names are required. */

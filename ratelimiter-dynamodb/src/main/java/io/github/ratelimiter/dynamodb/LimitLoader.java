@@ -181,7 +181,7 @@ public final class LimitLoader {
     Map<LimitKey, Stored> rows = new HashMap<>();
     try {
       client.queryPaginator(b -> b.tableName(table)
-              .indexName(tableNames.limitServiceIndex())
+              .indexName(tableNames.requireLimitServiceIndex())
               .limit(PAGE_ROWS)
               // #service = :service
               .keyConditionExpression("#service = :service")
@@ -193,7 +193,7 @@ public final class LimitLoader {
             rows.put(stored.key(), stored);
           });
     } catch (SdkException e) {
-      throw Errors.map(e, "Query", table + "/" + tableNames.limitServiceIndex());
+      throw Errors.map(e, "Query", table + "/" + tableNames.requireLimitServiceIndex());
     }
     return rows;
   }

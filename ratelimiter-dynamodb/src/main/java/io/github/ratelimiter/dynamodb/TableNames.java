@@ -6,7 +6,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The names of the three tables and two indexes, as in the Python library rate-limiter-py.
+ * The names of the three tables and two indexes, derived from the same environment variables exactly as the
+ * Python library rate-limiter-py derives them.
  *
  * <table>
  *   <caption>Names, their environment variables, and what {@code LIMITER_TABLES_BASE_NAME} derives</caption>
@@ -21,14 +22,18 @@ import java.util.Optional;
  *       <td>{@code <base>-limits-service-index}</td></tr>
  * </table>
  *
- * <p>A table that an application does not use may be left unset ({@code null}); using it then fails with an error
- * that names its variable. Immutable.
+ * <p>Each name is its variable's value when that is set, else derived from the base name: {@code <base>} followed
+ * by {@code -} unless it already ends with one ({@code prod} and {@code prod-} both give {@code prod-limits}). A
+ * name that is neither set nor derivable is left unset ({@code null}), and using it fails with an error that names
+ * its variable, where the Python library raises {@code ValueError}; there are no built-in index names. A variable
+ * set to an empty value is an error (the Python library would use the empty name and fail at its first request).
+ * Immutable.
  *
  * @param fungibleTable the fungible token table, or {@code null}
  * @param limitTable the limit table, or {@code null}
  * @param nonFungibleTable the non-fungible token table, or {@code null}
- * @param resourceIndex the non-fungible table's GSI on {@code resourceId}
- * @param limitServiceIndex the limit table's GSI on {@code serviceName}
+ * @param resourceIndex the non-fungible table's GSI on {@code resourceId}, or {@code null}
+ * @param limitServiceIndex the limit table's GSI on {@code serviceName}, or {@code null}
  */
 public record TableNames(
     String fungibleTable, String limitTable, String nonFungibleTable, String resourceIndex,
@@ -47,17 +52,18 @@ public record TableNames(
   /** See {@link TableNames}. */
   public static final String LIMITER_TABLES_BASE_NAME = "LIMITER_TABLES_BASE_NAME";
 
-  /** The index names used when neither their variable nor a base name is set. */
-  static final String DEFAULT_RESOURCE_INDEX = "resource-index";
-  static final String DEFAULT_LIMIT_SERVICE_INDEX = "limits-service-index";
+  /** What the base name derives each name with, as the Python library does. */
+  private static final String FUNGIBLE_SUFFIX = "fungible-tokens";
+  private static final String LIMIT_SUFFIX = "limits";
+  private static final String NON_FUNGIBLE_SUFFIX = "non-fungible-tokens";
+  private static final String RESOURCE_INDEX_SUFFIX = "resource-index";
+  private static final String SERVICE_INDEX_SUFFIX = "limits-service-index";
 
   /** Validates the names: each set one is a valid DynamoDB table or index name. */
   public TableNames {
     requireValidName("fungibleTable", fungibleTable);
     requireValidName("limitTable", limitTable);
     requireValidName("nonFungibleTable", nonFungibleTable);
-    Objects.requireNonNull(resourceIndex, "resourceIndex");
-    Objects.requireNonNull(limitServiceIndex, "limitServiceIndex");
     requireValidName("resourceIndex", resourceIndex);
     requireValidName("limitServiceIndex", limitServiceIndex);
     if (fungibleTable == null && limitTable == null && nonFungibleTable == null) {
@@ -65,22 +71,31 @@ public record TableNames(
     }
   }
 
-  /** Every name derived from one base name, e.g. {@code of("prod")} gives {@code prod-limits} and so on. */
+  /**
+   * Every name derived from one base name, as {@code LIMITER_TABLES_BASE_NAME} derives them: {@code of("prod")} and
+   * {@code of("prod-")} both give {@code prod-limits} and so on.
+   */
   public static TableNames of(String baseName) {
     Objects.requireNonNull(baseName, "baseName");
     if (!baseName.matches("[a-zA-Z0-9_.-]{1,200}")) {
       throw new IllegalArgumentException("baseName must be 1 to 200 characters of a-z, A-Z, 0-9, '_', '-' and '.': '"
           + baseName + "'");
     }
-    return new TableNames(baseName + "-fungible-tokens", baseName + "-limits", baseName + "-non-fungible-tokens",
-        baseName + "-resource-index", baseName + "-limits-service-index");
+    return new TableNames(derive(baseName, FUNGIBLE_SUFFIX), derive(baseName, LIMIT_SUFFIX),
+        derive(baseName, NON_FUNGIBLE_SUFFIX), derive(baseName, RESOURCE_INDEX_SUFFIX),
+        derive(baseName, SERVICE_INDEX_SUFFIX));
+  }
+
+  /** The Python library's rule: the base, a '-' unless it ends with one, the suffix. */
+  private static String derive(String base, String suffix) {
+    return (base.endsWith("-") ? base : base + "-") + suffix;
   }
 
   /**
    * The names from the process environment: each variable of the table above, else derived from
    * {@code LIMITER_TABLES_BASE_NAME}.
    *
-   * @throws IllegalStateException if no table name is set, naming the variables
+   * @throws IllegalStateException if no table name is set, naming the variables, or a variable is set but empty
    */
   public static TableNames fromEnvironment() {
     return fromEnvironment(Environment.variables());
@@ -89,20 +104,20 @@ public record TableNames(
   /** As {@link #fromEnvironment()}, from the given variables (for tests and tools). */
   public static TableNames fromEnvironment(Map<String, String> env) {
     Optional<String> base = value(env, LIMITER_TABLES_BASE_NAME);
-    String fungible = value(env, FUNGIBLE_TABLE).or(() -> base.map(b -> b + "-fungible-tokens")).orElse(null);
-    String limits = value(env, LIMIT_TABLE).or(() -> base.map(b -> b + "-limits")).orElse(null);
-    String nonFungible =
-        value(env, NON_FUNGIBLE_TABLE).or(() -> base.map(b -> b + "-non-fungible-tokens")).orElse(null);
+    String fungible = name(env, FUNGIBLE_TABLE, base, FUNGIBLE_SUFFIX);
+    String limits = name(env, LIMIT_TABLE, base, LIMIT_SUFFIX);
+    String nonFungible = name(env, NON_FUNGIBLE_TABLE, base, NON_FUNGIBLE_SUFFIX);
     if (fungible == null && limits == null && nonFungible == null) {
       throw new IllegalStateException("no DynamoDB table names are configured: set " + LIMITER_TABLES_BASE_NAME
           + ", or " + FUNGIBLE_TABLE + ", " + LIMIT_TABLE + " and " + NON_FUNGIBLE_TABLE
           + " (with " + NON_FUNGIBLE_RES_INDEX + " and " + LIMIT_SERVICE_INDEX + " for the indexes)");
     }
-    String resourceIndex = value(env, NON_FUNGIBLE_RES_INDEX)
-        .or(() -> base.map(b -> b + "-resource-index")).orElse(DEFAULT_RESOURCE_INDEX);
-    String serviceIndex = value(env, LIMIT_SERVICE_INDEX)
-        .or(() -> base.map(b -> b + "-limits-service-index")).orElse(DEFAULT_LIMIT_SERVICE_INDEX);
-    return new TableNames(fungible, limits, nonFungible, resourceIndex, serviceIndex);
+    return new TableNames(fungible, limits, nonFungible, name(env, NON_FUNGIBLE_RES_INDEX, base,
+        RESOURCE_INDEX_SUFFIX), name(env, LIMIT_SERVICE_INDEX, base, SERVICE_INDEX_SUFFIX));
+  }
+
+  private static String name(Map<String, String> env, String variable, Optional<String> base, String suffix) {
+    return value(env, variable).or(() -> base.map(b -> derive(b, suffix))).orElse(null);
   }
 
   /** A copy with another fungible table. */
@@ -135,6 +150,24 @@ public record TableNames(
     return require(nonFungibleTable, "non-fungible token", NON_FUNGIBLE_TABLE);
   }
 
+  /** The non-fungible table's {@code resourceId} index, or an error naming its variable. */
+  public String requireResourceIndex() {
+    return requireIndex(resourceIndex, "non-fungible table's resourceId", NON_FUNGIBLE_RES_INDEX);
+  }
+
+  /** The limit table's {@code serviceName} index, or an error naming its variable. */
+  public String requireLimitServiceIndex() {
+    return requireIndex(limitServiceIndex, "limit table's serviceName", LIMIT_SERVICE_INDEX);
+  }
+
+  private static String requireIndex(String name, String what, String variable) {
+    if (name == null) {
+      throw new IllegalStateException("no name is configured for the " + what + " index: set " + variable + " or "
+          + LIMITER_TABLES_BASE_NAME + ", or name it in TableNames");
+    }
+    return name;
+  }
+
   private static String require(String name, String what, String variable) {
     if (name == null) {
       throw new IllegalStateException("no " + what + " table is configured: set " + variable + " or "
@@ -144,7 +177,11 @@ public record TableNames(
   }
 
   private static Optional<String> value(Map<String, String> env, String name) {
-    return Optional.ofNullable(env.get(name)).map(String::trim).filter(v -> !v.isEmpty());
+    String value = env.get(name);
+    if (value != null && value.isBlank()) {
+      throw new IllegalStateException(name + " is set but empty: unset it or give it a name");
+    }
+    return Optional.ofNullable(value);
   }
 
   private static void requireValidName(String argument, String name) {

@@ -74,14 +74,15 @@ class LimitLoaderTest {
   }
 
   @Test
-  void aMissingWindowIsRejectedNotStoredAsZero() {
+  void anEntryWithoutAWindowIsStoredWithWindowZeroAsThePythonLoaderStoresIt() {
     String file = "{\"limits\": [{\"resourceName\": \"api\", \"accountId\": \"a\", \"limit\": 10}]}";
 
-    assertThatThrownBy(() -> ServiceLimits.parseJson("svc", "limits.json", file))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("limits.json: limits[0].windowSec: missing");
-    assertThat(requests.total()).isZero();
-    assertThat(store.limits().find("api", "a")).isEmpty();
+    loader.sync(ServiceLimits.parseJson("svc", "limits.json", file), false);
+
+    assertThat(store.limits().find("api", "a")).contains(new LimitRecord("api", "a", 10, null, "svc"));
+    assertThat(client.getItem(b -> b.tableName(tables.names.limitTable())
+        .key(Map.of("resourceName", AttributeValue.fromS("api"), "accountId", AttributeValue.fromS("a"))))
+        .item().get("windowSec")).isEqualTo(AttributeValue.fromN("0"));
   }
 
   @Test
@@ -89,28 +90,44 @@ class LimitLoaderTest {
     ServiceLimits limits = ServiceLimits.parseYaml("svc", "limits.yaml", String.join("\n",
         "limits:",
         "  - {resourceName: emr-cluster, accountId: a, limit: 3, kind: non-fungible}",
-        "  - {resourceName: api, accountId: a, limit: 10, windowSec: 1.5}"));
+        "  - {resourceName: api, accountId: a, limit: 10, windowSec: 90}"));
 
     loader.sync(limits, false);
 
     assertThat(store.limits().find("emr-cluster", "a")).contains(new LimitRecord("emr-cluster", "a", 3, null, "svc"));
     assertThat(store.limits().find("api", "a"))
-        .contains(new LimitRecord("api", "a", 10, Duration.ofMillis(1500), "svc"));
+        .contains(new LimitRecord("api", "a", 10, Duration.ofSeconds(90), "svc"));
     assertThat(loader.plan(limits, false).unchanged()).isEqualTo(2);
   }
 
   @Test
-  void aRowThePythonLoaderStoredWithWindowZeroIsRepaired() {
+  void aFractionalOrSubSecondWindowIsRefusedBeforeAnythingIsSent() {
+    assertThatThrownBy(() -> ServiceLimits.parseJson("svc", "limits.json",
+        "{\"limits\": [" + row("api", "a", 10, "1.5") + "," + row("api", "b", 10, "0.5") + "]}"))
+        .hasMessageContaining("limits[0].windowSec: must be a whole number of seconds")
+        .hasMessageContaining("limits[1].windowSec: must be a whole number of seconds");
+    assertThatThrownBy(() -> ServiceLimits.of("svc",
+        List.of(new LimitRecord("api", "a", 10, Duration.ofMillis(1500), null))))
+        .hasMessageContaining("limits[0].windowSec: must be a whole number of seconds");
+    assertThatThrownBy(() -> store.limits().put(new LimitRecord("api", "a", 10, Duration.ofMillis(500), null)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("windowSec");
+    assertThat(requests.total()).isZero();
+    assertThat(store.limits().find("api", "a")).isEmpty();
+  }
+
+  @Test
+  void aRowThePythonLoaderStoredWithWindowZeroReadsAsNoWindowAndAWindowRepairsIt() {
     client.putItem(b -> b.tableName(tables.names.limitTable()).item(Map.of(
         "resourceName", AttributeValue.fromS("api"), "accountId", AttributeValue.fromS("a"),
         "limit", AttributeValue.fromN("10"), "windowSec", AttributeValue.fromN("0"),
         "serviceName", AttributeValue.fromS("svc"))));
+    assertThat(store.limits().find("api", "a")).contains(new LimitRecord("api", "a", 10, null, "svc"));
 
     SyncPlan plan = loader.sync(json("svc", row("api", "a", 10, "60")), false);
 
     assertThat(plan.changes()).singleElement().satisfies(c -> {
       assertThat(c.action()).isEqualTo(Action.UPDATE);
-      assertThat(c.before()).isNull();
+      assertThat(c.before()).isEqualTo(new LimitRecord("api", "a", 10, null, "svc"));
     });
     assertThat(store.limits().find("api", "a")).get().extracting(LimitRecord::window)
         .isEqualTo(Duration.ofSeconds(60));
@@ -185,22 +202,34 @@ class LimitLoaderTest {
         + row("api", "a", 10, "1") + ","
         + "{\"resourceName\": \"api\", \"accountId\": \" \", \"limit\": 1, \"windowSec\": 1},"
         + "{\"resourceName\": \"api\", \"accountId\": \"b\", \"limit\": -1, \"windowSec\": 1},"
-        + "{\"resourceName\": \"api\", \"accountId\": \"c\", \"limit\": 1, \"windowSec\": 0},"
+        + "{\"resourceName\": \"api\", \"accountId\": \"c\", \"limit\": 1, \"windowSec\": -1},"
         + row("api", "a", 20, "1") + ","
         + "{\"resourceName\": \"api\", \"accountId\": 12, \"limit\": 1, \"windowSec\": 1},"
-        + "{\"accountId\": \"d\", \"limit\": 1, \"window_sec\": 1}"
+        + "{\"accountId\": \"d\", \"limit\": 1, \"window_sec\": 1},"
+        + "{\"resourceName\": \"api\", \"accountId\": \"b\", \"limit\": -2, \"windowSec\": 1}"
         + "]}";
 
     assertThatThrownBy(() -> ServiceLimits.parseJson("svc", "conf/limits.json", file))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("conf/limits.json: limits[1].accountId: must not be blank")
         .hasMessageContaining("conf/limits.json: limits[2].limit: must not be negative")
-        .hasMessageContaining("conf/limits.json: limits[3].windowSec: must be positive")
+        .hasMessageContaining("conf/limits.json: limits[3].windowSec: must not be negative")
         .hasMessageContaining("conf/limits.json: limits[4]: duplicate of limits[0]")
         .hasMessageContaining("conf/limits.json: limits[5].accountId: must be a string")
         .hasMessageContaining("conf/limits.json: limits[6].resourceName: missing")
         .hasMessageContaining("conf/limits.json: limits[6].window_sec: unknown field")
-        .hasMessageContaining("conf/limits.json: limits[6].windowSec: missing");
+        .hasMessageContaining("conf/limits.json: limits[7].limit: must not be negative")
+        .as("a duplicate of an invalid entry is reported too")
+        .hasMessageContaining("conf/limits.json: limits[7]: duplicate of limits[2]");
+    assertThatThrownBy(() -> ServiceLimits.parseJson("svc", "twice.json",
+        "{\"limits\": [], \"limits\": [" + row("api", "a", 10, "1") + "]}"))
+        .hasMessageStartingWith("twice.json: not valid JSON").hasMessageContaining("Duplicate field 'limits'");
+    assertThatThrownBy(() -> ServiceLimits.parseJson("svc", "field.json",
+        "{\"limits\": [{\"resourceName\": \"api\", \"accountId\": \"a\", \"limit\": 1, \"limit\": 100}]}"))
+        .hasMessageContaining("Duplicate field 'limit'");
+    assertThatThrownBy(() -> ServiceLimits.parseYaml("svc", "twice.yaml",
+        "limits:\n  - {resourceName: api, accountId: a, limit: 1, limit: 2}"))
+        .hasMessageStartingWith("twice.yaml: not valid YAML").hasMessageContaining("Duplicate field 'limit'");
     assertThatThrownBy(() -> ServiceLimits.parseYaml("svc", "l.yaml", "limits:\n  - {resourceName: x}\n  - [1]"))
         .hasMessageContaining("l.yaml: limits[0].accountId: missing")
         .hasMessageContaining("l.yaml: limits[1]: expected an object");

@@ -22,9 +22,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,6 +37,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * The handler against a DynamoDB-compatible server, with the bundled rules and the event documents in
@@ -266,6 +269,36 @@ class TokenReleaseHandlerTest {
         withIds("emr-cluster-terminated.json", "j-123456789ABCD", unique("j"))))
         .isInstanceOf(TokenReleaseHandler.TokenNotFoundYetException.class)
         .hasMessageContaining("RATELIMITER_MISSING_TOKEN=retry");
+  }
+
+  /** A token the Python library wrote (a PutItem, then its create_token UpdateItem) is freed like one of ours. */
+  @Test
+  void aTokenThePythonLibraryWroteIsReleased() {
+    String clusterId = unique("j");
+    String reservationId = UUID.randomUUID().toString();
+    long now = Instant.now().getEpochSecond();
+    Map<String, AttributeValue> key = Map.of(
+        "resourceCoordinate", AttributeValue.fromS("emr-cluster:" + account),
+        "reservationId", AttributeValue.fromS(reservationId));
+    Map<String, AttributeValue> reservation = new HashMap<>(key);
+    reservation.put("resourceName", AttributeValue.fromS("emr-cluster"));
+    reservation.put("accountId", AttributeValue.fromS(account));
+    reservation.put("resourceId", AttributeValue.fromS(reservationId));
+    reservation.put("expirationTime", AttributeValue.fromN(Long.toString(now + 300)));
+    client.putItem(b -> b.tableName(tables.nonFungibleTable()).item(reservation));
+    client.updateItem(b -> b.tableName(tables.nonFungibleTable()).key(key)
+        .updateExpression("set expirationTime = :exp_time, resourceId = :resource_id")
+        .expressionAttributeValues(Map.of(":exp_time", AttributeValue.fromN(Long.toString(now + 28_800)),
+            ":resource_id", AttributeValue.fromS(clusterId))));
+    NonFungibleLimiter clusters = limiters.nonFungible("emr-cluster", 10);
+    assertThat(tokens(clusters, account)).containsExactly(clusterId);
+
+    JsonNode response = invoke(handler, withIds("emr-cluster-terminated.json", "j-123456789ABCD", clusterId));
+
+    assertThat(response.path("outcome").asText()).isEqualTo("RELEASED");
+    assertThat(response.path("releasedTokens").asInt()).isEqualTo(1);
+    assertThat(client.getItem(b -> b.tableName(tables.nonFungibleTable()).key(key).consistentRead(true)).item())
+        .as("the Python row is gone").isEmpty();
   }
 
   @Test

@@ -187,7 +187,7 @@ public abstract class FailurePolicyContract extends StoreContract {
     store.writesDown.set(true);
     Reservation reservation = clusters.reserve("acct");
     assertThat(reservation.degraded()).isTrue();
-    assertThat(reservation.id()).isEqualTo("degraded");
+    assertThat(reservation.reservationId()).isEqualTo("degraded");
     assertThat(reservation.expiresAt()).isEqualTo(clock.instant().plusSeconds(300));
     Token token = reservation.createToken("cluster-1");
     assertThat(token.degraded()).isTrue();

@@ -132,6 +132,24 @@ public abstract class FungibleLimiterContract extends StoreContract {
     assertThat(limiter.tryAcquire("other", 10).allowed()).isTrue();
   }
 
+  /**
+   * A row without a window (the Python loader stores {@code windowSec} 0 for an entry without one): its limit
+   * applies on the default limit's window, rather than the row being ignored or dividing by zero.
+   */
+  @Test
+  void aRowWithoutAWindowAppliesItsLimitOnTheDefaultWindow() {
+    RateLimiters limiters = limiters();
+    limiters.store().limits().put(new LimitRecord("api", "acct", 2, null, "svc"));
+    FungibleLimiter limiter = limiters.fungible("api", TEN_PER_SECOND);
+    assertThat(limiter.limitFor("acct")).isEqualTo(Limit.of(2, Duration.ofSeconds(1)));
+    assertThat(limiter.tryAcquire("acct").allowed()).isTrue();
+    assertThat(limiter.tryAcquire("acct").allowed()).isTrue();
+    Decision denied = limiter.tryAcquire("acct");
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.retryAfter()).isEqualTo(Duration.ofMillis(500));
+    assertThat(limiter.limitFor("other")).isEqualTo(TEN_PER_SECOND);
+  }
+
   @Test
   void aResourcesRowsAreListedWholeOnlyWhenThereAreFewEnough() {
     LimitStore limits = limiters().store().limits();

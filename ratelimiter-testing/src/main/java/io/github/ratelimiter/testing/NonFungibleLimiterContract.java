@@ -11,10 +11,13 @@ import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.ReservationNotFoundException;
 import io.github.ratelimiter.Token;
 import io.github.ratelimiter.store.LimitRecord;
+import io.github.ratelimiter.store.SlotRecord;
+import io.github.ratelimiter.store.SlotStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,6 +31,26 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class NonFungibleLimiterContract extends StoreContract {
 
+  /**
+   * Plants a row as the Python library rate-limiter-py writes it into the shared table: a reservation (its
+   * {@code resourceId} is its own {@code reservationId}, a UUID) or, when {@code resourceId} differs, a token, with
+   * no holder. A store over a real table overrides this to write the row with the raw API, exactly as that library
+   * does; this default writes it through the store's SPI.
+   */
+  protected void plantPythonRow(String resourceName, String accountId, String reservationId, String resourceId,
+      long expirationTime) {
+    // Claimed "at the end of time", so that it overwrites like the Python library's unconditional writes.
+    openStore().slots().claim(
+        new SlotRecord(resourceName, accountId, reservationId, null, resourceId, expirationTime), Long.MAX_VALUE);
+  }
+
+  /** Plants a live Python reservation that was never turned into a token; returns its id. */
+  private String plantPythonReservation(String resourceName, String accountId) {
+    String id = UUID.randomUUID().toString();
+    plantPythonRow(resourceName, accountId, id, id, clock.instant().getEpochSecond() + 300);
+    return id;
+  }
+
   @Test
   void grantsReservationsUpToTheLimitThenThrows() {
     NonFungibleLimiter clusters = limiters().nonFungible("cluster", 3);
@@ -35,7 +58,7 @@ public abstract class NonFungibleLimiterContract extends StoreContract {
     for (int i = 0; i < 3; i++) {
       held.add(clusters.reserve("acct"));
     }
-    assertThat(held).extracting(Reservation::id).containsExactlyInAnyOrder("0", "1", "2");
+    assertThat(held).extracting(Reservation::reservationId).containsExactlyInAnyOrder("0", "1", "2");
     assertThatThrownBy(() -> clusters.reserve("acct"))
         .isInstanceOfSatisfying(CapacityExhaustedException.class, e -> assertThat(e.retryAfter()).isEmpty())
         .hasMessageContaining("holds its limit of 3");
@@ -115,10 +138,10 @@ public abstract class NonFungibleLimiterContract extends StoreContract {
     Reservation stale = clusters.reserve("acct");
     clock.advance(Duration.ofSeconds(300));
     Reservation fresh = clusters.reserve("acct");
-    assertThat(fresh.id()).isEqualTo(stale.id());
+    assertThat(fresh.reservationId()).isEqualTo(stale.reservationId());
     assertThatThrownBy(() -> stale.createToken("j-stale"))
         .isInstanceOfSatisfying(ReservationNotFoundException.class,
-            e -> assertThat(e.reservationId()).isEqualTo(stale.id()));
+            e -> assertThat(e.reservationId()).isEqualTo(stale.reservationId()));
     stale.close();
     assertThat(clusters.activeTokens("acct")).singleElement().satisfies(t -> {
       assertThat(t.isReservation()).isTrue();
@@ -235,6 +258,119 @@ public abstract class NonFungibleLimiterContract extends StoreContract {
     assertThatThrownBy(() -> reservation.createToken("j-1", Duration.ofMillis(10)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ttl");
     assertThat(reservation.createToken("j-1").resourceId()).isEqualTo("j-1");
+  }
+
+  @Test
+  void livePythonRowsCountTowardTheCapAndExpiredOnesDoNot() {
+    RateLimiters limiters = limiters();
+    NonFungibleLimiter clusters = limiters.nonFungible("cluster", 3);
+    long now = clock.instant().getEpochSecond();
+    for (int k = 1; k <= 3; k++) {
+      String account = "acct-" + k;
+      plantPythonRow("cluster", account, UUID.randomUUID().toString(), "j-expired-" + k, now);
+      for (int i = 0; i < k; i++) {
+        if (i % 2 == 0) {
+          plantPythonReservation("cluster", account);
+        } else {
+          plantPythonRow("cluster", account, UUID.randomUUID().toString(), "j-py-" + k + "-" + i, now + 28_800);
+        }
+      }
+      int granted = 0;
+      while (clusters.tryReserve(account).isPresent()) {
+        granted++;
+      }
+      assertThat(granted).as("granted with %d live Python rows under a cap of 3", k).isEqualTo(3 - k);
+      List<ActiveToken> live = clusters.activeTokens(account);
+      assertThat(live).hasSize(3);
+      assertThat(live).filteredOn(ActiveToken::foreign).hasSize(k);
+      assertThat(live).filteredOn(t -> !t.foreign()).extracting(ActiveToken::reservationId)
+          .allSatisfy(id -> assertThat(Integer.parseInt(id)).isBetween(0, 2));
+    }
+    assertThat(clusters.activeTokens("acct-1")).filteredOn(ActiveToken::foreign).singleElement()
+        .satisfies(t -> assertThat(t.isReservation()).as("a Python reservation lists as one").isTrue());
+  }
+
+  @Test
+  void pythonTokensAndReservationsAreReleasedByResourceIdAndFreeTheirCapacity() {
+    RateLimiters limiters = limiters();
+    NonFungibleLimiter clusters = limiters.nonFungible("cluster", 2);
+    plantPythonRow("cluster", "acct", UUID.randomUUID().toString(), "j-py", clock.instant().getEpochSecond() + 28_800);
+    String reservation = plantPythonReservation("cluster", "acct");
+    assertThat(clusters.tryReserve("acct")).isEmpty();
+
+    assertThat(clusters.release("j-py")).isTrue();
+    assertThat(clusters.release("j-py")).isFalse();
+    assertThat(clusters.activeTokens("acct")).extracting(ActiveToken::reservationId).containsExactly(reservation);
+    assertThat(clusters.tryReserve("acct")).isPresent();
+    assertThat(clusters.release(reservation)).isTrue();
+    assertThat(clusters.tryReserve("acct")).isPresent();
+    assertThat(clusters.activeTokens("acct")).extracting(ActiveToken::foreign).containsExactly(false, false);
+  }
+
+  @Test
+  void aPythonRowIsDeletedOnlyWhileItStillCarriesTheResourceIdItWasFoundBy() {
+    RateLimiters limiters = limiters();
+    SlotStore slots = limiters.store().slots();
+    String id = UUID.randomUUID().toString();
+    long expires = clock.instant().getEpochSecond() + 300;
+    plantPythonRow("cluster", "acct", id, id, expires);
+    SlotRecord found = slots.findByResourceId(id).get(0);
+    assertThat(found.isForeign()).isTrue();
+    // The Python library's create_token rewrites the row with the cluster id (an unconditional update).
+    plantPythonRow("cluster", "acct", id, "j-1", expires + 28_500);
+
+    assertThat(slots.delete(found)).as("the row now carries another resource id").isFalse();
+    assertThat(limiters.nonFungible("cluster", 1).activeTokens("acct")).extracting(ActiveToken::resourceId)
+        .containsExactly("j-1");
+    assertThat(slots.delete(slots.findByResourceId("j-1").get(0))).isTrue();
+    assertThat(slots.list("cluster", "acct")).isEmpty();
+  }
+
+  /**
+   * The mixed-fleet form of the test below: the coordinate holds {@code K = 2} live Python rows (planted afresh each
+   * round, beside an expired one) under a cap of {@code L = 5}; 16 threads from two instances ask at once, 20 rounds.
+   * Every round exactly {@code L - K = 3} are granted.
+   */
+  @Test
+  void sixteenThreadsFromTwoInstancesAreGrantedExactlyTheCapMinusThePythonRowsEveryRound() throws Exception {
+    int cap = 5;
+    int foreign = 2;
+    List<NonFungibleLimiter> instances =
+        List.of(limiters().nonFungible("cluster", cap), limiters().nonFungible("cluster", cap));
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    List<Integer> grantedPerRound = new ArrayList<>();
+    try {
+      for (int round = 0; round < 20; round++) {
+        long now = clock.instant().getEpochSecond();
+        plantPythonRow("cluster", "tenant", UUID.randomUUID().toString(), "j-old-" + round, now);
+        plantPythonReservation("cluster", "tenant");
+        plantPythonRow("cluster", "tenant", UUID.randomUUID().toString(), "j-" + round, now + 300);
+        CountDownLatch gate = new CountDownLatch(1);
+        List<Future<Optional<Reservation>>> asks = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+          NonFungibleLimiter instance = instances.get(t % 2);
+          asks.add(pool.submit(() -> {
+            gate.await();
+            return instance.tryReserve("tenant");
+          }));
+        }
+        gate.countDown();
+        int granted = 0;
+        for (Future<Optional<Reservation>> ask : asks) {
+          if (ask.get(60, TimeUnit.SECONDS).isPresent()) {
+            granted++;
+          }
+        }
+        grantedPerRound.add(granted);
+        assertThat(granted).as("granted in round %d", round).isEqualTo(cap - foreign);
+        assertThat(instances.get(1).activeTokens("tenant")).hasSize(cap);
+        clock.advance(Duration.ofSeconds(300));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    System.out.printf("%s: granted per round with %d Python rows under a cap of %d: %s%n",
+        getClass().getSimpleName(), foreign, cap, grantedPerRound);
   }
 
   /**

@@ -1,19 +1,13 @@
 package io.github.ratelimiter.dynamodb.internal;
 
-import static io.github.ratelimiter.dynamodb.internal.Schema.ACCOUNT_ID;
-import static io.github.ratelimiter.dynamodb.internal.Schema.LIMIT;
 import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.SERVICE_NAME;
-import static io.github.ratelimiter.dynamodb.internal.Schema.WINDOW_SEC;
 
 import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.LimitStore;
-import java.math.BigDecimal;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,10 +24,10 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 /**
  * The limit table: {@code resourceName} HASH, {@code accountId} RANGE, attributes {@code limit},
- * {@code windowSec} (decimal seconds, absent for non-fungible limits) and {@code serviceName} (with a GSI).
- * Lookups are consistent reads by key; listings are paginated queries. A row that cannot be read as a limit
- * (a negative limit, a window of 0 as the Python loader wrote for a missing window) is logged and ignored, so the
- * caller's default applies rather than a division by zero.
+ * {@code windowSec} (whole seconds, 0 for a row without a window) and {@code serviceName} (with a GSI); items are
+ * written and read by {@link LimitItems}, the one codec of a limit row. Lookups are consistent reads by key;
+ * listings are paginated queries. A row that cannot be read as a limit (a negative limit, say) is logged and
+ * ignored, so the caller's default applies.
  */
 public final class DynamoDbLimits implements LimitStore {
 
@@ -41,16 +35,16 @@ public final class DynamoDbLimits implements LimitStore {
 
   private final DynamoDbClient client;
   private final Supplier<String> table;
-  private final String serviceIndex;
+  private final Supplier<String> serviceIndex;
   private final StoreRequests requests;
 
   /** Limits in the table that {@code table} names when first used. */
-  public DynamoDbLimits(DynamoDbClient client, Supplier<String> table, String serviceIndex) {
+  public DynamoDbLimits(DynamoDbClient client, Supplier<String> table, Supplier<String> serviceIndex) {
     this(client, table, serviceIndex, StoreRequests.UNOBSERVED);
   }
 
   /** Limits in the table that {@code table} names when first used, each request reported to {@code requests}. */
-  public DynamoDbLimits(DynamoDbClient client, Supplier<String> table, String serviceIndex,
+  public DynamoDbLimits(DynamoDbClient client, Supplier<String> table, Supplier<String> serviceIndex,
       StoreRequests requests) {
     this.client = client;
     this.table = table;
@@ -76,14 +70,7 @@ public final class DynamoDbLimits implements LimitStore {
   @Override
   public void put(LimitRecord record) {
     String tableName = table.get();
-    Map<String, AttributeValue> item = new HashMap<>(key(record.resourceName(), record.accountId()));
-    item.put(LIMIT, AttributeValue.fromN(Long.toString(record.limit())));
-    if (record.window() != null) {
-      item.put(WINDOW_SEC, AttributeValue.fromN(seconds(record.window()).toPlainString()));
-    }
-    if (record.serviceName() != null) {
-      item.put(SERVICE_NAME, AttributeValue.fromS(record.serviceName()));
-    }
+    Map<String, AttributeValue> item = LimitItems.item(record);
     long start = requests.start();
     try {
       client.putItem(b -> requests.observe(b).tableName(tableName).item(item));
@@ -112,7 +99,7 @@ public final class DynamoDbLimits implements LimitStore {
   @Override
   public List<LimitRecord> listByService(String serviceName) {
     return query(QueryRequest.builder()
-        .indexName(serviceIndex)
+        .indexName(serviceIndex.get())
         .keyConditionExpression("#service = :service")
         .expressionAttributeNames(Map.of("#service", SERVICE_NAME))
         .expressionAttributeValues(Map.of(":service", AttributeValue.fromS(serviceName))));
@@ -152,33 +139,14 @@ public final class DynamoDbLimits implements LimitStore {
   }
 
   private static Optional<LimitRecord> parse(Map<String, AttributeValue> item) {
-    String resource = item.get(RESOURCE_NAME).s();
-    String account = item.get(ACCOUNT_ID).s();
-    try {
-      AttributeValue limit = item.get(LIMIT);
-      AttributeValue window = item.get(WINDOW_SEC);
-      AttributeValue service = item.get(SERVICE_NAME);
-      Duration windowDuration = window == null || window.n() == null ? null : duration(new BigDecimal(window.n()));
-      return Optional.of(new LimitRecord(resource, account, new BigDecimal(limit.n()).longValueExact(),
-          windowDuration, service == null ? null : service.s()));
-    } catch (RuntimeException e) {
-      log.warn("ignoring the unreadable limit row ({}, {}): {}; the default applies", resource, account,
-          e.toString());
-      return Optional.empty();
+    LimitItems.Stored stored = LimitItems.stored(item);
+    if (stored.record().isEmpty()) {
+      log.warn("ignoring the unreadable limit row {}: {}; the default applies", stored.key(), stored.problem());
     }
-  }
-
-  static BigDecimal seconds(Duration duration) {
-    return BigDecimal.valueOf(duration.getSeconds()).add(BigDecimal.valueOf(duration.getNano(), 9))
-        .stripTrailingZeros();
-  }
-
-  static Duration duration(BigDecimal seconds) {
-    BigDecimal nanos = seconds.movePointRight(9);
-    return Duration.ofNanos(nanos.longValueExact());
+    return stored.record();
   }
 
   private static Map<String, AttributeValue> key(String resourceName, String accountId) {
-    return Map.of(RESOURCE_NAME, AttributeValue.fromS(resourceName), ACCOUNT_ID, AttributeValue.fromS(accountId));
+    return LimitItems.key(resourceName, accountId);
   }
 }

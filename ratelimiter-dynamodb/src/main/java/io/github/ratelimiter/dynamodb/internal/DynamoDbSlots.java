@@ -11,8 +11,8 @@ import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
 import io.github.ratelimiter.store.SlotRecord;
 import io.github.ratelimiter.store.SlotStore;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +33,12 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
  * <ul>
  *   <li>claim: PutItem if {@value #CLAIM_CONDITION}
  *   <li>update: PutItem if {@value #HELD_AND_LIVE_CONDITION}
- *   <li>delete: DeleteItem if {@value #HELD_CONDITION} (and {@code #resourceId = :resourceId} for a token)
+ *   <li>delete: DeleteItem if {@value #HELD_CONDITION} (and {@code #resourceId = :resourceId} for a token); a
+ *       foreign row if {@value #FOREIGN_BY_RESOURCE_CONDITION}
  * </ul>
- * Rows whose {@code reservationId} is not a slot number (written by the Python library, with UUIDs) are ignored.
+ * Rows that the Python library wrote (a UUID {@code reservationId}, no {@code holder}) are read as
+ * {@link SlotRecord#isForeign() foreign} rows: listed, counted and deletable, never written. A row without
+ * {@code expirationTime} reads as expired, as the Python library's count ({@code expirationTime > now}) treats it.
  */
 public final class DynamoDbSlots implements SlotStore {
 
@@ -45,19 +48,20 @@ public final class DynamoDbSlots implements SlotStore {
   static final String HELD_AND_LIVE_CONDITION = "#holder = :holder AND #expirationTime > :now";
   static final String HELD_CONDITION = "#holder = :holder";
   static final String HELD_BY_RESOURCE_CONDITION = "#holder = :holder AND #resourceId = :resourceId";
+  static final String FOREIGN_BY_RESOURCE_CONDITION = "attribute_not_exists(#holder) AND #resourceId = :resourceId";
 
   private final DynamoDbClient client;
   private final Supplier<String> table;
-  private final String resourceIndex;
+  private final Supplier<String> resourceIndex;
   private final StoreRequests requests;
 
   /** Slots in the table that {@code table} names when first used. */
-  public DynamoDbSlots(DynamoDbClient client, Supplier<String> table, String resourceIndex) {
+  public DynamoDbSlots(DynamoDbClient client, Supplier<String> table, Supplier<String> resourceIndex) {
     this(client, table, resourceIndex, StoreRequests.UNOBSERVED);
   }
 
   /** Slots in the table that {@code table} names when first used, each request reported to {@code requests}. */
-  public DynamoDbSlots(DynamoDbClient client, Supplier<String> table, String resourceIndex,
+  public DynamoDbSlots(DynamoDbClient client, Supplier<String> table, Supplier<String> resourceIndex,
       StoreRequests requests) {
     this.client = client;
     this.table = table;
@@ -73,14 +77,14 @@ public final class DynamoDbSlots implements SlotStore {
         .expressionAttributeNames(Map.of("#coordinate", RESOURCE_COORDINATE))
         .expressionAttributeValues(Map.of(":coordinate",
             AttributeValue.fromS(SlotRecord.coordinate(resourceName, accountId)))));
-    rows.sort(Comparator.comparingInt(SlotRecord::slot));
+    rows.sort(SlotRecord.ORDER);
     return rows;
   }
 
   @Override
   public List<SlotRecord> findByResourceId(String resourceId) {
     return query(QueryRequest.builder()
-        .indexName(resourceIndex)
+        .indexName(resourceIndex.get())
         .keyConditionExpression("#resourceId = :resourceId")
         .expressionAttributeNames(Map.of("#resourceId", RESOURCE_ID))
         .expressionAttributeValues(Map.of(":resourceId", AttributeValue.fromS(resourceId))));
@@ -101,12 +105,20 @@ public final class DynamoDbSlots implements SlotStore {
 
   @Override
   public boolean delete(SlotRecord row) {
+    if (row.holder() == null && row.resourceId() == null) {
+      return false;
+    }
     String tableName = table.get();
     Map<String, String> names = new HashMap<>(Map.of("#holder", HOLDER));
-    Map<String, AttributeValue> values = new HashMap<>(Map.of(":holder", AttributeValue.fromS(row.holder())));
-    String condition = HELD_CONDITION;
+    Map<String, AttributeValue> values = new HashMap<>();
+    String condition;
+    if (row.holder() == null) {
+      condition = FOREIGN_BY_RESOURCE_CONDITION;
+    } else {
+      condition = row.resourceId() == null ? HELD_CONDITION : HELD_BY_RESOURCE_CONDITION;
+      values.put(":holder", AttributeValue.fromS(row.holder()));
+    }
     if (row.resourceId() != null) {
-      condition = HELD_BY_RESOURCE_CONDITION;
       names.put("#resourceId", RESOURCE_ID);
       values.put(":resourceId", AttributeValue.fromS(row.resourceId()));
     }
@@ -132,7 +144,9 @@ public final class DynamoDbSlots implements SlotStore {
     Map<String, AttributeValue> item = new HashMap<>(key(row));
     item.put(RESOURCE_NAME, AttributeValue.fromS(row.resourceName()));
     item.put(ACCOUNT_ID, AttributeValue.fromS(row.accountId()));
-    item.put(HOLDER, AttributeValue.fromS(row.holder()));
+    if (row.holder() != null) {
+      item.put(HOLDER, AttributeValue.fromS(row.holder()));
+    }
     item.put(EXPIRATION_TIME, AttributeValue.fromN(Long.toString(row.expirationTime())));
     if (row.resourceId() != null) {
       item.put(RESOURCE_ID, AttributeValue.fromS(row.resourceId()));
@@ -156,23 +170,35 @@ public final class DynamoDbSlots implements SlotStore {
     return Queries.all(client, requests, table.get(), request, DynamoDbSlots::parse);
   }
 
+  /**
+   * Reads any row of the table. Resource and account come from their attributes, else from the coordinate (split at
+   * its first colon); a row without a readable key is skipped with a warning, being no row of either library.
+   */
   private static Optional<SlotRecord> parse(Map<String, AttributeValue> item) {
     try {
-      AttributeValue resourceId = item.get(RESOURCE_ID);
+      String coordinate = item.get(RESOURCE_COORDINATE).s();
+      int colon = coordinate.indexOf(':');
+      String resourceName = text(item, RESOURCE_NAME, colon < 0 ? coordinate : coordinate.substring(0, colon));
+      String accountId = text(item, ACCOUNT_ID, colon < 0 ? "" : coordinate.substring(colon + 1));
       AttributeValue expiration = item.get(EXPIRATION_TIME);
-      return Optional.of(new SlotRecord(item.get(RESOURCE_NAME).s(), item.get(ACCOUNT_ID).s(),
-          Integer.parseInt(item.get(RESERVATION_ID).s()), item.get(HOLDER).s(),
-          resourceId == null ? null : resourceId.s(),
-          expiration == null ? Long.MAX_VALUE : Long.parseLong(expiration.n())));
+      long expirationTime = expiration == null || expiration.n() == null
+          ? 0 : new BigDecimal(expiration.n()).setScale(0, RoundingMode.FLOOR).longValueExact();
+      return Optional.of(new SlotRecord(resourceName, accountId, item.get(RESERVATION_ID).s(),
+          text(item, HOLDER, null), text(item, RESOURCE_ID, null), expirationTime));
     } catch (RuntimeException e) {
-      log.warn("ignoring a non-fungible row that is not a slot ({}, {}): {}", item.get(RESOURCE_COORDINATE),
+      log.warn("ignoring a non-fungible row without a readable key ({}, {}): {}", item.get(RESOURCE_COORDINATE),
           item.get(RESERVATION_ID), e.toString());
       return Optional.empty();
     }
   }
 
+  private static String text(Map<String, AttributeValue> item, String name, String otherwise) {
+    AttributeValue value = item.get(name);
+    return value == null || value.s() == null ? otherwise : value.s();
+  }
+
   private static Map<String, AttributeValue> key(SlotRecord row) {
     return Map.of(RESOURCE_COORDINATE, AttributeValue.fromS(row.coordinate()),
-        RESERVATION_ID, AttributeValue.fromS(Integer.toString(row.slot())));
+        RESERVATION_ID, AttributeValue.fromS(row.reservationId()));
   }
 }

@@ -1,6 +1,7 @@
 package io.github.ratelimiter.dynamodb.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +18,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -37,10 +39,15 @@ public final class LimitsFileParser {
   static final String NON_FUNGIBLE = "non-fungible";
   private static final Set<String> FIELDS = Set.of(RESOURCE_NAME, ACCOUNT_ID, LIMIT, WINDOW_SEC, KIND);
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
-  private static final ObjectMapper YAML =
-      YAMLMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+  /** A repeated key (a second "limits", a field twice in one entry) is an error, never last-wins. */
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
+  private static final ObjectMapper YAML = YAMLMapper.builder()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
 
   private LimitsFileParser() {}
 
@@ -84,14 +91,21 @@ public final class LimitsFileParser {
     List<LimitRecord> rows = new ArrayList<>();
     Map<LimitKey, Integer> firstIndex = new HashMap<>();
     for (int i = 0; i < limits.size(); i++) {
-      LimitRecord row = entry(limits.get(i), "limits[" + i + "]", problems);
+      JsonNode node = limits.get(i);
+      LimitRecord row = entry(node, "limits[" + i + "]", problems);
       if (row != null) {
-        Integer first = firstIndex.putIfAbsent(new LimitKey(row.resourceName(), row.accountId()), i);
-        if (first != null) {
-          problems.add("limits[" + i + "]: duplicate of limits[" + first + "] (resourceName '" + row.resourceName()
-              + "', accountId '" + row.accountId() + "'); each (resource, account) may appear once");
-        }
         rows.add(row);
+      }
+      // Duplicates are looked for among every entry whose key is readable, valid or not, so that one run reports
+      // them all.
+      JsonNode resource = node == null ? null : node.get(RESOURCE_NAME);
+      JsonNode account = node == null ? null : node.get(ACCOUNT_ID);
+      if (resource != null && resource.isTextual() && account != null && account.isTextual()) {
+        Integer first = firstIndex.putIfAbsent(new LimitKey(resource.asText(), account.asText()), i);
+        if (first != null) {
+          problems.add("limits[" + i + "]: duplicate of limits[" + first + "] (resourceName '" + resource.asText()
+              + "', accountId '" + account.asText() + "'); each (resource, account) may appear once");
+        }
       }
     }
     problems.throwIfAny();
@@ -112,8 +126,9 @@ public final class LimitsFileParser {
         continue;
       }
       String at = what + "[" + i + "]";
-      checkId(row.resourceName(), at + "." + RESOURCE_NAME, problems);
-      checkId(row.accountId(), at + "." + ACCOUNT_ID, problems);
+      LimitRecord owned = new LimitRecord(row.resourceName(), row.accountId(), row.limit(), row.window(),
+          serviceName);
+      LimitItems.problems(owned).forEach(problem -> problems.add(at + "." + problem));
       if (row.serviceName() != null && !row.serviceName().equals(serviceName)) {
         problems.add(at + ".serviceName: '" + row.serviceName() + "' is not the service being loaded, '"
             + serviceName + "'");
@@ -123,7 +138,7 @@ public final class LimitsFileParser {
         problems.add(at + ": duplicate of " + what + "[" + first + "] (resourceName '" + row.resourceName()
             + "', accountId '" + row.accountId() + "')");
       }
-      normalized.add(new LimitRecord(row.resourceName(), row.accountId(), row.limit(), row.window(), serviceName));
+      normalized.add(owned);
     }
     problems.throwIfAny();
     return List.copyOf(normalized);
@@ -167,20 +182,16 @@ public final class LimitsFileParser {
       }
     }
     Long limit = limit(node.get(LIMIT), at + "." + LIMIT, problems);
-    Duration window = null;
-    JsonNode windowNode = node.get(WINDOW_SEC);
-    String windowAt = at + "." + WINDOW_SEC;
+    Duration window = window(node.get(WINDOW_SEC), at + "." + WINDOW_SEC, problems);
     if (NON_FUNGIBLE.equals(kind)) {
-      if (windowNode != null && !windowNode.isNull()) {
-        problems.add(windowAt + ": a non-fungible limit has no window; remove windowSec, or drop \"kind\": "
-            + "\"non-fungible\" for a fungible limit");
+      if (window != null) {
+        problems.add(at + "." + WINDOW_SEC + ": a non-fungible limit has no window; remove windowSec (or give 0),"
+            + " or drop \"kind\": \"non-fungible\" for a fungible limit");
       }
       if (resource != null && resource.indexOf(':') >= 0) {
         problems.add(at + "." + RESOURCE_NAME + ": a non-fungible resource name must not contain ':', was '"
             + resource + "'");
       }
-    } else {
-      window = window(windowNode, windowAt, problems);
     }
     if (problems.count() > before || resource == null || account == null || limit == null) {
       return null;
@@ -204,16 +215,9 @@ public final class LimitsFileParser {
   }
 
   private static boolean checkId(String value, String where, Problems problems) {
-    if (value.isBlank()) {
-      problems.add(where + ": must not be blank, was '" + value + "'");
-      return false;
-    }
-    int bytes = value.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes > 1024) {
-      problems.add(where + ": must be at most 1024 UTF-8 bytes, was " + bytes);
-      return false;
-    }
-    return true;
+    Optional<String> problem = LimitItems.idProblem(where, value);
+    problem.ifPresent(problems::add);
+    return problem.isEmpty();
   }
 
   private static Long limit(JsonNode value, String where, Problems problems) {
@@ -242,10 +246,12 @@ public final class LimitsFileParser {
     return integral.longValueExact();
   }
 
+  /**
+   * The window: {@code null} when {@code windowSec} is absent, null or 0, which is what the Python loader writes for
+   * an entry without one ("no window": a non-fungible cap, or a fungible limit on the limiter's default window).
+   */
   private static Duration window(JsonNode value, String where, Problems problems) {
     if (value == null || value.isNull()) {
-      problems.add(where + ": missing; a fungible limit needs a positive window in seconds (for a cap on live "
-          + "resources, which has no window, declare \"kind\": \"non-fungible\")");
       return null;
     }
     if (!value.isNumber()) {
@@ -253,8 +259,11 @@ public final class LimitsFileParser {
       return null;
     }
     BigDecimal seconds = value.decimalValue();
-    if (seconds.signum() <= 0) {
-      problems.add(where + ": must be positive, was " + value);
+    if (seconds.signum() < 0) {
+      problems.add(where + ": must not be negative, was " + value + " (0 or no windowSec: no window)");
+      return null;
+    }
+    if (seconds.signum() == 0) {
       return null;
     }
     BigDecimal max = BigDecimal.valueOf(Limit.MAX_WINDOW.getSeconds());
@@ -262,11 +271,12 @@ public final class LimitsFileParser {
       problems.add(where + ": must be at most " + max.toPlainString() + " seconds, was " + value);
       return null;
     }
-    if (seconds.stripTrailingZeros().scale() > 9) {
-      problems.add(where + ": must have at most 9 decimal places (nanoseconds), was " + value);
+    if (seconds.stripTrailingZeros().scale() > 0) {
+      problems.add(where + ": must be a whole number of seconds (the Python library reads windowSec as an"
+          + " integer), was " + value);
       return null;
     }
-    return DynamoDbLimits.duration(seconds);
+    return Duration.ofSeconds(seconds.longValueExact());
   }
 
   /** Problems found so far, prefixed with the file. */

@@ -240,8 +240,8 @@ public final class DefaultEventProcessorManager implements EventProcessorManager
     for (SlotRecord row : slots.findByResourceId(resourceId)) {
       if (slots.delete(row)) {
         deleted++;
-        log.debug("released the '{}' token of account '{}' in slot {} for resource id '{}'",
-            row.resourceName(), row.accountId(), row.slot(), resourceId);
+        log.debug("released the '{}' token of account '{}' (reservation {}) for resource id '{}'",
+            row.resourceName(), row.accountId(), row.reservationId(), resourceId);
       }
     }
     return deleted;
