@@ -54,6 +54,14 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   /** Per account, the largest {@code tat} this process has seen; a holder, so that raising it is no cache write. */
   private final Cache<String, AtomicLong> seenTat = Caffeine.newBuilder().maximumSize(100_000).build();
   private final Function<String, AtomicLong> unseen = account -> new AtomicLong(BucketStore.UNKNOWN);
+  /**
+   * The holder of the account decided last, in front of {@link #seenTat}: a run of decisions for one account (one
+   * thread, a hot tenant) skips the cache. A plain field: a stale or lost write only costs a cache lookup, and a
+   * holder that the cache has since evicted is still a true lower bound of the stored {@code tat}.
+   */
+  private Seen lastSeen;
+
+  private record Seen(String accountId, AtomicLong tat) {}
   private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
   /** The leased path for hot keys (see {@link Leases}), or {@code null} when the resource does not lease. */
   private final LeasedBuckets leases;
@@ -142,7 +150,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     long interval = limit == defaultLimit ? defaultInterval : Gcra.intervalNanos(limit);
     long tolerance = Gcra.toleranceNanos(interval, limit.limit());
     long cost = Gcra.costNanos(interval, permits);
-    AtomicLong seen = seenTat.get(accountId, unseen);
+    AtomicLong seen = seen(accountId);
     if (leases != null) {
       try {
         Decision leased = leases.tryAcquire(accountId, seen, limit, now, permits, interval, tolerance);
@@ -191,6 +199,16 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         }
       }
     }
+  }
+
+  private AtomicLong seen(String accountId) {
+    Seen last = lastSeen;
+    if (last != null && last.accountId().equals(accountId)) {
+      return last.tat();
+    }
+    AtomicLong tat = seenTat.get(accountId, unseen);
+    lastSeen = new Seen(accountId, tat);
+    return tat;
   }
 
   /** Raises the seen {@code tat} to {@code tat} unless it is already as large: it never goes down. */

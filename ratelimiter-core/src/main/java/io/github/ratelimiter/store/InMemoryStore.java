@@ -23,7 +23,8 @@ public final class InMemoryStore implements RateLimitStore {
   private record Key(String resourceName, String accountId) {}
 
   private final Map<Key, LimitRecord> limitRows = new ConcurrentHashMap<>();
-  private final Map<Key, AtomicLong> buckets = new ConcurrentHashMap<>();
+  /** Per resource, per account: two lookups of strings that cache their hashes, and no key object per decision. */
+  private final Map<String, Map<String, AtomicLong>> buckets = new ConcurrentHashMap<>();
   private final Map<Key, ConcurrentHashMap<String, SlotRecord>> slotRows = new ConcurrentHashMap<>();
 
   private final LimitStore limits = new Limits();
@@ -85,10 +86,13 @@ public final class InMemoryStore implements RateLimitStore {
   private final class Buckets implements BucketStore {
     @Override
     public BucketResult consume(BucketRequest request) {
-      Key key = new Key(request.resourceName(), request.accountId());
-      AtomicLong tat = buckets.get(key);
+      Map<String, AtomicLong> accounts = buckets.get(request.resourceName());
+      if (accounts == null) {
+        accounts = buckets.computeIfAbsent(request.resourceName(), k -> new ConcurrentHashMap<>());
+      }
+      AtomicLong tat = accounts.get(request.accountId());
       if (tat == null) {
-        tat = buckets.computeIfAbsent(key, k -> new AtomicLong(UNKNOWN));
+        tat = accounts.computeIfAbsent(request.accountId(), k -> new AtomicLong(UNKNOWN));
       }
       while (true) {
         long current = tat.get();
