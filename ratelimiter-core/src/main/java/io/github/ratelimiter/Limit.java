@@ -51,8 +51,25 @@ public record Limit(long limit, Duration window) {
     return limit == 0;
   }
 
+  /** As people write it: {@code 50 per 1s}, {@code 3 per 10m}, {@code 100 per 1.5s}, {@code 5 per 250ms}. */
   @Override
   public String toString() {
-    return limit + " per " + window;
+    return limit + " per " + human(window);
+  }
+
+  private static String human(Duration window) {
+    long seconds = window.getSeconds();
+    if (window.getNano() == 0) {
+      for (long[] unit : new long[][] {{86_400, 'd'}, {3_600, 'h'}, {60, 'm'}, {1, 's'}}) {
+        if (seconds % unit[0] == 0) {
+          return seconds / unit[0] + String.valueOf((char) unit[1]);
+        }
+      }
+    }
+    if (seconds == 0 && window.getNano() % 1_000_000 == 0) {
+      return window.getNano() / 1_000_000 + "ms";
+    }
+    return java.math.BigDecimal.valueOf(seconds).add(java.math.BigDecimal.valueOf(window.getNano(), 9))
+        .stripTrailingZeros().toPlainString() + "s";
   }
 }

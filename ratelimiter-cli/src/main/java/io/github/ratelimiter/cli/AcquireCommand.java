@@ -59,6 +59,15 @@ final class AcquireCommand implements Callable<Integer> {
         root.err().println("no limit for (" + resource + ", " + account + "): set one with 'limits set', or pass"
             + " --default-limit and --default-window");
         root.err().flush();
+        if (root.json) {
+          Map<String, Object> result = new LinkedHashMap<>();
+          result.put("resourceName", resource);
+          result.put("accountId", account);
+          result.put("permits", permits);
+          result.put("allowed", false);
+          result.put("limitSource", "none");
+          Output.json(root.out(), result);
+        }
         return ExitCodes.DENIED_OR_NOT_FOUND;
       }
       Decision decision = limiters.fungible(resource, fallback).tryAcquire(account, permits);
@@ -79,8 +88,7 @@ final class AcquireCommand implements Callable<Integer> {
         Output.table(root.out(), List.of("RESOURCE", "ACCOUNT", "PERMITS", "ALLOWED", "REMAINING", "RETRY-AFTER",
             "LIMIT"), List.of(List.of(resource, account, Long.toString(permits), decision.allowed() ? "yes" : "no",
                 Long.toString(decision.remaining()), Durations.human(decision.retryAfter()),
-                decision.limit().limit() + " / " + Durations.human(decision.limit().window())
-                    + (row.isPresent() ? "" : " (default)"))));
+                Durations.human(decision.limit()) + (row.isPresent() ? "" : " (default)"))));
       }
       return decision.allowed() ? ExitCodes.OK : ExitCodes.DENIED_OR_NOT_FOUND;
     }

@@ -46,7 +46,10 @@ final class Durations implements ITypeConverter<Duration> {
         .stripTrailingZeros();
   }
 
-  /** Short human form: {@code 1.5s}, {@code 250ms}, {@code 0s}. */
+  /**
+   * As people write it, in the largest unit that keeps it whole: {@code 1s}, {@code 1.5s}, {@code 10m}, {@code 2h},
+   * {@code 1d}, {@code 250ms}, {@code 0s} ({@code 90s} stays seconds).
+   */
   static String human(Duration duration) {
     if (duration.isZero()) {
       return "0s";
@@ -55,6 +58,23 @@ final class Durations implements ITypeConverter<Duration> {
       BigDecimal ms = BigDecimal.valueOf(duration.toNanos(), 6).stripTrailingZeros();
       return ms.toPlainString() + "ms";
     }
+    if (duration.getNano() == 0) {
+      long seconds = duration.getSeconds();
+      if (seconds % 86_400 == 0) {
+        return seconds / 86_400 + "d";
+      }
+      if (seconds % 3_600 == 0) {
+        return seconds / 3_600 + "h";
+      }
+      if (seconds % 60 == 0) {
+        return seconds / 60 + "m";
+      }
+    }
     return seconds(duration).toPlainString() + "s";
+  }
+
+  /** A limit as people say it: {@code 50 per 1s}, {@code 3 per 10m}. */
+  static String human(io.github.ratelimiter.Limit limit) {
+    return limit.limit() + " per " + human(limit.window());
   }
 }

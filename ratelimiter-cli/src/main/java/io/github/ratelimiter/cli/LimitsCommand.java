@@ -35,6 +35,9 @@ final class LimitsCommand {
       if (row.isEmpty()) {
         root.err().println("no limit row for (" + resource + ", " + account + "): limiters apply their default");
         root.err().flush();
+        if (root.json) {
+          Output.json(root.out(), List.of()); // the same document as for a row: the rows found, here none
+        }
         return ExitCodes.DENIED_OR_NOT_FOUND;
       }
       print(List.of(row.get()));
@@ -86,7 +89,11 @@ final class LimitsCommand {
     try (DynamoDbStore store = root.store()) {
       boolean deleted = store.limits().delete(resource, account);
       if (root.json) {
-        Output.json(root.out(), Map.of("resourceName", resource, "accountId", account, "deleted", deleted));
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("resourceName", resource);
+        result.put("accountId", account);
+        result.put("deleted", deleted);
+        Output.json(root.out(), result);
       } else {
         root.out().println(deleted ? "deleted (" + resource + ", " + account + ")"
             : "no limit row for (" + resource + ", " + account + ")");
@@ -129,6 +136,9 @@ final class LimitsCommand {
           + " the file lists") String service,
       @Option(names = "--dry-run", description = "Show what would change; write nothing") boolean dryRun,
       @Option(names = "--force", description = "Take over rows owned by other services") boolean force) {
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new IllegalArgumentException((java.nio.file.Files.exists(file) ? "not a file: " : "no such file: ") + file);
+    }
     ServiceLimits limits = ServiceLimits.read(service, file);
     try (DynamoDbClient client = root.client()) {
       LimitLoader loader = LimitLoader.create(client, root.tableNames());
@@ -218,7 +228,7 @@ final class LimitsCommand {
     if (row == null) {
       return "-";
     }
-    return row.window() == null ? row.limit() + " live" : row.limit() + " / " + Durations.human(row.window());
+    return row.window() == null ? row.limit() + " live" : row.limit() + " per " + Durations.human(row.window());
   }
 
 }

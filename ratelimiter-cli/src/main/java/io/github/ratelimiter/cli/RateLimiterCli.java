@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,7 +34,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
         + " failed), 2 usage error,"
         + " 3 store error.", "Table names default to the library's environment variables: LIMITER_TABLES_BASE_NAME,"
         + " FUNGIBLE_TABLE, LIMIT_TABLE, NON_FUNGIBLE_TABLE, NON_FUNGIBLE_RES_INDEX, LIMIT_SERVICE_INDEX."})
-final class RateLimiterCli implements Runnable {
+final class RateLimiterCli implements Callable<Integer> {
 
   /**
    * The CLI's client timeouts, longer than a request path's: administration (table creation, batch writes of a
@@ -44,7 +46,7 @@ final class RateLimiterCli implements Runnable {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--endpoint", scope = ScopeType.INHERIT, paramLabel = "URL",
+  @Option(names = "--endpoint", scope = ScopeType.INHERIT, paramLabel = "URL", converter = Endpoints.class,
       description = "DynamoDB endpoint, e.g. http://127.0.0.1:8000 (default: $DYNAMODB_ENDPOINT, else AWS)")
   URI endpoint;
 
@@ -92,31 +94,51 @@ final class RateLimiterCli implements Runnable {
    * Tests call {@code execute} on it with their own writers.
    */
   static CommandLine commandLine(Map<String, String> environment, boolean interactive) {
-    CommandLine commandLine = new CommandLine(new RateLimiterCli(environment, interactive));
+    RateLimiterCli root = new RateLimiterCli(environment, interactive);
+    CommandLine commandLine = new CommandLine(root);
+    // picocli's own usage errors ('abc' is not a long, a missing parameter, an unknown option): one line, exit 2.
+    commandLine.setParameterExceptionHandler((e, args) -> {
+      CommandLine cmd = e.getCommandLine();
+      boolean json = java.util.Arrays.asList(args).contains("--json");
+      return fail(cmd, json, ExitCodes.USAGE, e.getMessage() + " (see '"
+          + cmd.getCommandSpec().qualifiedName() + " --help')");
+    });
     commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
-      PrintWriter err = cmd.getErr();
-      int code;
       if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
           || e instanceof UncheckedIOException) {
-        err.println("error: " + e.getMessage());
-        code = ExitCodes.USAGE;
-      } else if (e instanceof RateLimiterException || e instanceof SdkException) {
-        err.println("error: " + e.getMessage());
-        code = ExitCodes.STORE_ERROR;
-      } else {
-        err.println("error: " + e);
-        e.printStackTrace(err);
-        code = ExitCodes.STORE_ERROR;
+        return fail(cmd, root.json, ExitCodes.USAGE, e.getMessage());
       }
-      err.flush();
-      return code;
+      if (e instanceof RateLimiterException || e instanceof SdkException) {
+        return fail(cmd, root.json, ExitCodes.STORE_ERROR, e.getMessage());
+      }
+      e.printStackTrace(cmd.getErr());
+      return fail(cmd, root.json, ExitCodes.STORE_ERROR, e.toString());
     });
     return commandLine;
   }
 
+  /**
+   * Reports a failure as one {@code error:} line on standard error, and with {@code --json} also as the one JSON
+   * document on standard output ({@code {"error": ..., "exitCode": ...}}), so a script always gets a document.
+   */
+  private static int fail(CommandLine cmd, boolean json, int code, String message) {
+    PrintWriter err = cmd.getErr();
+    err.println("error: " + message);
+    err.flush();
+    if (json) {
+      Map<String, Object> document = new LinkedHashMap<>();
+      document.put("error", message);
+      document.put("exitCode", code);
+      Output.json(cmd.getOut(), document);
+    }
+    return code;
+  }
+
+  /** No command: the usage on standard error, exit 2. */
   @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
   }
 
   boolean interactive() {
@@ -154,7 +176,14 @@ final class RateLimiterCli implements Runnable {
       return endpoint;
     }
     String configured = environment.get(DynamoDbClients.DYNAMODB_ENDPOINT);
-    return configured == null || configured.isBlank() ? null : URI.create(configured.trim());
+    if (configured == null || configured.isBlank()) {
+      return null;
+    }
+    try {
+      return Endpoints.parse(configured);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(DynamoDbClients.DYNAMODB_ENDPOINT + " is " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -58,7 +58,11 @@ final class TokensCommand {
     try (RateLimiters limiters = RateLimiters.builder().store(root.store()).build()) {
       boolean released = limiters.nonFungible(resource, 0).release(resourceId);
       if (root.json) {
-        Output.json(root.out(), Map.of("resourceName", resource, "resourceId", resourceId, "released", released));
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("resourceName", resource);
+        result.put("resourceId", resourceId);
+        result.put("released", released);
+        Output.json(root.out(), result);
       } else {
         root.out().println(released ? "released the " + resource + " token of " + resourceId
             : "no live " + resource + " token carries " + resourceId + ": nothing released");

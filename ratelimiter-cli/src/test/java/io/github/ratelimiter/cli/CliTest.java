@@ -244,7 +244,58 @@ class CliTest {
     assertThat(unconfigured.exit()).isEqualTo(2);
     assertThat(unconfigured.err()).contains("LIMITER_TABLES_BASE_NAME").contains("--base-name");
     assertThat(cli.run("--help").exit()).isZero();
-    assertThat(cli.run().out()).contains("Usage: ratelimiter");
+    CliRunner.Result none = cli.run();
+    assertThat(none.exit()).as("no command").isEqualTo(2);
+    assertThat(none.err()).contains("Usage: ratelimiter");
+  }
+
+  /** One {@code error:} line naming the problem, exit 2, nothing else: no usage dump, no stack trace. */
+  private static void assertOneErrorLine(CliRunner.Result result, String expected) {
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err().lines().toList()).as(result.toString()).hasSize(1)
+        .first().asString().startsWith("error: ").contains(expected);
+    assertThat(result.out()).isEmpty();
+  }
+
+  @Test
+  void everyUsageProblemIsOneErrorLine() throws Exception {
+    assertOneErrorLine(cli.run("acquire", "api", "a", "--permits", "abc"), "'abc' is not a long");
+    assertOneErrorLine(cli.run("frobnicate"), "frobnicate");
+    assertOneErrorLine(cli.run("limits", "get", "only-one-arg"), "ACCOUNT");
+    assertOneErrorLine(cli.run("--endpoint", "notaurl", "tables", "describe"), "not an http(s) URL: 'notaurl'");
+    assertOneErrorLine(cli.run("--endpoint", "", "tables", "describe"), "not an http(s) URL: ''");
+    assertOneErrorLine(new CliRunner(Map.of("DYNAMODB_ENDPOINT", "notaurl", "LIMITER_TABLES_BASE_NAME", base))
+        .run("limits", "get", "api", "a"), "DYNAMODB_ENDPOINT is not an http(s) URL");
+    Path missing = dir.resolve("missing.yaml");
+    assertOneErrorLine(cli.run("limits", "sync", missing.toString(), "--service", "s"), "no such file: " + missing);
+  }
+
+  @Test
+  void jsonIsAlwaysOneDocumentWithStableKeys() {
+    createTables();
+    CliRunner.Result missingRow = cli.run("limits", "get", "api", "nobody", "--json");
+    assertThat(missingRow.exit()).isEqualTo(1);
+    assertThat(missingRow.json()).isEmpty();
+    CliRunner.Result noLimit = cli.run("acquire", "api", "nobody", "--json");
+    assertThat(noLimit.exit()).isEqualTo(1);
+    assertThat(noLimit.json().get("allowed").asBoolean()).isFalse();
+    CliRunner.Result usage = cli.run("acquire", "api", "a", "--permits", "abc", "--json");
+    assertThat(usage.exit()).isEqualTo(2);
+    assertThat(usage.json().get("exitCode").asInt()).isEqualTo(2);
+    assertThat(usage.json().get("error").asText()).contains("'abc' is not a long");
+    CliRunner.Result deleted = cli.run("limits", "delete", "api", "nobody", "--json");
+    assertThat(deleted.json().fieldNames()).toIterable().containsExactly("resourceName", "accountId", "deleted");
+  }
+
+  @Test
+  void humanOutputWritesDurationsAsPeopleDo() {
+    createTables();
+    assertThat(cli.run("limits", "set", "api", "a", "--limit", "3", "--window", "10m").exit()).isZero();
+    assertThat(cli.run("limits", "get", "api", "a").out()).contains("10m").doesNotContain("PT");
+    CliRunner.Result acquired = cli.run("acquire", "api", "a");
+    assertThat(acquired.out()).contains("3 per 10m").doesNotContain("PT");
+    assertThat(cli.run("acquire", "api", "b", "--default-limit", "50", "--default-window", "1s").out())
+        .contains("50 per 1s (default)");
   }
 
   @Test
