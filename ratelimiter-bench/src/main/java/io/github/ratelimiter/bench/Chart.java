@@ -60,19 +60,23 @@ final class Chart {
     int plotTop = top + 40;
     int plotBottom = top + height - 60;
     double max = 0;
+    boolean clipped = false;
     for (Map<String, Double> byContender : panel.values().values()) {
       for (double v : byContender.values()) {
         max = Math.max(max, Math.min(v, panel.clip()));
+        clipped |= v > panel.clip();
       }
     }
-    max = niceCeiling(max);
+    // A cut panel's axis ends at the cut, as its title says, so cut bars reach the top; whole-number ticks then.
+    max = clipped ? panel.clip() : niceCeiling(max);
+    int ticks = clipped && max == Math.rint(max) && max <= 10 ? (int) max : 5;
     g.setColor(Color.BLACK);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
     g.drawString(panel.title(), left, top + 22);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-    for (int i = 0; i <= 5; i++) {
-      double v = max * i / 5;
-      int y = plotBottom - (int) ((plotBottom - plotTop) * i / 5.0);
+    for (int i = 0; i <= ticks; i++) {
+      double v = max * i / ticks;
+      int y = plotBottom - (int) ((plotBottom - plotTop) * i / (double) ticks);
       g.setColor(new Color(0xdddddd));
       g.drawLine(left, y, right, y);
       g.setColor(Color.DARK_GRAY);

@@ -316,7 +316,7 @@ public final class Report {
     Chart.write(file, "rate-limiter-java vs Bucket4j DynamoDB vs raw conditional UpdateItem (local dynalite)",
         List.of(new Chart.Panel("Decisions per second (higher is better; exhausted-16 left out: local denials run"
                 + " at millions/s)", "decisions/s", throughput, perSecond, Double.MAX_VALUE),
-            new Chart.Panel("Store requests per decision (lower is better; bars cut at 6)", "requests", cost,
+            new Chart.Panel("Store requests per decision (lower is better; the axis ends at 6, longer bars are cut)", "requests", cost,
                 perDecision, 6)));
   }
 

@@ -95,7 +95,7 @@ final class Demo {
     final LongAdder capDenials = new LongAdder();
     final LongAdder releasedByEvents = new LongAdder();
     final AtomicInteger maxHeld = new AtomicInteger(); // the most live rows the store listed at once
-    final List<long[]> samples = new ArrayList<>(); // {elapsed millis, admitted, bound}
+    final List<long[]> samples = new ArrayList<>(); // {elapsed millis, admitted, bound, live clusters}
 
     Tenant(Workload workload, Limit limit, long cap) {
       this.workload = workload;
@@ -105,6 +105,24 @@ final class Demo {
 
     String name() {
       return workload.tenant();
+    }
+
+    /**
+     * What the tenant does, in one line: its pace against its limit (a polite tenant stays under its limit, so it is
+     * never denied and its admitted count stays below the bound, which counts the full burst it never uses) and
+     * its cap.
+     */
+    String description() {
+      double offered = workload.threads() * 1000.0 / workload.pauseMillis(); // at most: each call also takes time
+      double allowed = limit.limit() * 1e9 / limit.window().toNanos();
+      String pace = offered < allowed
+          ? String.format("polite: ~%.0f calls/s under its %s, never denied, below its bound", offered, limitText())
+          : String.format("greedy: ~%.0f calls/s for %s, the rest denied", offered, limitText());
+      return pace + "; up to " + cap + (cap == 1 ? " cluster" : " clusters");
+    }
+
+    private String limitText() {
+      return Durations.human(limit);
     }
 
     /** The most a token bucket that was at most full at the start can have granted after {@code elapsed}. */
@@ -156,8 +174,9 @@ final class Demo {
             + ", tables " + names.fungibleTable() + ", " + names.limitTable() + ", " + names.nonFungibleTable()
             + (created.isEmpty() ? "" : " (created)");
         SyncPlan plan = LimitLoader.create(dynamo.client(), names).sync(limits, false);
-        out.println("store: " + storeDescription);
-        out.println("limits: demo-limits.yaml loaded with LimitLoader: " + plan.summary());
+        int width = LiveView.terminalWidth(root.environment());
+        out.println(Output.wrap("store: " + storeDescription, width));
+        out.println(Output.wrap("limits: demo-limits.yaml loaded with LimitLoader: " + plan.summary(), width));
         if (plan.hasConflicts()) {
           out.println("note: " + plan.conflicts().size() + " demo limit row(s) belong to another service and were left"
               + " alone; the stored rows apply");
@@ -221,15 +240,16 @@ final class Demo {
     return tenants;
   }
 
+  /** The shared state of one run: what the callers, launchers, event Lambda and monitor threads share. */
+  private record Run(FungibleLimiter api, NonFungibleLimiter clusters, DelayQueue<Termination> events,
+      AtomicBoolean running, Map<String, Tenant> byName, List<Throwable> failures) {}
+
   private int drive(RateLimiters limiters, List<Tenant> tenants, RequestCounter requests) {
-    FungibleLimiter api = limiters.fungible(API, Limit.of(1, Duration.ofSeconds(1)));
-    NonFungibleLimiter clusters = limiters.nonFungible(CLUSTERS, 1);
-    DelayQueue<Termination> events = new DelayQueue<>();
-    AtomicBoolean running = new AtomicBoolean(true);
-    List<Thread> threads = new ArrayList<>();
     Map<String, Tenant> byName = new LinkedHashMap<>();
     tenants.forEach(t -> byName.put(t.name(), t));
-    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Run run = new Run(limiters.fungible(API, Limit.of(1, Duration.ofSeconds(1))),
+        limiters.nonFungible(CLUSTERS, 1), new DelayQueue<>(), new AtomicBoolean(true), byName,
+        new java.util.concurrent.CopyOnWriteArrayList<>());
 
     out.println();
     out.println("running " + Durations.human(duration) + ": " + tenants.size() + " tenants on '" + API + "' and '"
@@ -238,84 +258,22 @@ final class Demo {
     if (requests != null) {
       requests.reset();
     }
-    Instant start = clock.instant();
-    long startNanos = System.nanoTime();
-    long endNanos = startNanos + duration.toNanos();
+    List<Thread> threads = new ArrayList<>();
     for (Tenant tenant : tenants) {
       for (int i = 0; i < tenant.workload.threads(); i++) {
-        threads.add(thread("api-" + tenant.name() + "-" + i, failures, () -> {
-          while (running.get()) {
-            Decision decision = api.tryAcquire(tenant.name());
-            tenant.offered.increment();
-            (decision.allowed() ? tenant.admitted : tenant.denied).increment();
-            pause(tenant.workload.pauseMillis());
-          }
-        }));
+        threads.add(thread("api-" + tenant.name() + "-" + i, run.failures(), () -> callApi(run, tenant)));
       }
-      threads.add(thread("clusters-" + tenant.name(), failures, () -> {
-        while (running.get()) {
-          Optional<Reservation> reservation = clusters.tryReserve(tenant.name());
-          if (reservation.isEmpty()) {
-            tenant.capDenials.increment();
-            pause(150);
-            continue;
-          }
-          try (Reservation r = reservation.get()) {
-            pause(20 + ThreadLocalRandom.current().nextInt(60)); // launching
-            if (ThreadLocalRandom.current().nextInt(10) == 0) {
-              tenant.failedLaunches.increment(); // the launch failed: closing frees the slot
-              continue;
-            }
-            String clusterId = "j-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 45), 36)
-                .toUpperCase(java.util.Locale.ROOT);
-            r.createToken(clusterId);
-            tenant.launched.increment();
-            long lifetime = TimeUnit.MILLISECONDS.toNanos(400 + ThreadLocalRandom.current().nextInt(2500));
-            events.add(new Termination(tenant.name(), clusterId, System.nanoTime() + lifetime));
-          }
-          pause(50 + ThreadLocalRandom.current().nextInt(200));
-        }
-      }));
+      threads.add(thread("clusters-" + tenant.name(), run.failures(), () -> launchClusters(run, tenant)));
     }
-    // the event "Lambda": releases a cluster's token by its id when the cluster terminates; when the demo ends,
-    // every cluster still running terminates
     AtomicBoolean lambdaRunning = new AtomicBoolean(true);
-    Thread lambda = thread("event-lambda", failures, () -> {
-      while (lambdaRunning.get()) {
-        Termination event = events.poll(100, TimeUnit.MILLISECONDS);
-        if (event != null && clusters.release(event.clusterId())) {
-          byName.get(event.tenant()).releasedByEvents.increment();
-        }
-      }
-      for (Termination event : events.toArray(new Termination[0])) {
-        if (events.remove(event) && clusters.release(event.clusterId())) {
-          byName.get(event.tenant()).releasedByEvents.increment();
-        }
-      }
-    });
+    Thread lambda = thread("event-lambda", run.failures(), () -> releaseEndedClusters(run, lambdaRunning));
+    Instant start = clock.instant();
     threads.forEach(Thread::start);
     lambda.start();
 
-    LiveView view = new LiveView(out, live, duration);
-    long nextSample = startNanos;
-    int tick = 0;
-    while (System.nanoTime() < endNanos && failures.isEmpty()) {
-      nextSample += SAMPLE_EVERY.toNanos();
-      sleepUntil(Math.min(nextSample, endNanos));
-      Duration elapsed = Duration.between(start, clock.instant());
-      Map<String, Integer> liveTokens = new LinkedHashMap<>();
-      for (Tenant t : tenants) {
-        t.samples.add(new long[] {elapsed.toMillis(), t.admitted.sum(), t.bound(elapsed)});
-        // what the store holds: live reservations and tokens, both count against the cap
-        int count = clusters.activeTokens(t.name()).size();
-        liveTokens.put(t.name(), count);
-        t.maxHeld.accumulateAndGet(count, Math::max);
-      }
-      if (++tick % 4 == 0) {
-        view.render(elapsed, tenants, liveTokens);
-      }
-    }
-    running.set(false);
+    LiveView view = new LiveView(out, live, duration, LiveView.terminalWidth(root.environment()));
+    monitor(run, tenants, start, view);
+    run.running().set(false);
     for (Thread t : threads) {
       join(t);
     }
@@ -323,18 +281,105 @@ final class Demo {
     lambdaRunning.set(false);
     join(lambda);
     Duration elapsed = Duration.between(start, end);
-    for (Tenant t : tenants) {
-      t.samples.add(new long[] {elapsed.toMillis(), t.admitted.sum(), t.bound(elapsed)});
-    }
+    sample(run, tenants, elapsed);
     view.finish();
-    if (!failures.isEmpty()) {
-      Throwable first = failures.get(0);
+    if (!run.failures().isEmpty()) {
+      Throwable first = run.failures().get(0);
       if (first instanceof RuntimeException e) {
         throw e;
       }
       throw new IllegalStateException(first);
     }
     return DemoReport.print(root, tenants, elapsed, requests, chartPath);
+  }
+
+  /** One API caller of a tenant: a call, then the workload's pause, until the run ends. */
+  private static void callApi(Run run, Tenant tenant) throws InterruptedException {
+    while (run.running().get()) {
+      Decision decision = run.api().tryAcquire(tenant.name());
+      tenant.offered.increment();
+      (decision.allowed() ? tenant.admitted : tenant.denied).increment();
+      pause(tenant.workload.pauseMillis());
+    }
+  }
+
+  /**
+   * A tenant's cluster launcher: reserve a slot, launch (one in ten launches fails, and closing the reservation
+   * frees the slot), turn the reservation into the cluster's token, and schedule the cluster's termination event.
+   */
+  private static void launchClusters(Run run, Tenant tenant) throws InterruptedException {
+    while (run.running().get()) {
+      Optional<Reservation> reservation = run.clusters().tryReserve(tenant.name());
+      if (reservation.isEmpty()) {
+        tenant.capDenials.increment();
+        pause(150);
+        continue;
+      }
+      try (Reservation r = reservation.get()) {
+        pause(20 + ThreadLocalRandom.current().nextInt(60)); // launching
+        if (ThreadLocalRandom.current().nextInt(10) == 0) {
+          tenant.failedLaunches.increment();
+          continue;
+        }
+        String clusterId = "j-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 45), 36)
+            .toUpperCase(java.util.Locale.ROOT);
+        r.createToken(clusterId);
+        tenant.launched.increment();
+        long lifetime = TimeUnit.MILLISECONDS.toNanos(400 + ThreadLocalRandom.current().nextInt(2500));
+        run.events().add(new Termination(tenant.name(), clusterId, System.nanoTime() + lifetime));
+      }
+      pause(50 + ThreadLocalRandom.current().nextInt(200));
+    }
+  }
+
+  /**
+   * The event "Lambda": releases a cluster's token by its id when the cluster terminates; when the demo ends, every
+   * cluster still running terminates.
+   */
+  private static void releaseEndedClusters(Run run, AtomicBoolean running) throws InterruptedException {
+    while (running.get()) {
+      Termination event = run.events().poll(100, TimeUnit.MILLISECONDS);
+      if (event != null && run.clusters().release(event.clusterId())) {
+        run.byName().get(event.tenant()).releasedByEvents.increment();
+      }
+    }
+    for (Termination event : run.events().toArray(new Termination[0])) {
+      if (run.events().remove(event) && run.clusters().release(event.clusterId())) {
+        run.byName().get(event.tenant()).releasedByEvents.increment();
+      }
+    }
+  }
+
+  /** Samples every tenant each {@link #SAMPLE_EVERY} until the duration has passed, redrawing the view each second. */
+  private void monitor(Run run, List<Tenant> tenants, Instant start, LiveView view) {
+    long startNanos = System.nanoTime();
+    long endNanos = startNanos + duration.toNanos();
+    long nextSample = startNanos;
+    int tick = 0;
+    while (System.nanoTime() < endNanos && run.failures().isEmpty()) {
+      nextSample += SAMPLE_EVERY.toNanos();
+      sleepUntil(Math.min(nextSample, endNanos));
+      Duration elapsed = Duration.between(start, clock.instant());
+      Map<String, Integer> liveTokens = sample(run, tenants, elapsed);
+      if (++tick % 4 == 0) {
+        view.render(elapsed, tenants, liveTokens);
+      }
+    }
+  }
+
+  /**
+   * Records one sample per tenant: {elapsed millis, admitted, bound, live clusters}, the live clusters as the store
+   * lists them (reservations and tokens, both count against the cap).
+   */
+  private static Map<String, Integer> sample(Run run, List<Tenant> tenants, Duration elapsed) {
+    Map<String, Integer> liveTokens = new LinkedHashMap<>();
+    for (Tenant t : tenants) {
+      int count = run.clusters().activeTokens(t.name()).size();
+      liveTokens.put(t.name(), count);
+      t.maxHeld.accumulateAndGet(count, Math::max);
+      t.samples.add(new long[] {elapsed.toMillis(), t.admitted.sum(), t.bound(elapsed), count});
+    }
+    return liveTokens;
   }
 
   private static Thread thread(String name, List<Throwable> failures, Body body) {

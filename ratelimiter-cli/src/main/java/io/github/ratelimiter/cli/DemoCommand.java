@@ -37,8 +37,21 @@ final class DemoCommand implements Callable<Integer> {
     if (duration.isNegative() || duration.isZero() || duration.compareTo(Duration.ofHours(1)) > 0) {
       throw new IllegalArgumentException("--duration must be positive and at most 1h: " + duration);
     }
-    Path chartPath = chart != null ? chart
-        : Path.of(System.getProperty("java.io.tmpdir"), "ratelimiter-demo.png");
+    Path chartPath = (chart != null ? chart
+        : Path.of(System.getProperty("java.io.tmpdir"), "ratelimiter-demo.png")).toAbsolutePath();
+    // checked before the workload runs, not after it
+    Path folder = chartPath.getParent();
+    if (java.nio.file.Files.isDirectory(chartPath)) {
+      throw new IllegalArgumentException("--chart is a directory, not a PNG file: " + chartPath);
+    }
+    try {
+      java.nio.file.Files.createDirectories(folder);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("--chart: cannot create the directory " + folder + ": " + e, e);
+    }
+    if (!java.nio.file.Files.isWritable(folder)) {
+      throw new IllegalArgumentException("--chart: cannot write in " + folder);
+    }
     return new Demo(root, duration, chartPath, inMemory, root.interactive() && !plain).run();
   }
 }

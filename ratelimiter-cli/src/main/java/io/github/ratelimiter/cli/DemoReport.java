@@ -49,8 +49,10 @@ final class DemoReport {
       json.put("requests", requests == null ? null : requests.snapshot());
       Output.json(out, json);
     } else {
-      out.println("orders-api (fungible): admitted vs the exact bound limit + floor(elapsed * limit / window),"
-          + " elapsed " + Durations.human(elapsed.withNanos(elapsed.getNano() / 1_000_000 * 1_000_000)));
+      int width = LiveView.terminalWidth(root.environment());
+      out.println(Output.wrap("orders-api (fungible): admitted vs the exact bound limit + floor(elapsed * limit"
+          + " / window), elapsed " + Durations.human(elapsed.withNanos(elapsed.getNano() / 1_000_000 * 1_000_000)),
+          width));
       List<List<String>> rows = new ArrayList<>();
       for (Demo.Tenant t : tenants) {
         long bound = t.bound(elapsed);
@@ -62,8 +64,8 @@ final class DemoReport {
       Output.table(out, List.of("TENANT", "LIMIT", "OFFERED", "ADMITTED", "DENIED", "BOUND", "OF BOUND", "CHECK"),
           rows);
       out.println();
-      out.println("emr-cluster (non-fungible): live reservations and tokens never above the cap (sampled from the"
-          + " store 4 times a second); tokens released by termination events");
+      out.println(Output.wrap("emr-cluster (non-fungible): live reservations and tokens never above the cap"
+          + " (sampled from the store 4 times a second); tokens released by termination events", width));
       rows = new ArrayList<>();
       for (Demo.Tenant t : tenants) {
         rows.add(List.of(t.name(), Long.toString(t.cap), Long.toString(t.launched.sum()),
@@ -75,9 +77,9 @@ final class DemoReport {
           "CHECK"), rows);
       out.println();
       if (requests != null) {
-        out.println("DynamoDB requests: " + requests.total() + " " + requests.snapshot() + "; "
+        out.println(Output.wrap("DynamoDB requests: " + requests.total() + " " + requests.snapshot() + "; "
             + String.format("%.2f", admitted == 0 ? 0.0 : (double) requests.count("UpdateItem") / admitted)
-            + " UpdateItem per admitted call");
+            + " UpdateItem per admitted call", width));
       }
       out.println("chart: " + chart);
       out.println(withinBounds && withinCaps ? "every tenant stayed within its bound and its cap"

@@ -2,26 +2,43 @@ package io.github.ratelimiter.cli;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The demo's once-a-second view: on a terminal, one line per tenant redrawn in place (ANSI cursor movement);
- * otherwise one plain progress line per refresh.
+ * The demo's once-a-second view. On a terminal: a block redrawn in place (ANSI cursor movement), every line cut to
+ * the terminal's width (80 columns unless {@code COLUMNS} says more), so no line wraps and a redraw leaves nothing
+ * stale; the progress bars grow with the width. Under it, one line per tenant says what the tenant does. Otherwise
+ * one plain progress line per refresh.
  */
 final class LiveView {
 
-  private static final int BAR = 24;
+  /** The fixed columns of a tenant row, before its bar: {@code %-8s %-7s %8s %8s %7s %8s  }. */
+  private static final int FIXED = 53;
+  /** The percentage after a bar: {@code " 100%"}. */
+  private static final int PERCENT = 5;
 
   private final PrintWriter out;
   private final boolean terminal;
   private final Duration total;
+  private final int width;
   private int linesDrawn;
 
-  LiveView(PrintWriter out, boolean terminal, Duration total) {
+  LiveView(PrintWriter out, boolean terminal, Duration total, int width) {
     this.out = out;
     this.terminal = terminal;
     this.total = total;
+    this.width = Math.max(80, width);
+  }
+
+  /** The terminal's width: {@code COLUMNS} when set to a number, else 80 (the smallest that the view fits). */
+  static int terminalWidth(Map<String, String> environment) {
+    try {
+      return Integer.parseInt(environment.getOrDefault("COLUMNS", "80").trim());
+    } catch (NumberFormatException e) {
+      return 80;
+    }
   }
 
   void render(Duration elapsed, List<Demo.Tenant> tenants, Map<String, Integer> tokens) {
@@ -35,26 +52,51 @@ final class LiveView {
       out.flush();
       return;
     }
+    out.print(block(elapsed, tenants, tokens));
+    out.flush();
+  }
+
+  /** The lines of one redraw, with the escape codes that put them over the previous one. */
+  String block(Duration elapsed, List<Demo.Tenant> tenants, Map<String, Integer> tokens) {
+    List<String> lines = lines(elapsed, tenants, tokens);
     StringBuilder block = new StringBuilder();
     if (linesDrawn > 0) {
       block.append("\033[").append(linesDrawn).append('F');
     }
+    for (String line : lines) {
+      block.append("\033[2K").append(line).append('\n');
+    }
+    block.append("\033[J"); // anything below, from a taller earlier block or other output, goes
+    linesDrawn = lines.size();
+    return block.toString();
+  }
+
+  /** The view's lines, each shorter than the width. */
+  List<String> lines(Duration elapsed, List<Demo.Tenant> tenants, Map<String, Integer> tokens) {
+    int bar = Math.min(60, width - 1 - FIXED - 2 - PERCENT);
+    List<String> lines = new ArrayList<>();
     double progress = Math.min(1.0, (double) elapsed.toNanos() / total.toNanos());
-    block.append("\033[2K").append(String.format("%5.1fs / %s %s%n", elapsed.toMillis() / 1000.0,
-        Durations.human(total), bar(progress)));
-    block.append("\033[2K").append(String.format("%-9s %-10s %9s %9s %9s %8s  %s%n", "TENANT", "LIMIT",
-        "ADMITTED", "ALLOWED", "DENIED", "CLUSTERS", "ADMITTED / ALLOWED"));
+    lines.add(String.format("%5.1fs of %s %s", elapsed.toMillis() / 1000.0, Durations.human(total),
+        bar(progress, bar)));
+    lines.add(String.format("%-8s %-7s %8s %8s %7s %8s  %s", "TENANT", "LIMIT", "ADMITTED", "BOUND", "DENIED",
+        "CLUSTERS", "ADMITTED / BOUND"));
     for (Demo.Tenant t : tenants) {
       long bound = t.bound(elapsed);
       long admitted = t.admitted.sum();
-      block.append("\033[2K").append(String.format("%-9s %-10s %9d %9d %9d %5d/%-2d  %s %3d%%%n", t.name(),
+      lines.add(String.format("%-8s %-7s %8d %8d %7d %5d/%-2d  %s %3d%%", t.name(),
           t.limit.limit() + "/" + Durations.human(t.limit.window()), admitted, bound, t.denied.sum(),
-          tokens.get(t.name()), t.cap, bar(bound == 0 ? 0 : (double) admitted / bound),
+          tokens.getOrDefault(t.name(), 0), t.cap, bar(bound == 0 ? 0 : (double) admitted / bound, bar),
           bound == 0 ? 0 : Math.round(100.0 * admitted / bound)));
     }
-    linesDrawn = 2 + tenants.size();
-    out.print(block);
-    out.flush();
+    lines.add("");
+    for (Demo.Tenant t : tenants) {
+      lines.add(String.format("%-8s %s", t.name(), t.description()));
+    }
+    return lines.stream().map(this::fit).toList();
+  }
+
+  private String fit(String line) {
+    return line.length() < width ? line : line.substring(0, width - 1);
   }
 
   void finish() {
@@ -62,8 +104,9 @@ final class LiveView {
     out.flush();
   }
 
-  private static String bar(double fraction) {
-    int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * BAR);
-    return "[" + "#".repeat(filled) + "-".repeat(BAR - filled) + "]";
+  private static String bar(double fraction, int width) {
+    int inner = width - 2;
+    int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * inner);
+    return "[" + "#".repeat(filled) + "-".repeat(inner - filled) + "]";
   }
 }

@@ -27,6 +27,23 @@ final class Output {
     out.flush();
   }
 
+  /** {@code text} broken at spaces into lines shorter than {@code width}; continuation lines indented by two. */
+  static String wrap(String text, int width) {
+    StringBuilder wrapped = new StringBuilder();
+    int lineStart = 0;
+    for (String word : text.split(" ")) {
+      int lineLength = wrapped.length() - lineStart;
+      if (lineLength > 0 && lineLength + 1 + word.length() >= width) {
+        wrapped.append("\n  ");
+        lineStart = wrapped.length() - 2;
+      } else if (lineLength > 0) {
+        wrapped.append(' ');
+      }
+      wrapped.append(word);
+    }
+    return wrapped.toString();
+  }
+
   /** Prints a table with a header row, columns padded to their widest cell. */
   static void table(PrintWriter out, List<String> headers, List<List<String>> rows) {
     int[] widths = new int[headers.size()];

@@ -145,6 +145,11 @@ final class RateLimiterCli implements Callable<Integer> {
     return interactive;
   }
 
+  /** The environment the command runs in. */
+  Map<String, String> environment() {
+    return environment;
+  }
+
   /** The environment overlaid by the table-name flags, as {@link TableNames#fromEnvironment(Map)} reads it. */
   Map<String, String> tableEnvironment() {
     Map<String, String> env = new HashMap<>(environment);

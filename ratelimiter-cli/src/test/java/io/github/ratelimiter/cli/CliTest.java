@@ -266,6 +266,10 @@ class CliTest {
     assertOneErrorLine(cli.run("--endpoint", "", "tables", "describe"), "not an http(s) URL: ''");
     assertOneErrorLine(new CliRunner(Map.of("DYNAMODB_ENDPOINT", "notaurl", "LIMITER_TABLES_BASE_NAME", base))
         .run("limits", "get", "api", "a"), "DYNAMODB_ENDPOINT is not an http(s) URL");
+    Path aFile = Files.writeString(dir.resolve("a-file"), "");
+    assertOneErrorLine(cli.run("demo", "--in-memory", "--chart", aFile.resolve("demo.png").toString()),
+        "--chart: cannot create the directory");
+    assertOneErrorLine(cli.run("demo", "--in-memory", "--chart", dir.toString()), "--chart is a directory");
     Path missing = dir.resolve("missing.yaml");
     assertOneErrorLine(cli.run("limits", "sync", missing.toString(), "--service", "s"), "no such file: " + missing);
   }
