@@ -36,14 +36,21 @@ public interface NonFungibleLimiter {
   long limitFor(String accountId);
 
   /**
-   * Takes a reservation.
+   * Takes a reservation. When the store fails and the limiter's {@link FailureMode} is
+   * {@link FailureMode#FAIL_OPEN}, returns a {@link Reservation#degraded() degraded} reservation that holds no slot.
    *
    * @throws CapacityExhaustedException if the account holds its limit of live reservations and tokens
    * @throws IllegalArgumentException if {@code accountId} is blank or too long
+   * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}
    */
   Reservation reserve(String accountId);
 
-  /** Takes a reservation, or returns empty when the account holds its limit. */
+  /**
+   * Takes a reservation, or returns empty when the account holds its limit; a degraded reservation when the store
+   * fails under {@link FailureMode#FAIL_OPEN}.
+   *
+   * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}
+   */
   Optional<Reservation> tryReserve(String accountId);
 
   /**

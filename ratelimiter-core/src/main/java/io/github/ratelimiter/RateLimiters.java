@@ -26,6 +26,12 @@ import java.util.Objects;
  * state a decision sends nothing to the limit table, however many accounts call, and a changed row takes effect
  * within that time.
  *
+ * <p>There is one limiter per (kind, resource name): asking again with the same settings returns the same instance,
+ * so {@code limiters.fungible("api", limit).tryAcquire(account)} per request is fine. What a limiter answers when the
+ * store fails is its {@link FailureMode} (the builder's, or its own through {@link LimiterOptions}); what limiters
+ * decide and ask the store is heard by the {@link RateLimiterListener}s given to {@link Builder#listener}, and
+ * {@link #check()} is the health probe.
+ *
  * <p>Thread-safe. Create one per application and close it at shutdown: closing closes the store.
  */
 public interface RateLimiters extends AutoCloseable {
