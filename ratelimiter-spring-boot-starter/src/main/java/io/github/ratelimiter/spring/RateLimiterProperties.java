@@ -1,0 +1,509 @@
+package io.github.ratelimiter.spring;
+
+import io.github.ratelimiter.FailureMode;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.spring.internal.AccountSources;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+import org.springframework.web.util.pattern.PathPatternParser;
+
+/**
+ * The {@code ratelimiter.*} properties, bound and validated at startup: a bad value fails the application's start
+ * with a message that names the property and the value.
+ *
+ * <pre>{@code
+ * ratelimiter:
+ *   store: dynamodb                 # or in-memory
+ *   tables.base-name: prod          # else FUNGIBLE_TABLE, LIMIT_TABLE, ... or LIMITER_TABLES_BASE_NAME
+ *   failure-mode: fail-closed
+ *   http:
+ *     routes:
+ *       - path: /api/orders/**
+ *         methods: [POST]
+ *         resource: orders-api
+ *         limit: 10
+ *         window: 1s
+ *         account: header:X-Tenant-Id
+ * }</pre>
+ *
+ * <p>Not thread-safe while being bound; read-only afterwards.
+ */
+@ConfigurationProperties(prefix = RateLimiterProperties.PREFIX)
+public class RateLimiterProperties implements Validator {
+
+  /** The prefix of every property. */
+  public static final String PREFIX = "ratelimiter";
+
+  /** Which store keeps the limiters' state. */
+  public enum StoreType {
+    /** Amazon DynamoDB (or a compatible endpoint): one budget for every process that uses the same tables. */
+    DYNAMODB,
+    /** In this process's memory: for tests and single-instance applications. */
+    IN_MEMORY
+  }
+
+  /** Whether the starter configures anything at all. */
+  private boolean enabled = true;
+
+  /** The store: dynamodb (the default: shared by every instance) or in-memory (this process only). */
+  private StoreType store = StoreType.DYNAMODB;
+
+  /**
+   * What a decision answers when the store fails: fail-closed (the default: an HTTP route answers 503, a limited
+   * method throws) or fail-open (the request passes and is counted as degraded).
+   */
+  private FailureMode failureMode = FailureMode.FAIL_CLOSED;
+
+  /**
+   * How long limit rows of the limit table (and the absence of a row) are cached: a changed row takes effect within
+   * this time. Zero disables the cache, which doubles the cost of a decision.
+   */
+  private Duration limitCacheTtl = Duration.ofSeconds(30);
+
+  /** The DynamoDB client the starter builds when the context has no DynamoDbClient bean. */
+  private final DynamoDb dynamodb = new DynamoDb();
+
+  /** The DynamoDB table and index names. */
+  private final Tables tables = new Tables();
+
+  /** Rate limits on HTTP routes, applied by a servlet filter. */
+  private final Http http = new Http();
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public StoreType getStore() {
+    return store;
+  }
+
+  public void setStore(StoreType store) {
+    this.store = store;
+  }
+
+  public FailureMode getFailureMode() {
+    return failureMode;
+  }
+
+  public void setFailureMode(FailureMode failureMode) {
+    this.failureMode = failureMode;
+  }
+
+  public Duration getLimitCacheTtl() {
+    return limitCacheTtl;
+  }
+
+  public void setLimitCacheTtl(Duration limitCacheTtl) {
+    this.limitCacheTtl = limitCacheTtl;
+  }
+
+  public DynamoDb getDynamodb() {
+    return dynamodb;
+  }
+
+  public Tables getTables() {
+    return tables;
+  }
+
+  public Http getHttp() {
+    return http;
+  }
+
+  @Override
+  public boolean supports(Class<?> type) {
+    return RateLimiterProperties.class.isAssignableFrom(type);
+  }
+
+  /** Checks every property; each error names the property (relative to {@code ratelimiter.}) and the value. */
+  @Override
+  public void validate(Object target, Errors errors) {
+    RateLimiterProperties p = (RateLimiterProperties) target;
+    if (p.limitCacheTtl == null || p.limitCacheTtl.isNegative()) {
+      errors.rejectValue("limitCacheTtl", "negative", "must not be negative: " + p.limitCacheTtl);
+    }
+    if (p.dynamodb.endpoint != null && !p.dynamodb.endpoint.isBlank()) {
+      try {
+        URI uri = URI.create(p.dynamodb.endpoint.trim());
+        if (uri.getScheme() == null || uri.getHost() == null) {
+          errors.rejectValue("dynamodb.endpoint", "invalid",
+              "must be an absolute URL such as http://127.0.0.1:8000: '" + p.dynamodb.endpoint + "'");
+        }
+      } catch (IllegalArgumentException e) {
+        errors.rejectValue("dynamodb.endpoint", "invalid", "is not a URL: '" + p.dynamodb.endpoint + "'");
+      }
+    }
+    if (p.http.filterOrder == null) {
+      errors.rejectValue("http.filterOrder", "required", "must be set");
+    }
+    for (int i = 0; i < p.http.routes.size(); i++) {
+      p.http.routes.get(i).validate("http.routes[" + i + "].", errors);
+    }
+  }
+
+  /** {@code ratelimiter.dynamodb.*}: how the starter builds its DynamoDB client. */
+  public static class DynamoDb {
+
+    /**
+     * The endpoint, e.g. http://127.0.0.1:8000 for a local server; else the DYNAMODB_ENDPOINT environment variable,
+     * else the region's DynamoDB endpoint.
+     */
+    private String endpoint;
+
+    /** The AWS region, e.g. eu-west-1; else the SDK's default region chain (AWS_REGION, profile, ...). */
+    private String region;
+
+    /**
+     * Whether to create the tables that do not exist yet at startup (on-demand billing), as
+     * {@code ratelimiter tables create} does. For development and tests; production tables are best created by the
+     * infrastructure's own templates.
+     */
+    private boolean createTables;
+
+    public String getEndpoint() {
+      return endpoint;
+    }
+
+    public void setEndpoint(String endpoint) {
+      this.endpoint = endpoint;
+    }
+
+    public String getRegion() {
+      return region;
+    }
+
+    public void setRegion(String region) {
+      this.region = region;
+    }
+
+    public boolean isCreateTables() {
+      return createTables;
+    }
+
+    public void setCreateTables(boolean createTables) {
+      this.createTables = createTables;
+    }
+  }
+
+  /**
+   * {@code ratelimiter.tables.*}: each name is its property, else its environment variable (as the library reads
+   * it: FUNGIBLE_TABLE, LIMIT_TABLE, NON_FUNGIBLE_TABLE, NON_FUNGIBLE_RES_INDEX, LIMIT_SERVICE_INDEX), else derived
+   * from the base name (this property, else LIMITER_TABLES_BASE_NAME).
+   */
+  public static class Tables {
+
+    /** The base name from which unset names are derived: base-fungible-tokens, base-limits, and so on. */
+    private String baseName;
+
+    /** The fungible token table. */
+    private String fungible;
+
+    /** The limit table. */
+    private String limits;
+
+    /** The non-fungible token table. */
+    private String nonFungible;
+
+    /** The non-fungible table's index on resourceId. */
+    private String resourceIndex;
+
+    /** The limit table's index on serviceName. */
+    private String limitsServiceIndex;
+
+    public String getBaseName() {
+      return baseName;
+    }
+
+    public void setBaseName(String baseName) {
+      this.baseName = baseName;
+    }
+
+    public String getFungible() {
+      return fungible;
+    }
+
+    public void setFungible(String fungible) {
+      this.fungible = fungible;
+    }
+
+    public String getLimits() {
+      return limits;
+    }
+
+    public void setLimits(String limits) {
+      this.limits = limits;
+    }
+
+    public String getNonFungible() {
+      return nonFungible;
+    }
+
+    public void setNonFungible(String nonFungible) {
+      this.nonFungible = nonFungible;
+    }
+
+    public String getResourceIndex() {
+      return resourceIndex;
+    }
+
+    public void setResourceIndex(String resourceIndex) {
+      this.resourceIndex = resourceIndex;
+    }
+
+    public String getLimitsServiceIndex() {
+      return limitsServiceIndex;
+    }
+
+    public void setLimitsServiceIndex(String limitsServiceIndex) {
+      this.limitsServiceIndex = limitsServiceIndex;
+    }
+  }
+
+  /** How a request that matches several routes is limited. */
+  public enum MatchMode {
+    /** The first matching route in the list applies; the others are ignored. The default. */
+    FIRST,
+    /**
+     * Every matching route applies, in order; the first denial answers. Permits taken from the routes before a
+     * denial stay taken.
+     */
+    ALL
+  }
+
+  /** {@code ratelimiter.http.*}: the servlet filter that limits HTTP routes. */
+  public static class Http {
+
+    /** Whether the servlet filter (and the 429 exception handler) is installed in a servlet web application. */
+    private boolean enabled = true;
+
+    /** Whether responses carry the RateLimit-Policy and RateLimit headers (draft-ietf-httpapi-ratelimit-headers). */
+    private boolean headers = true;
+
+    /** first: the first matching route applies (the default); all: every matching route applies, in order. */
+    private MatchMode match = MatchMode.FIRST;
+
+    /**
+     * The filter's order among the servlet filters. The default, 0, runs after Spring Security's filter chain
+     * (-100), so that claim: and principal account sources see the authenticated user.
+     */
+    private Integer filterOrder = 0;
+
+    /** The limited routes, in order. */
+    private List<Route> routes = new ArrayList<>();
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public boolean isHeaders() {
+      return headers;
+    }
+
+    public void setHeaders(boolean headers) {
+      this.headers = headers;
+    }
+
+    public MatchMode getMatch() {
+      return match;
+    }
+
+    public void setMatch(MatchMode match) {
+      this.match = match;
+    }
+
+    public Integer getFilterOrder() {
+      return filterOrder;
+    }
+
+    public void setFilterOrder(Integer filterOrder) {
+      this.filterOrder = filterOrder;
+    }
+
+    public List<Route> getRoutes() {
+      return routes;
+    }
+
+    public void setRoutes(List<Route> routes) {
+      this.routes = routes;
+    }
+  }
+
+  /** {@code ratelimiter.http.routes[n].*}: one limited route. */
+  public static class Route {
+
+    /** The Spring path pattern of the route, e.g. /api/orders/** or /api/tenants/{tenant}/orders. */
+    private String path;
+
+    /** The HTTP methods it applies to, e.g. [POST, PUT]; every method when empty. */
+    private List<String> methods = new ArrayList<>();
+
+    /** The limited resource: the bucket's name in the store, and the policy name in the RateLimit headers. */
+    private String resource;
+
+    /** The default limit (the bucket's capacity) for accounts without a row in the limit table. */
+    private Long limit;
+
+    /** The default window: the time in which an empty bucket refills, e.g. 1s or 1m. */
+    private Duration window;
+
+    /**
+     * Where the request's account comes from: header:NAME (a request header), claim:NAME (a claim of the
+     * authenticated JWT; needs Spring Security's OAuth2 resource server), param:NAME (a query or form parameter),
+     * path:NAME (a variable of the path pattern), principal (the authenticated user's name), or expression:SPEL (a
+     * SpEL expression on the request, e.g. expression:getHeader('X-Org') ?: 'anonymous').
+     */
+    private String account;
+
+    /** The permits a request takes. */
+    private long permits = 1;
+
+    /**
+     * The account to limit a request under when its account cannot be determined (the header is missing, say).
+     * Unset: such a request is answered 400 with a problem detail naming the missing source.
+     */
+    private String fallbackAccount;
+
+    /** What a decision on this route answers when the store fails; else ratelimiter.failure-mode. */
+    private FailureMode failureMode;
+
+    public String getPath() {
+      return path;
+    }
+
+    public void setPath(String path) {
+      this.path = path;
+    }
+
+    public List<String> getMethods() {
+      return methods;
+    }
+
+    public void setMethods(List<String> methods) {
+      this.methods = methods;
+    }
+
+    public String getResource() {
+      return resource;
+    }
+
+    public void setResource(String resource) {
+      this.resource = resource;
+    }
+
+    public Long getLimit() {
+      return limit;
+    }
+
+    public void setLimit(Long limit) {
+      this.limit = limit;
+    }
+
+    public Duration getWindow() {
+      return window;
+    }
+
+    public void setWindow(Duration window) {
+      this.window = window;
+    }
+
+    public String getAccount() {
+      return account;
+    }
+
+    public void setAccount(String account) {
+      this.account = account;
+    }
+
+    public long getPermits() {
+      return permits;
+    }
+
+    public void setPermits(long permits) {
+      this.permits = permits;
+    }
+
+    public String getFallbackAccount() {
+      return fallbackAccount;
+    }
+
+    public void setFallbackAccount(String fallbackAccount) {
+      this.fallbackAccount = fallbackAccount;
+    }
+
+    public FailureMode getFailureMode() {
+      return failureMode;
+    }
+
+    public void setFailureMode(FailureMode failureMode) {
+      this.failureMode = failureMode;
+    }
+
+    /** The route's default limit; valid after validation. */
+    public Limit defaultLimit() {
+      return Limit.of(limit, window);
+    }
+
+    void validate(String prefix, Errors errors) {
+      if (path == null || path.isBlank()) {
+        errors.rejectValue(prefix + "path", "required", "must be set, e.g. /api/orders/**");
+      } else {
+        try {
+          PathPatternParser.defaultInstance.parse(path);
+        } catch (RuntimeException e) {
+          errors.rejectValue(prefix + "path", "invalid", "is not a Spring path pattern: '" + path + "': "
+              + e.getMessage());
+        }
+      }
+      for (int i = 0; i < methods.size(); i++) {
+        String method = methods.get(i);
+        if (method == null || !method.trim().toUpperCase(Locale.ROOT).matches("GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|TRACE")) {
+          errors.rejectValue(prefix + "methods[" + i + "]", "invalid", "is not an HTTP method: '" + method + "'");
+        }
+      }
+      if (resource == null || resource.isBlank()) {
+        errors.rejectValue(prefix + "resource", "required", "must be set: the limited resource's name");
+      }
+      if (limit == null) {
+        errors.rejectValue(prefix + "limit", "required", "must be set: the default limit, e.g. 10");
+      } else if (limit < 0 || limit > Limit.MAX_LIMIT) {
+        errors.rejectValue(prefix + "limit", "range", "must be from 0 to " + Limit.MAX_LIMIT + ": " + limit);
+      }
+      if (window == null) {
+        errors.rejectValue(prefix + "window", "required", "must be set: the default window, e.g. 1s");
+      } else if (window.isNegative() || window.isZero() || window.compareTo(Limit.MAX_WINDOW) > 0) {
+        errors.rejectValue(prefix + "window", "range", "must be positive and at most " + Limit.MAX_WINDOW + ": "
+            + window);
+      }
+      if (permits < 1) {
+        errors.rejectValue(prefix + "permits", "range", "must be at least 1: " + permits);
+      } else if (limit != null && limit > 0 && permits > limit) {
+        errors.rejectValue(prefix + "permits", "range", "must not exceed the limit " + limit
+            + " (such a request could never be granted): " + permits);
+      }
+      if (account == null || account.isBlank()) {
+        errors.rejectValue(prefix + "account", "required", "must be set: " + AccountSources.SYNTAX);
+      } else {
+        String problem = AccountSources.problem(account, path);
+        if (problem != null) {
+          errors.rejectValue(prefix + "account", "invalid", problem);
+        }
+      }
+      if (fallbackAccount != null && fallbackAccount.isBlank()) {
+        errors.rejectValue(prefix + "fallbackAccount", "blank", "must not be blank when set");
+      }
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package io.github.ratelimiter.spring.autoconfigure;
+
+import io.github.ratelimiter.FailureMode;
+import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.dynamodb.DynamoDbStore;
+import io.github.ratelimiter.dynamodb.DynamoDbTables;
+import io.github.ratelimiter.dynamodb.TableNames;
+import io.github.ratelimiter.spring.RateLimiterProperties;
+import io.github.ratelimiter.spring.RateLimitersCustomizer;
+import io.github.ratelimiter.spring.internal.DynamoDbClientFactory;
+import io.github.ratelimiter.spring.internal.LimiterRegistry;
+import io.github.ratelimiter.spring.internal.RateLimitedMethods;
+import io.github.ratelimiter.store.InMemoryStore;
+import io.github.ratelimiter.store.RateLimitStore;
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Role;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.core.env.Environment;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * The application's {@link RateLimiters} from {@code ratelimiter.*}: on DynamoDB (the default; the context's
+ * {@link DynamoDbClient} bean when it has one, else a client built from {@code ratelimiter.dynamodb.*}) or in
+ * memory; the context's {@link Clock} bean when it has exactly one; {@link RateLimitersCustomizer} beans applied
+ * last. Every bean backs off when the application defines its own. {@code @RateLimited} bean methods are applied
+ * here too, web application or not.
+ */
+@AutoConfiguration
+@ConditionalOnProperty(prefix = RateLimiterProperties.PREFIX, name = "enabled", matchIfMissing = true)
+@EnableConfigurationProperties(RateLimiterProperties.class)
+public class RateLimiterAutoConfiguration {
+
+  /** The table names: each from its property, its environment variable, or the base name. */
+  static TableNames tableNames(RateLimiterProperties.Tables tables, Environment environment) {
+    Map<String, String> values = new HashMap<>();
+    put(values, environment, TableNames.LIMITER_TABLES_BASE_NAME, tables.getBaseName());
+    put(values, environment, TableNames.FUNGIBLE_TABLE, tables.getFungible());
+    put(values, environment, TableNames.LIMIT_TABLE, tables.getLimits());
+    put(values, environment, TableNames.NON_FUNGIBLE_TABLE, tables.getNonFungible());
+    put(values, environment, TableNames.NON_FUNGIBLE_RES_INDEX, tables.getResourceIndex());
+    put(values, environment, TableNames.LIMIT_SERVICE_INDEX, tables.getLimitsServiceIndex());
+    try {
+      return TableNames.fromEnvironment(values);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException("no DynamoDB table names are configured: set ratelimiter.tables.base-name"
+          + " (or ratelimiter.tables.fungible, .limits, .non-fungible), the environment variables the library reads ("
+          + e.getMessage() + "), or ratelimiter.store=in-memory", e);
+    }
+  }
+
+  private static void put(Map<String, String> values, Environment environment, String variable, String property) {
+    String value = property != null && !property.isBlank() ? property : environment.getProperty(variable);
+    if (value != null) {
+      values.put(variable, value);
+    }
+  }
+
+  /** The DynamoDB store, unless the application has a store or chose the in-memory one. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnProperty(prefix = RateLimiterProperties.PREFIX, name = "store", havingValue = "dynamodb",
+      matchIfMissing = true)
+  static class DynamoDbStoreConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(RateLimitStore.class)
+    DynamoDbStore rateLimitStore(RateLimiterProperties properties, ObjectProvider<DynamoDbClient> clients,
+        Environment environment) {
+      TableNames names = tableNames(properties.getTables(), environment);
+      DynamoDbClient client = clients.getIfUnique();
+      boolean owns = client == null;
+      if (owns) {
+        client = DynamoDbClientFactory.create(properties.getDynamodb(), environment);
+      }
+      DynamoDbStore store = DynamoDbStore.builder().client(client).ownsClient(owns).tableNames(names).build();
+      if (properties.getDynamodb().isCreateTables()) {
+        DynamoDbTables.createIfMissing(client, names);
+      }
+      return store;
+    }
+  }
+
+  /** The in-memory store, when chosen. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnProperty(prefix = RateLimiterProperties.PREFIX, name = "store", havingValue = "in-memory")
+  static class InMemoryStoreConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(RateLimitStore.class)
+    InMemoryStore rateLimitStore() {
+      return InMemoryStore.create();
+    }
+  }
+
+  /** The limiters; the store bean is closed by the context, so closing these is left out. */
+  @Bean(destroyMethod = "")
+  @ConditionalOnMissingBean
+  RateLimiters rateLimiters(RateLimiterProperties properties, RateLimitStore store, ObjectProvider<Clock> clock,
+      ObjectProvider<RateLimitersCustomizer> customizers) {
+    return builder(properties, store, clock, customizers, properties.getFailureMode()).build();
+  }
+
+  /** The declared limiters of routes and methods, one per resource. */
+  @Bean
+  @ConditionalOnMissingBean
+  LimiterRegistry rateLimiterRegistry(RateLimiters limiters, RateLimiterProperties properties, RateLimitStore store,
+      ObjectProvider<Clock> clock, ObjectProvider<RateLimitersCustomizer> customizers) {
+    FailureMode base = properties.getFailureMode();
+    Map<FailureMode, RateLimiters> others = new EnumMap<>(FailureMode.class);
+    return new LimiterRegistry(base, mode -> mode == base ? limiters
+        : others.computeIfAbsent(mode, m -> builder(properties, store, clock, customizers, m).build()));
+  }
+
+  /** Applies {@code @RateLimited} and {@code @RateLimit} to bean methods. */
+  @Bean
+  @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+  static RateLimitedMethods rateLimitedMethods(ObjectProvider<LimiterRegistry> registry) {
+    return new RateLimitedMethods(registry);
+  }
+
+  private static RateLimiters.Builder builder(RateLimiterProperties properties, RateLimitStore store,
+      ObjectProvider<Clock> clock, ObjectProvider<RateLimitersCustomizer> customizers, FailureMode mode) {
+    RateLimiters.Builder builder = RateLimiters.builder()
+        .store(store)
+        .clock(clock.getIfUnique(Clock::systemUTC))
+        .limitCacheTtl(properties.getLimitCacheTtl())
+        .failureMode(mode);
+    customizers.orderedStream().forEach(c -> c.customize(builder));
+    return builder;
+  }
+}

@@ -1,0 +1,61 @@
+package io.github.ratelimiter.spring.internal;
+
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import org.springframework.http.server.PathContainer;
+import org.springframework.web.util.pattern.PathPattern;
+
+/**
+ * One limited route, resolved from {@code ratelimiter.http.routes[n]}. Immutable but for its counters; thread-safe.
+ *
+ * @param name its property name, {@code ratelimiter.http.routes[0]}
+ * @param path the path pattern's text
+ * @param pattern the parsed pattern
+ * @param methods the upper-case HTTP methods it applies to; empty for all
+ * @param resource the limited resource
+ * @param defaultLimit the default limit
+ * @param account where the account comes from
+ * @param accountSpec the account property as written
+ * @param permits permits per request
+ * @param fallbackAccount the account of a request whose account cannot be determined, or {@code null}
+ * @param limiter the resource's limiter
+ * @param counters what the route decided so far
+ */
+public record HttpRoute(String name, String path, PathPattern pattern, Set<String> methods, String resource,
+    Limit defaultLimit, AccountSource account, String accountSpec, long permits, String fallbackAccount,
+    FungibleLimiter limiter, Counters counters) {
+
+  /** What a route decided, since startup. */
+  public static final class Counters {
+    final LongAdder allowed = new LongAdder();
+    final LongAdder denied = new LongAdder();
+    final LongAdder degraded = new LongAdder();
+    final LongAdder accountUnknown = new LongAdder();
+    final LongAdder storeUnavailable = new LongAdder();
+
+    /** The counts by outcome: allowed (degraded included), denied, degraded, accountUnknown, storeUnavailable. */
+    public Map<String, Long> snapshot() {
+      return Map.of("allowed", allowed.sum(), "denied", denied.sum(), "degraded", degraded.sum(),
+          "accountUnknown", accountUnknown.sum(), "storeUnavailable", storeUnavailable.sum());
+    }
+  }
+
+  /** The path variables when the route applies to the request, else {@code null}. */
+  Map<String, String> match(HttpServletRequest request, PathContainer path) {
+    if (!methods.isEmpty() && !methods.contains(request.getMethod())) {
+      return null;
+    }
+    PathPattern.PathMatchInfo info = pattern.matchAndExtract(path);
+    return info == null ? null : info.getUriVariables();
+  }
+
+  /** The methods for listings: empty means all. */
+  public List<String> methodList() {
+    return methods.stream().sorted().toList();
+  }
+}

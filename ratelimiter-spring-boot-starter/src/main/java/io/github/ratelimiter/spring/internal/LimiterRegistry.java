@@ -1,0 +1,82 @@
+package io.github.ratelimiter.spring.internal;
+
+import io.github.ratelimiter.FailureMode;
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.RateLimiters;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The fungible limiters that routes and limited methods declared: one per resource, so that a route and a method
+ * on the same resource share its buckets, and a resource declared twice with different default limits or failure
+ * modes fails at startup, naming both declarations. Thread-safe.
+ */
+public final class LimiterRegistry {
+
+  /**
+   * One declared limiter.
+   *
+   * @param resource the resource
+   * @param defaultLimit its default limit
+   * @param failureMode its failure mode
+   * @param declaredBy every declaration, e.g. {@code ratelimiter.http.routes[0]}
+   * @param limiter the limiter
+   */
+  public record Entry(String resource, Limit defaultLimit, FailureMode failureMode, List<String> declaredBy,
+      FungibleLimiter limiter) {}
+
+  private final FailureMode defaultFailureMode;
+  private final Function<FailureMode, RateLimiters> limitersByMode;
+  private final Map<String, Entry> entries = new LinkedHashMap<>();
+
+  /**
+   * @param defaultFailureMode the failure mode of a declaration that names none
+   * @param limitersByMode the limiters to make a limiter with, for each failure mode
+   */
+  public LimiterRegistry(FailureMode defaultFailureMode, Function<FailureMode, RateLimiters> limitersByMode) {
+    this.defaultFailureMode = Objects.requireNonNull(defaultFailureMode, "defaultFailureMode");
+    this.limitersByMode = Objects.requireNonNull(limitersByMode, "limitersByMode");
+  }
+
+  /**
+   * The resource's limiter, made on first use.
+   *
+   * @param failureMode the declaration's failure mode, or {@code null} for the default
+   * @param declaredBy who declares it, for the listing and for conflict messages
+   * @throws IllegalStateException if the resource was declared with another default limit or failure mode
+   */
+  public synchronized FungibleLimiter fungible(String resource, Limit defaultLimit, FailureMode failureMode,
+      String declaredBy) {
+    FailureMode mode = failureMode == null ? defaultFailureMode : failureMode;
+    Entry entry = entries.get(resource);
+    if (entry == null) {
+      FungibleLimiter limiter = limitersByMode.apply(mode).fungible(resource, defaultLimit);
+      entries.put(resource, new Entry(resource, defaultLimit, mode, new ArrayList<>(List.of(declaredBy)), limiter));
+      return limiter;
+    }
+    if (!entry.defaultLimit().equals(defaultLimit) || entry.failureMode() != mode) {
+      throw new IllegalStateException("resource '" + resource + "' is declared by " + declaredBy + " with limit "
+          + defaultLimit + " and " + mode + ", but by " + String.join(", ", entry.declaredBy()) + " with limit "
+          + entry.defaultLimit() + " and " + entry.failureMode()
+          + ": one resource has one default limit and failure mode; use another resource name");
+    }
+    if (!entry.declaredBy().contains(declaredBy)) {
+      entry.declaredBy().add(declaredBy);
+    }
+    return entry.limiter();
+  }
+
+  /** Every declared limiter, in declaration order. */
+  public synchronized List<Entry> entries() {
+    List<Entry> copy = new ArrayList<>();
+    for (Entry e : entries.values()) {
+      copy.add(new Entry(e.resource(), e.defaultLimit(), e.failureMode(), List.copyOf(e.declaredBy()), e.limiter()));
+    }
+    return copy;
+  }
+}

@@ -1,0 +1,238 @@
+package io.github.ratelimiter.spring.internal;
+
+import io.github.ratelimiter.AccountId;
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.RateLimit;
+import io.github.ratelimiter.spring.RateLimited;
+import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
+import java.time.Duration;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.context.expression.BeanFactoryResolver;
+import org.springframework.context.expression.MethodBasedEvaluationContext;
+import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.ParameterNameDiscoverer;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.expression.Expression;
+import org.springframework.expression.ParseException;
+import org.springframework.expression.spel.standard.SpelExpressionParser;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+
+/**
+ * The limit of one annotated bean method ({@link RateLimited} or the core's {@link RateLimit}), checked when the
+ * bean is created. Thread-safe.
+ */
+public final class MethodLimit {
+
+  private static final SpelExpressionParser PARSER = new SpelExpressionParser();
+  private static final ParameterNameDiscoverer NAMES = new DefaultParameterNameDiscoverer();
+  private static final boolean WEB = org.springframework.util.ClassUtils.isPresent(
+      "org.springframework.web.context.request.RequestContextHolder", MethodLimit.class.getClassLoader());
+
+  private final Method method;
+  private final String name;
+  private final String resource;
+  private final Limit defaultLimit;
+  private final long permits;
+  private final String accountSpec;
+  private final Expression accountExpression;
+  private final int accountIndex;
+  private final BeanFactoryResolver beans;
+  private volatile FungibleLimiter limiter;
+
+  private MethodLimit(Method method, String resource, Limit defaultLimit, long permits, String accountSpec,
+      Expression accountExpression, int accountIndex, BeanFactory beanFactory) {
+    this.method = method;
+    this.name = describe(method);
+    this.resource = resource;
+    this.defaultLimit = defaultLimit;
+    this.permits = permits;
+    this.accountSpec = accountSpec;
+    this.accountExpression = accountExpression;
+    this.accountIndex = accountIndex;
+    this.beans = beanFactory == null ? null : new BeanFactoryResolver(beanFactory);
+  }
+
+  /** Whether the method carries one of the annotations. */
+  public static boolean isAnnotated(Method method) {
+    return AnnotatedElementUtils.findMergedAnnotation(method, RateLimited.class) != null
+        || AnnotatedElementUtils.findMergedAnnotation(method, RateLimit.class) != null;
+  }
+
+  /**
+   * The method's limit.
+   *
+   * @throws IllegalArgumentException naming the method, if the annotation is invalid
+   */
+  public static MethodLimit of(Method method, BeanFactory beanFactory) {
+    RateLimited spring = AnnotatedElementUtils.findMergedAnnotation(method, RateLimited.class);
+    String where = (spring != null ? "@RateLimited" : "@RateLimit") + " on " + describe(method);
+    try {
+      if (spring != null) {
+        Duration window;
+        try {
+          window = DurationStyle.detectAndParse(spring.window());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("window is not a duration such as 1s or PT1S: '" + spring.window() + "'");
+        }
+        Limit limit = limit(spring.limit(), window);
+        long permits = permits(spring.permits(), limit);
+        if (!spring.account().isBlank()) {
+          Expression expression;
+          try {
+            expression = PARSER.parseExpression(spring.account());
+          } catch (ParseException e) {
+            throw new IllegalArgumentException("account is not a valid SpEL expression: '" + spring.account() + "': "
+                + e.getMessage());
+          }
+          return new MethodLimit(method, spring.resource(), limit, permits, "expression " + spring.account(),
+              expression, -1, beanFactory);
+        }
+        int index = annotatedAccount(method);
+        return new MethodLimit(method, spring.resource(), limit, permits, accountSpec(method, index), null, index,
+            beanFactory);
+      }
+      RateLimit core = AnnotatedElementUtils.findMergedAnnotation(method, RateLimit.class);
+      Limit limit = limit(core.limit(), Duration.of(core.window(), core.unit()));
+      long permits = permits(core.permits(), limit);
+      int index = core.accountIdParam() >= 0 ? checkedIndex(method, core.accountIdParam()) : annotatedAccount(method);
+      if (index < 0) {
+        Parameter[] parameters = method.getParameters();
+        for (int i = 0; i < parameters.length; i++) {
+          if (parameters[i].isNamePresent() && parameters[i].getName().equals("accountId")) {
+            index = checkedIndex(method, i);
+          }
+        }
+      }
+      return new MethodLimit(method, core.resource(), limit, permits, accountSpec(method, index), null, index,
+          beanFactory);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Limit limit(long limit, Duration window) {
+    if (limit < 0 || limit > Limit.MAX_LIMIT) {
+      throw new IllegalArgumentException("limit must be from 0 to " + Limit.MAX_LIMIT + ": " + limit);
+    }
+    if (window.isNegative() || window.isZero() || window.compareTo(Limit.MAX_WINDOW) > 0) {
+      throw new IllegalArgumentException("window must be positive and at most " + Limit.MAX_WINDOW + ": " + window);
+    }
+    return Limit.of(limit, window);
+  }
+
+  private static long permits(long permits, Limit limit) {
+    if (permits < 1 || (limit.limit() > 0 && permits > limit.limit())) {
+      throw new IllegalArgumentException("permits must be from 1 to the limit " + limit.limit() + ": " + permits);
+    }
+    return permits;
+  }
+
+  private static int annotatedAccount(Method method) {
+    Parameter[] parameters = method.getParameters();
+    for (int i = 0; i < parameters.length; i++) {
+      if (parameters[i].isAnnotationPresent(AccountId.class)) {
+        return checkedIndex(method, i);
+      }
+    }
+    return -1;
+  }
+
+  private static int checkedIndex(Method method, int index) {
+    if (index >= method.getParameterCount()) {
+      throw new IllegalArgumentException("accountIdParam " + index + " is out of range: the method has "
+          + method.getParameterCount() + " parameters");
+    }
+    if (method.getParameterTypes()[index] != String.class) {
+      throw new IllegalArgumentException("the account id parameter " + index + " must be a String, is "
+          + method.getParameterTypes()[index].getName());
+    }
+    return index;
+  }
+
+  private static String accountSpec(Method method, int index) {
+    return index >= 0 ? "parameter " + index + " (" + method.getParameters()[index].getName() + ")"
+        : "the current request's route";
+  }
+
+  static String describe(Method method) {
+    StringBuilder out = new StringBuilder(method.getDeclaringClass().getSimpleName()).append('.')
+        .append(method.getName()).append('(');
+    Class<?>[] types = method.getParameterTypes();
+    for (int i = 0; i < types.length; i++) {
+      out.append(i == 0 ? "" : ", ").append(types[i].getSimpleName());
+    }
+    return out.append(')').toString();
+  }
+
+  /** The account of one call. */
+  String account(Object target, Object[] arguments) {
+    Object value;
+    if (accountExpression != null) {
+      MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(target, method, arguments, NAMES);
+      if (beans != null) {
+        context.setBeanResolver(beans);
+      }
+      value = accountExpression.getValue(context);
+    } else if (accountIndex >= 0) {
+      value = arguments[accountIndex];
+    } else {
+      value = routeAccount();
+    }
+    String account = value == null ? null : value.toString().trim();
+    if (account == null || account.isEmpty()) {
+      throw new IllegalStateException(name + " has no account for this call: " + accountSpec + " gave "
+          + (value == null ? "nothing" : "'" + value + "'")
+          + (accountExpression == null && accountIndex < 0
+              ? " (the call is not inside an HTTP request that a ratelimiter.http.routes entry matched)" : ""));
+    }
+    return account;
+  }
+
+  private static Object routeAccount() {
+    if (!WEB) {
+      return null;
+    }
+    RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+    return attributes == null ? null
+        : attributes.getAttribute(RateLimitFilter.ACCOUNT_ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
+  }
+
+  /** Binds the method to its resource's limiter in the registry; idempotent. */
+  FungibleLimiter bind(LimiterRegistry registry) {
+    FungibleLimiter bound = limiter;
+    if (bound == null) {
+      bound = registry.fungible(resource, defaultLimit, null, name);
+      limiter = bound;
+    }
+    return bound;
+  }
+
+  /** The method, e.g. {@code Orders.create(NewOrder)}. */
+  public String name() {
+    return name;
+  }
+
+  /** The limited resource. */
+  public String resource() {
+    return resource;
+  }
+
+  /** The default limit. */
+  public Limit defaultLimit() {
+    return defaultLimit;
+  }
+
+  /** Permits per call. */
+  public long permits() {
+    return permits;
+  }
+
+  /** Where the account comes from, for listings. */
+  public String accountSource() {
+    return accountSpec;
+  }
+}

@@ -1,0 +1,165 @@
+package io.github.ratelimiter.spring.internal;
+
+import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.RateLimiterException;
+import io.github.ratelimiter.spring.RateLimiterProperties.MatchMode;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.expression.EvaluationException;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.RequestPath;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Limits the requests that match {@code ratelimiter.http.routes}: takes the route's permits for the request's
+ * account before the request goes on, and answers itself when it may not.
+ *
+ * <ul>
+ *   <li>denied: 429 with {@code Retry-After} and a problem detail naming the resource and the retry time;
+ *   <li>the store failed and the route fails closed: 503 with a problem detail;
+ *   <li>the account cannot be determined and the route has no fallback account: 400 with a problem detail that
+ *       names the missing source;
+ *   <li>allowed (degraded included): the request goes on; allowed and denied responses carry the
+ *       {@code RateLimit-Policy} and {@code RateLimit} headers unless turned off.
+ * </ul>
+ *
+ * <p>The first matching route applies, or every matching route in order with {@link MatchMode#ALL}. The first
+ * applied route's account and resource are left in request attributes for {@code @RateLimited} methods that take
+ * their account from the route. Thread-safe.
+ */
+public final class RateLimitFilter extends OncePerRequestFilter {
+
+  /** The request attribute holding the account that the first applied route resolved. */
+  public static final String ACCOUNT_ATTRIBUTE = RateLimitFilter.class.getName() + ".account";
+  /** The request attribute holding the first applied route ({@link HttpRoute}). */
+  public static final String ROUTE_ATTRIBUTE = RateLimitFilter.class.getName() + ".route";
+
+  private static final Logger log = LoggerFactory.getLogger(RateLimitFilter.class);
+  private static final String PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
+
+  private final List<HttpRoute> routes;
+  private final MatchMode match;
+  private final boolean headers;
+
+  /** A filter over the routes, in order. */
+  public RateLimitFilter(List<HttpRoute> routes, MatchMode match, boolean headers) {
+    this.routes = List.copyOf(routes);
+    this.match = match;
+    this.headers = headers;
+  }
+
+  /** The routes, in order. */
+  public List<HttpRoute> routes() {
+    return routes;
+  }
+
+  @Override
+  protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws ServletException, IOException {
+    PathContainer path = RequestPath.parse(request.getRequestURI(), request.getContextPath()).pathWithinApplication();
+    List<String> policies = null;
+    List<String> states = null;
+    boolean first = true;
+    for (HttpRoute route : routes) {
+      Map<String, String> variables = route.match(request, path);
+      if (variables == null) {
+        continue;
+      }
+      String account = account(route, request, variables);
+      if (account == null) {
+        route.counters().accountUnknown.increment();
+        write(response, 400, Problems.accountUnknown(route.resource(), "The account of this request cannot be"
+            + " determined: " + route.account().description() + " is missing (rate limit '" + route.resource()
+            + "')."), policies, states, null);
+        return;
+      }
+      Decision decision;
+      try {
+        decision = route.limiter().tryAcquire(account, route.permits());
+      } catch (IllegalArgumentException e) {
+        route.counters().accountUnknown.increment();
+        write(response, 400, Problems.accountUnknown(route.resource(), "The account of this request is not valid"
+            + " for rate limit '" + route.resource() + "': " + e.getMessage()), policies, states, null);
+        return;
+      } catch (RateLimiterException e) {
+        route.counters().storeUnavailable.increment();
+        log.debug("{} ({}): store failed, failing closed", route.name(), route.resource(), e);
+        write(response, 503, Problems.storeUnavailable(route.resource()), policies, states, null);
+        return;
+      }
+      if (headers) {
+        policies = add(policies, RateLimitHeaders.policy(route.resource(), decision.limit()));
+        states = add(states, RateLimitHeaders.state(route.resource(), decision));
+      }
+      if (decision.denied()) {
+        route.counters().denied.increment();
+        write(response, 429, Problems.tooManyRequests(route.resource(), decision.retryAfter()), policies, states,
+            RateLimitHeaders.retryAfterSeconds(decision.retryAfter()));
+        return;
+      }
+      route.counters().allowed.increment();
+      if (decision.degraded()) {
+        route.counters().degraded.increment();
+      }
+      if (first) {
+        request.setAttribute(ACCOUNT_ATTRIBUTE, account);
+        request.setAttribute(ROUTE_ATTRIBUTE, route);
+        first = false;
+      }
+      if (match == MatchMode.FIRST) {
+        break;
+      }
+    }
+    setRateLimitHeaders(response, policies, states);
+    chain.doFilter(request, response);
+  }
+
+  private static String account(HttpRoute route, HttpServletRequest request, Map<String, String> variables) {
+    String account;
+    try {
+      account = route.account().resolve(request, variables);
+    } catch (EvaluationException e) {
+      log.debug("{}: the account expression failed", route.name(), e);
+      account = null;
+    }
+    return account != null ? account : route.fallbackAccount();
+  }
+
+  private static List<String> add(List<String> list, String item) {
+    List<String> result = list == null ? new ArrayList<>(2) : list;
+    result.add(item);
+    return result;
+  }
+
+  private static void setRateLimitHeaders(HttpServletResponse response, List<String> policies, List<String> states) {
+    if (policies != null) {
+      response.setHeader(RateLimitHeaders.POLICY, String.join(", ", policies));
+      response.setHeader(RateLimitHeaders.STATE, String.join(", ", states));
+    }
+  }
+
+  private static void write(HttpServletResponse response, int status, ProblemDetail problem, List<String> policies,
+      List<String> states, Long retryAfterSeconds) throws IOException {
+    response.resetBuffer();
+    response.setStatus(status);
+    setRateLimitHeaders(response, policies, states);
+    if (retryAfterSeconds != null) {
+      response.setHeader(RateLimitHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    }
+    response.setContentType(PROBLEM_JSON);
+    response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+    response.getWriter().write(Problems.json(problem));
+    response.flushBuffer();
+  }
+}

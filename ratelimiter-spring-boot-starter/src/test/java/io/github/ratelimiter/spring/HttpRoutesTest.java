@@ -1,0 +1,248 @@
+package io.github.ratelimiter.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.github.ratelimiter.spring.app.OrdersTestApp;
+import io.github.ratelimiter.store.LimitRecord;
+import io.github.ratelimiter.store.RateLimitStore;
+import io.github.ratelimiter.testing.LocalDynamoDb;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The starter end to end: the embedded server, a real HTTP client, dynalite, and a manual clock that only the tests
+ * move, so that "within a second" means exactly that. Tenants are distinct per test, so the tests share one context.
+ */
+@SpringBootTest(classes = OrdersTestApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class HttpRoutesTest {
+
+  @RegisterExtension static final LocalDynamoDb DYNAMO = new LocalDynamoDb();
+  static final String BASE = LocalDynamoDb.uniqueName("routes");
+
+  @DynamicPropertySource
+  static void store(DynamicPropertyRegistry registry) {
+    registry.add("ratelimiter.dynamodb.endpoint", () -> DYNAMO.endpoint().toString());
+    registry.add("ratelimiter.tables.base-name", () -> BASE);
+  }
+
+  @LocalServerPort int port;
+  @Autowired RateLimitStore store;
+
+  Http http() {
+    return new Http(port);
+  }
+
+  @Test
+  void theEleventhPostWithinASecondIs429WithTheExactHeaders() {
+    for (int i = 1; i <= 10; i++) {
+      HttpResponse<String> response = http().post("/api/orders", "X-Tenant-Id", "acme-eleventh");
+      assertThat(response.statusCode()).as("POST %d", i).isEqualTo(201);
+      assertThat(response.headers().firstValue("RateLimit-Policy")).hasValue("\"orders-api\";q=10;w=1");
+      assertThat(response.headers().firstValue("RateLimit")).hasValue("\"orders-api\";r=" + (10 - i) + ";t=1");
+      assertThat(response.headers().firstValue("Retry-After")).isEmpty();
+    }
+    HttpResponse<String> denied = http().post("/api/orders", "X-Tenant-Id", "acme-eleventh");
+    assertThat(denied.statusCode()).isEqualTo(429);
+    assertThat(denied.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(denied.headers().firstValue("RateLimit-Policy")).hasValue("\"orders-api\";q=10;w=1");
+    assertThat(denied.headers().firstValue("RateLimit")).hasValue("\"orders-api\";r=0;t=1");
+    assertThat(denied.headers().firstValue("Content-Type")).hasValueSatisfying(
+        type -> assertThat(type).startsWith("application/problem+json"));
+    assertThat(denied.body())
+        .contains("\"status\":429", "\"title\":\"Too Many Requests\"", "\"resource\":\"orders-api\"",
+            "\"retryAfterSeconds\":1", "retry in 1 s");
+
+    HttpResponse<String> read = http().get("/api/orders/17", "X-Tenant-Id", "acme-eleventh");
+    assertThat(read.statusCode()).as("GET is not limited by the POST route").isEqualTo(200);
+    assertThat(read.headers().firstValue("RateLimit")).isEmpty();
+  }
+
+  @Test
+  void tenantsAreIsolated() {
+    for (int i = 0; i < 10; i++) {
+      assertThat(http().post("/api/orders", "X-Tenant-Id", "busy-tenant").statusCode()).isEqualTo(201);
+    }
+    assertThat(http().post("/api/orders", "X-Tenant-Id", "busy-tenant").statusCode()).isEqualTo(429);
+    HttpResponse<String> other = http().post("/api/orders", "X-Tenant-Id", "quiet-tenant");
+    assertThat(other.statusCode()).isEqualTo(201);
+    assertThat(other.headers().firstValue("RateLimit")).hasValue("\"orders-api\";r=9;t=1");
+  }
+
+  @Test
+  void aRequestWithoutItsAccountIs400NamingTheSource() {
+    HttpResponse<String> response = http().post("/api/orders");
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+        type -> assertThat(type).startsWith("application/problem+json"));
+    assertThat(response.body()).contains("header 'X-Tenant-Id' is missing", "\"resource\":\"orders-api\"");
+  }
+
+  @Test
+  void theAccountCanBeAJwtClaim() throws Exception {
+    String alpha = jwt("claims-alpha");
+    for (int i = 0; i < 3; i++) {
+      assertThat(http().post("/api/claims/orders", "Authorization", "Bearer " + alpha).statusCode()).isEqualTo(201);
+    }
+    HttpResponse<String> denied = http().post("/api/claims/orders", "Authorization", "Bearer " + alpha);
+    assertThat(denied.statusCode()).isEqualTo(429);
+    assertThat(denied.headers().firstValue("RateLimit-Policy")).hasValue("\"claims-api\";q=3;w=1");
+    assertThat(http().post("/api/claims/orders", "Authorization", "Bearer " + jwt("claims-beta")).statusCode())
+        .as("another tenant's token").isEqualTo(201);
+    HttpResponse<String> anonymous = http().post("/api/claims/orders");
+    assertThat(anonymous.statusCode()).isEqualTo(400);
+    assertThat(anonymous.body()).contains("claim 'tenant' of the authenticated token is missing");
+  }
+
+  @Test
+  void theAccountCanBeASpelExpressionOnTheRequest() {
+    for (int i = 0; i < 3; i++) {
+      assertThat(http().post("/api/spel/orders", "X-Org", "Org-Spel").statusCode()).isEqualTo(201);
+    }
+    HttpResponse<String> denied = http().post("/api/spel/orders", "X-Org", "ORG-SPEL");
+    assertThat(denied.statusCode()).as("the expression lower-cases the header: same account").isEqualTo(429);
+    assertThat(http().post("/api/spel/orders", "X-Org", "org-other").statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void aBeanMethodTakesItsAccountFromASpelExpressionOverItsArguments() {
+    String order = "{\"tenantId\":\"method-tenant\",\"item\":\"book\"}";
+    assertThat(http().postJson("/api/method/orders", order).statusCode()).isEqualTo(201);
+    assertThat(http().postJson("/api/method/orders", order).statusCode()).isEqualTo(201);
+    HttpResponse<String> denied = http().postJson("/api/method/orders", order);
+    assertThat(denied.statusCode()).isEqualTo(429);
+    assertThat(denied.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(denied.headers().firstValue("RateLimit")).hasValue("\"orders-method\";r=0;t=1");
+    assertThat(denied.body()).contains("\"resource\":\"orders-method\"", "\"status\":429");
+    assertThat(http().postJson("/api/method/orders", "{\"tenantId\":\"method-other\"}").statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void aBeanMethodWithoutAccountUsesTheRoutesAccountAndItsFallback() {
+    assertThat(http().post("/api/route/orders", "X-Tenant-Id", "route-tenant").statusCode()).isEqualTo(201);
+    assertThat(http().post("/api/route/orders", "X-Tenant-Id", "route-tenant").statusCode()).isEqualTo(201);
+    HttpResponse<String> denied = http().post("/api/route/orders", "X-Tenant-Id", "route-tenant");
+    assertThat(denied.statusCode()).isEqualTo(429);
+    assertThat(denied.body()).as("the method's limit of 2, under the route's limit of 5")
+        .contains("\"resource\":\"route-method\"");
+    assertThat(denied.headers().firstValue("RateLimit-Policy")).as("the route's own headers")
+        .hasValue("\"route-api\";q=5;w=1");
+    HttpResponse<String> anonymous = http().post("/api/route/orders");
+    assertThat(anonymous.statusCode()).as("the route's fallback account").isEqualTo(201);
+    assertThat(anonymous.headers().firstValue("RateLimit")).hasValue("\"route-api\";r=4;t=1");
+  }
+
+  @Test
+  void capacityExhaustedFromAControllerIs429() {
+    HttpResponse<String> response = http().get("/api/exhausted");
+    assertThat(response.statusCode()).isEqualTo(429);
+    assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
+    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+        type -> assertThat(type).startsWith("application/problem+json"));
+    assertThat(response.body()).contains("\"resource\":\"exports\"", "\"retryAfterSeconds\":2");
+  }
+
+  @Test
+  void aChangedLimitRowTakesEffectWithinTheCacheTime() {
+    String tenant = "limits-tenant";
+    assertThat(http().post("/api/orders", "X-Tenant-Id", tenant).statusCode()).isEqualTo(201);
+    store.limits().put(new LimitRecord("orders-api", tenant, 20, Duration.ofSeconds(1), null));
+    OrdersTestApp.CLOCK.advance(Duration.ofSeconds(1));
+    assertThat(admitted(tenant, 25)).as("the cached absence of a row still holds").isEqualTo(10);
+
+    OrdersTestApp.CLOCK.advance(Duration.ofSeconds(5));
+    HttpResponse<String> first = http().post("/api/orders", "X-Tenant-Id", tenant);
+    assertThat(first.headers().firstValue("RateLimit-Policy")).hasValue("\"orders-api\";q=20;w=1");
+    assertThat(1 + admitted(tenant, 25)).as("the row's limit, once the cache expired").isEqualTo(20);
+  }
+
+  @Test
+  void healthIsUpAndTheEndpointListsRoutesMethodsAndLimiters() {
+    HttpResponse<String> health = http().get("/actuator/health/ratelimiter");
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body()).contains("\"status\":\"UP\"", BASE + "-fungible-tokens", "ACTIVE");
+
+    HttpResponse<String> listing = http().get("/actuator/ratelimiters");
+    assertThat(listing.statusCode()).isEqualTo(200);
+    assertThat(listing.body()).contains("\"path\":\"/api/orders/**\"", "\"account\":\"header:X-Tenant-Id\"",
+        "OrderService.create(NewOrder)", "\"account\":\"expression #order.tenantId\"",
+        "\"resource\":\"orders-method\"", "\"declaredBy\":[\"ratelimiter.http.routes[0]\"]");
+  }
+
+  @Test
+  void twoApplicationContextsOnTheSameTablesShareOneBudgetExactly() throws Exception {
+    try (ConfigurableApplicationContext second = new SpringApplicationBuilder(OrdersTestApp.class)
+        .properties("server.port=0", "ratelimiter.dynamodb.endpoint=" + DYNAMO.endpoint(),
+            "ratelimiter.tables.base-name=" + BASE)
+        .run()) {
+      int secondPort = ((WebServerApplicationContext) second).getWebServer().getPort();
+      List<Http> instances = List.of(new Http(port), new Http(secondPort));
+      int threads = 8;
+      int perThread = 5;
+      CountDownLatch start = new CountDownLatch(1);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        Http instance = instances.get(t % 2);
+        Callable<Integer> client = () -> {
+          start.await();
+          int admitted = 0;
+          for (int i = 0; i < perThread; i++) {
+            if (instance.post("/api/orders", "X-Tenant-Id", "shared-tenant").statusCode() == 201) {
+              admitted++;
+            }
+          }
+          return admitted;
+        };
+        results.add(pool.submit(client));
+      }
+      start.countDown();
+      int admitted = 0;
+      for (Future<Integer> result : results) {
+        admitted += result.get();
+      }
+      pool.shutdown();
+      assertThat(admitted).as("40 requests through two instances, frozen clock: the bound is the limit, 10")
+          .isEqualTo(10);
+    }
+  }
+
+  private int admitted(String tenant, int requests) {
+    int admitted = 0;
+    for (int i = 0; i < requests; i++) {
+      if (http().post("/api/orders", "X-Tenant-Id", tenant).statusCode() == 201) {
+        admitted++;
+      }
+    }
+    return admitted;
+  }
+
+  private static String jwt(String tenant) throws Exception {
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
+        .subject("user-of-" + tenant).claim("tenant", tenant)
+        .expirationTime(new java.util.Date(System.currentTimeMillis() + 600_000)).build());
+    jwt.sign(new MACSigner(OrdersTestApp.JWT_KEY.getEncoded()));
+    return jwt.serialize();
+  }
+}
