@@ -54,7 +54,7 @@ public class RateLimiterAutoConfiguration {
     } catch (IllegalStateException e) {
       throw new IllegalStateException("no DynamoDB table names are configured: set ratelimiter.tables.base-name"
           + " (or ratelimiter.tables.fungible, .limits, .non-fungible), the environment variables the library reads ("
-          + e.getMessage() + "), or ratelimiter.store=in-memory", e);
+          + e.getMessage() + "), or ratelimiter.store=in-memory");
     }
   }
 

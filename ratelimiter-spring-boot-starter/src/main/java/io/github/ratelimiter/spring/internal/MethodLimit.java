@@ -110,7 +110,7 @@ public final class MethodLimit {
       return new MethodLimit(method, core.resource(), limit, permits, accountSpec(method, index), null, index,
           beanFactory);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(where + ": " + e.getMessage());
     }
   }
 

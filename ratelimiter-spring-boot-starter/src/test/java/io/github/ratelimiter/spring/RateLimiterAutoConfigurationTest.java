@@ -1,0 +1,264 @@
+package io.github.ratelimiter.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.dynamodb.DynamoDbStore;
+import io.github.ratelimiter.dynamodb.TableNames;
+import io.github.ratelimiter.spring.autoconfigure.RateLimiterActuatorAutoConfiguration;
+import io.github.ratelimiter.spring.autoconfigure.RateLimiterAutoConfiguration;
+import io.github.ratelimiter.spring.autoconfigure.RateLimiterWebAutoConfiguration;
+import io.github.ratelimiter.spring.internal.LimiterRegistry;
+import io.github.ratelimiter.spring.internal.RateLimitFilter;
+import io.github.ratelimiter.spring.internal.RateLimitedMethods;
+import io.github.ratelimiter.spring.internal.RateLimitersEndpoint;
+import io.github.ratelimiter.store.InMemoryStore;
+import io.github.ratelimiter.store.RateLimitStore;
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.core.context.SecurityContextHolder;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/** Every condition of the auto-configuration, without a server: nothing here sends a request. */
+class RateLimiterAutoConfigurationTest {
+
+  private static final AutoConfigurations CONFIGURATIONS = AutoConfigurations.of(RateLimiterAutoConfiguration.class,
+      RateLimiterWebAutoConfiguration.class, RateLimiterActuatorAutoConfiguration.class);
+
+  private final ApplicationContextRunner plain = new ApplicationContextRunner().withConfiguration(CONFIGURATIONS);
+  private final WebApplicationContextRunner web = new WebApplicationContextRunner().withConfiguration(CONFIGURATIONS);
+
+  private static final String[] ROUTE = {
+      "ratelimiter.http.routes[0].path=/api/orders/**",
+      "ratelimiter.http.routes[0].resource=orders-api",
+      "ratelimiter.http.routes[0].limit=10",
+      "ratelimiter.http.routes[0].window=1s",
+      "ratelimiter.http.routes[0].account=header:X-Tenant-Id"};
+
+  @Test
+  void theInMemoryStoreWhenChosen() {
+    plain.withPropertyValues("ratelimiter.store=in-memory").run(context -> {
+      assertThat(context).hasNotFailed().hasSingleBean(RateLimiters.class).hasSingleBean(InMemoryStore.class)
+          .doesNotHaveBean(DynamoDbStore.class);
+      assertThat(context.getBean(RateLimiters.class).store()).isSameAs(context.getBean(RateLimitStore.class));
+    });
+  }
+
+  @Test
+  void theApplicationsDynamoDbClientIsUsed() {
+    DynamoDbClient client = localClient();
+    plain.withBean(DynamoDbClient.class, () -> client).withPropertyValues("ratelimiter.tables.base-name=prod")
+        .run(context -> {
+          assertThat(context).hasNotFailed().hasSingleBean(DynamoDbStore.class);
+          assertThat(context.getBean(DynamoDbStore.class).client()).isSameAs(client);
+        });
+    client.close();
+  }
+
+  @Test
+  void withoutAClientBeanOneIsBuiltFromTheProperties() {
+    plain.withPropertyValues("ratelimiter.tables.base-name=prod", "ratelimiter.dynamodb.endpoint=http://127.0.0.1:45001",
+        "ratelimiter.dynamodb.region=eu-west-1").run(context -> {
+          DynamoDbClient client = context.getBean(DynamoDbStore.class).client();
+          assertThat(client.serviceClientConfiguration().endpointOverride()).hasValue(URI.create("http://127.0.0.1:45001"));
+          assertThat(client.serviceClientConfiguration().region()).isEqualTo(Region.EU_WEST_1);
+        });
+  }
+
+  @Test
+  void tableNamesComeFromThePropertiesThenTheEnvironmentVariablesThenTheBaseName() {
+    // The environment's variables reach Spring's Environment like any property source; FUNGIBLE_TABLE stands for one.
+    plain.withBean(DynamoDbClient.class, RateLimiterAutoConfigurationTest::localClient)
+        .withPropertyValues("FUNGIBLE_TABLE=from-env-fungible", "ratelimiter.tables.base-name=prod",
+            "ratelimiter.tables.limits=custom-limits")
+        .run(context -> assertThat(context.getBean(DynamoDbStore.class).tableNames()).isEqualTo(new TableNames(
+            "from-env-fungible", "custom-limits", "prod-non-fungible-tokens", "prod-resource-index",
+            "prod-limits-service-index")));
+    plain.withBean(DynamoDbClient.class, RateLimiterAutoConfigurationTest::localClient)
+        .withPropertyValues("LIMITER_TABLES_BASE_NAME=envbase")
+        .run(context -> assertThat(context.getBean(DynamoDbStore.class).tableNames()).isEqualTo(TableNames.of("envbase")));
+  }
+
+  @Test
+  void noTableNamesFailsTheStartupNamingTheProperties() {
+    plain.withBean(DynamoDbClient.class, RateLimiterAutoConfigurationTest::localClient).run(context ->
+        assertThat(context).getFailure().rootCause().hasMessageContaining("ratelimiter.tables.base-name")
+            .hasMessageContaining("LIMITER_TABLES_BASE_NAME").hasMessageContaining("ratelimiter.store=in-memory"));
+  }
+
+  @Test
+  void theApplicationsOwnBeansWin() {
+    RateLimiters own = RateLimiters.inMemory();
+    plain.withBean(RateLimiters.class, () -> own).withPropertyValues("ratelimiter.store=in-memory")
+        .run(context -> assertThat(context).getBean(RateLimiters.class).isSameAs(own));
+  }
+
+  @Test
+  void disabledMeansNothing() {
+    web.withPropertyValues("ratelimiter.enabled=false").run(context -> assertThat(context).hasNotFailed()
+        .doesNotHaveBean(RateLimiters.class).doesNotHaveBean(RateLimitFilter.class)
+        .doesNotHaveBean(RateLimitedMethods.class));
+  }
+
+  @Test
+  void aServletWebApplicationGetsTheFilterAndTheExceptionHandler() {
+    web.withPropertyValues("ratelimiter.store=in-memory").withPropertyValues(ROUTE).run(context -> {
+      assertThat(context).hasNotFailed().hasSingleBean(RateLimitFilter.class)
+          .hasSingleBean(RateLimitExceptionHandler.class).hasBean("rateLimitFilterRegistration");
+      assertThat(context.getBean(RateLimitFilter.class).routes()).singleElement()
+          .satisfies(route -> assertThat(route.resource()).isEqualTo("orders-api"));
+      assertThat(context.getBean("rateLimitFilterRegistration", FilterRegistrationBean.class).getOrder()).isZero();
+    });
+    web.withPropertyValues("ratelimiter.store=in-memory", "ratelimiter.http.enabled=false").withPropertyValues(ROUTE)
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(RateLimiters.class)
+            .doesNotHaveBean(RateLimitFilter.class).doesNotHaveBean(RateLimitExceptionHandler.class));
+  }
+
+  @Test
+  void aNonWebApplicationGetsLimitedMethodsButNoWebLayer() {
+    plain.withPropertyValues("ratelimiter.store=in-memory").withPropertyValues(ROUTE).run(context ->
+        assertThat(context).hasNotFailed().hasSingleBean(RateLimitedMethods.class).hasSingleBean(LimiterRegistry.class)
+            .doesNotHaveBean(RateLimitFilter.class).doesNotHaveBean(RateLimitExceptionHandler.class));
+  }
+
+  @Test
+  void theActuatorGetsTheHealthIndicatorAndTheEndpoint() {
+    web.withPropertyValues("ratelimiter.store=in-memory", "management.endpoints.web.exposure.include=ratelimiters")
+        .run(context -> assertThat(context).hasNotFailed().hasBean("ratelimiterHealthIndicator").hasSingleBean(RateLimitersEndpoint.class));
+    web.withPropertyValues("ratelimiter.store=in-memory", "management.health.ratelimiter.enabled=false",
+        "management.endpoints.web.exposure.include=ratelimiters", "management.endpoint.ratelimiters.access=NONE").run(context -> assertThat(context).hasNotFailed()
+        .doesNotHaveBean("ratelimiterHealthIndicator").doesNotHaveBean(RateLimitersEndpoint.class));
+  }
+
+  @Test
+  void aWindowOfZeroFailsTheStartupNamingThePropertyAndTheValue() {
+    assertStartupFails("ratelimiter.http.routes[0].window=0s", "http.routes[0].window", "PT0S");
+  }
+
+  @Test
+  void aNegativeLimitFailsTheStartupNamingThePropertyAndTheValue() {
+    assertStartupFails("ratelimiter.http.routes[0].limit=-1", "http.routes[0].limit", "-1");
+  }
+
+  @Test
+  void anUnknownAccountSourceFailsTheStartupNamingThePropertyAndTheValue() {
+    assertStartupFails("ratelimiter.http.routes[0].account=cookie:tenant", "http.routes[0].account",
+        "unknown account source 'cookie'");
+    assertStartupFails("ratelimiter.http.routes[0].account=X-Tenant-Id", "http.routes[0].account",
+        "is not an account source");
+    assertStartupFails("ratelimiter.http.routes[0].account=path:tenant", "http.routes[0].account",
+        "names a path variable that the route's path '/api/orders/**' does not have");
+    assertStartupFails("ratelimiter.http.routes[0].account=expression:getHeader(", "http.routes[0].account",
+        "is not a valid SpEL expression");
+  }
+
+  @Test
+  void aPathPatternThatDoesNotParseFailsTheStartupNamingThePropertyAndTheValue() {
+    assertStartupFails("ratelimiter.http.routes[0].path=/api/{oops", "http.routes[0].path", "/api/{oops");
+  }
+
+  @Test
+  void missingRouteFieldsAndBadMethodsFailTheStartup() {
+    web.withPropertyValues("ratelimiter.store=in-memory", "ratelimiter.http.routes[0].path=/x",
+        "ratelimiter.http.routes[0].methods=POST,FETCH").run(context -> assertThat(context).getFailure()
+        .rootCause().hasMessageContaining("http.routes[0].resource").hasMessageContaining("http.routes[0].limit")
+        .hasMessageContaining("http.routes[0].window").hasMessageContaining("http.routes[0].account")
+        .hasMessageContaining("http.routes[0].methods[1]").hasMessageContaining("FETCH"));
+  }
+
+  @Test
+  void aClaimSourceWithoutSpringSecurityFailsTheStartup() {
+    web.withClassLoader(new FilteredClassLoader(SecurityContextHolder.class))
+        .withPropertyValues("ratelimiter.store=in-memory").withPropertyValues(ROUTE)
+        .withPropertyValues("ratelimiter.http.routes[0].account=claim:tenant")
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("http.routes[0].account").hasMessageContaining("needs Spring Security"));
+  }
+
+  @Test
+  void oneResourceWithTwoLimitsFailsTheStartupNamingBothDeclarations() {
+    web.withPropertyValues("ratelimiter.store=in-memory").withPropertyValues(ROUTE).withPropertyValues(
+        "ratelimiter.http.routes[1].path=/api/other/**", "ratelimiter.http.routes[1].resource=orders-api",
+        "ratelimiter.http.routes[1].limit=20", "ratelimiter.http.routes[1].window=1s",
+        "ratelimiter.http.routes[1].account=header:X-Tenant-Id").run(context -> assertThat(context).getFailure()
+        .rootCause().hasMessageContaining("resource 'orders-api'").hasMessageContaining("ratelimiter.http.routes[0]")
+        .hasMessageContaining("ratelimiter.http.routes[1]"));
+  }
+
+  @Test
+  void aBadRateLimitedAnnotationFailsTheStartupNamingTheMethod() {
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(BadWindow.class)
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("@RateLimited on Limited.call(String)").hasMessageContaining("window must be positive").hasMessageContaining("PT0S"));
+  }
+
+  @Test
+  void aLimitedMethodOfAPlainApplicationIsLimited() {
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(GoodLimit.class).run(context -> {
+      GoodLimit.Limited limited = context.getBean(GoodLimit.Limited.class);
+      assertThat(limited.call("a")).isEqualTo("a");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> limited.call("a"))
+          .isInstanceOf(io.github.ratelimiter.CapacityExhaustedException.class);
+      assertThat(limited.call("b")).isEqualTo("b");
+      assertThat(context.getBean(LimiterRegistry.class).entries()).singleElement()
+          .satisfies(entry -> assertThat(entry.declaredBy()).containsExactly("Limited.call(String)"));
+    });
+  }
+
+  private void assertStartupFails(String property, String... messageParts) {
+    web.withPropertyValues("ratelimiter.store=in-memory").withPropertyValues(ROUTE).withPropertyValues(property)
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context).getFailure().rootCause().satisfies(root -> {
+            for (String part : messageParts) {
+              assertThat(root.getMessage()).contains(part);
+            }
+          });
+        });
+  }
+
+  private static DynamoDbClient localClient() {
+    return DynamoDbClient.builder().endpointOverride(URI.create("http://127.0.0.1:45000")).region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build();
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class BadWindow {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "bad", limit = 1, window = "0s", account = "#p0")
+      public String call(String tenant) {
+        return tenant;
+      }
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class GoodLimit {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "plain", limit = 1, window = "1h", account = "#tenant")
+      public String call(String tenant) {
+        return tenant;
+      }
+    }
+  }
+}
