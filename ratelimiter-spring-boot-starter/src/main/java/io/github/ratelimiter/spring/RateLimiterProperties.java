@@ -142,11 +142,22 @@ public class RateLimiterProperties implements Validator {
         errors.rejectValue("dynamodb.endpoint", "invalid", "is not a URL: '" + p.dynamodb.endpoint + "'");
       }
     }
+    positive(errors, "dynamodb.attemptTimeout", p.dynamodb.attemptTimeout);
+    positive(errors, "dynamodb.callTimeout", p.dynamodb.callTimeout);
+    if (p.dynamodb.maxAttempts != null && p.dynamodb.maxAttempts < 1) {
+      errors.rejectValue("dynamodb.maxAttempts", "range", "must be at least 1: " + p.dynamodb.maxAttempts);
+    }
     if (p.http.filterOrder == null) {
       errors.rejectValue("http.filterOrder", "required", "must be set");
     }
     for (int i = 0; i < p.http.routes.size(); i++) {
       p.http.routes.get(i).validate("http.routes[" + i + "].", errors);
+    }
+  }
+
+  private static void positive(Errors errors, String field, Duration value) {
+    if (value != null && (value.isNegative() || value.isZero())) {
+      errors.rejectValue(field, "range", "must be positive: " + value);
     }
   }
 
@@ -168,6 +179,39 @@ public class RateLimiterProperties implements Validator {
      * infrastructure's own templates.
      */
     private boolean createTables;
+
+    /** How long one HTTP attempt may take; else RATELIMITER_DYNAMODB_ATTEMPT_TIMEOUT, else 200ms. */
+    private Duration attemptTimeout;
+
+    /** How long a whole call may take, retries included; else RATELIMITER_DYNAMODB_CALL_TIMEOUT, else 1s. */
+    private Duration callTimeout;
+
+    /** Attempts per call, 1 for no retry; else RATELIMITER_DYNAMODB_MAX_ATTEMPTS, else 3. */
+    private Integer maxAttempts;
+
+    public Duration getAttemptTimeout() {
+      return attemptTimeout;
+    }
+
+    public void setAttemptTimeout(Duration attemptTimeout) {
+      this.attemptTimeout = attemptTimeout;
+    }
+
+    public Duration getCallTimeout() {
+      return callTimeout;
+    }
+
+    public void setCallTimeout(Duration callTimeout) {
+      this.callTimeout = callTimeout;
+    }
+
+    public Integer getMaxAttempts() {
+      return maxAttempts;
+    }
+
+    public void setMaxAttempts(Integer maxAttempts) {
+      this.maxAttempts = maxAttempts;
+    }
 
     public String getEndpoint() {
       return endpoint;

@@ -6,7 +6,7 @@ import io.github.ratelimiter.spring.app.OrdersTestApp;
 import io.github.ratelimiter.spring.internal.HttpRoute;
 import io.github.ratelimiter.spring.internal.RateLimitFilter;
 import io.github.ratelimiter.testing.LocalDynamoDb;
-import io.github.ratelimiter.testing.LocalDynamoDbServer;
+import io.github.ratelimiter.local.LocalDynamoDbServer;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -76,6 +76,6 @@ class StoreOutageTest {
 
     HttpResponse<String> health = http.get("/actuator/health/ratelimiter");
     assertThat(health.statusCode()).isEqualTo(503);
-    assertThat(health.body()).contains("\"status\":\"DOWN\"", "\"error\"");
+    assertThat(health.body()).contains("\"status\":\"DOWN\"", "FAILED");
   }
 }

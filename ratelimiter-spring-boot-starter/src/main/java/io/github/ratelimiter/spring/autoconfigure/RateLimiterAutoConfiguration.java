@@ -1,6 +1,6 @@
 package io.github.ratelimiter.spring.autoconfigure;
 
-import io.github.ratelimiter.FailureMode;
+import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.DynamoDbTables;
@@ -13,7 +13,6 @@ import io.github.ratelimiter.spring.internal.RateLimitedMethods;
 import io.github.ratelimiter.store.InMemoryStore;
 import io.github.ratelimiter.store.RateLimitStore;
 import java.time.Clock;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
@@ -31,8 +30,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 /**
  * The application's {@link RateLimiters} from {@code ratelimiter.*}: on DynamoDB (the default; the context's
  * {@link DynamoDbClient} bean when it has one, else a client built from {@code ratelimiter.dynamodb.*}) or in
- * memory; the context's {@link Clock} bean when it has exactly one; {@link RateLimitersCustomizer} beans applied
- * last. Every bean backs off when the application defines its own. {@code @RateLimited} bean methods are applied
+ * memory; the context's {@link Clock} bean when it has exactly one; every {@link RateLimiterListener} bean (the
+ * Micrometer binding among them) registered; {@link RateLimitersCustomizer} beans applied last. Every bean backs off when the application defines its own. {@code @RateLimited} bean methods are applied
  * here too, web application or not.
  */
 @AutoConfiguration
@@ -105,19 +104,22 @@ public class RateLimiterAutoConfiguration {
   @Bean(destroyMethod = "")
   @ConditionalOnMissingBean
   RateLimiters rateLimiters(RateLimiterProperties properties, RateLimitStore store, ObjectProvider<Clock> clock,
-      ObjectProvider<RateLimitersCustomizer> customizers) {
-    return builder(properties, store, clock, customizers, properties.getFailureMode()).build();
+      ObjectProvider<RateLimiterListener> listeners, ObjectProvider<RateLimitersCustomizer> customizers) {
+    RateLimiters.Builder builder = RateLimiters.builder()
+        .store(store)
+        .clock(clock.getIfUnique(Clock::systemUTC))
+        .limitCacheTtl(properties.getLimitCacheTtl())
+        .failureMode(properties.getFailureMode());
+    listeners.orderedStream().forEach(builder::listener);
+    customizers.orderedStream().forEach(c -> c.customize(builder));
+    return builder.build();
   }
 
   /** The declared limiters of routes and methods, one per resource. */
   @Bean
   @ConditionalOnMissingBean
-  LimiterRegistry rateLimiterRegistry(RateLimiters limiters, RateLimiterProperties properties, RateLimitStore store,
-      ObjectProvider<Clock> clock, ObjectProvider<RateLimitersCustomizer> customizers) {
-    FailureMode base = properties.getFailureMode();
-    Map<FailureMode, RateLimiters> others = new EnumMap<>(FailureMode.class);
-    return new LimiterRegistry(base, mode -> mode == base ? limiters
-        : others.computeIfAbsent(mode, m -> builder(properties, store, clock, customizers, m).build()));
+  LimiterRegistry rateLimiterRegistry(RateLimiters limiters, RateLimiterProperties properties) {
+    return new LimiterRegistry(limiters, properties.getFailureMode());
   }
 
   /** Applies {@code @RateLimited} and {@code @RateLimit} to bean methods. */
@@ -127,14 +129,4 @@ public class RateLimiterAutoConfiguration {
     return new RateLimitedMethods(registry);
   }
 
-  private static RateLimiters.Builder builder(RateLimiterProperties properties, RateLimitStore store,
-      ObjectProvider<Clock> clock, ObjectProvider<RateLimitersCustomizer> customizers, FailureMode mode) {
-    RateLimiters.Builder builder = RateLimiters.builder()
-        .store(store)
-        .clock(clock.getIfUnique(Clock::systemUTC))
-        .limitCacheTtl(properties.getLimitCacheTtl())
-        .failureMode(mode);
-    customizers.orderedStream().forEach(c -> c.customize(builder));
-    return builder;
-  }
 }

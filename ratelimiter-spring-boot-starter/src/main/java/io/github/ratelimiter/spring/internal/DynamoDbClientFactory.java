@@ -1,50 +1,52 @@
 package io.github.ratelimiter.spring.internal;
 
-import io.github.ratelimiter.dynamodb.DynamoDbRateLimiters;
+import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import io.github.ratelimiter.spring.RateLimiterProperties;
 import java.net.URI;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.springframework.core.env.Environment;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 /**
- * Builds the starter's DynamoDB client from {@code ratelimiter.dynamodb.*}: the endpoint (else
- * {@code DYNAMODB_ENDPOINT}), the region (else the SDK's region chain); a loopback endpoint (a local server) gets
- * dummy credentials and {@code us-east-1} unless a region is set.
+ * Builds the starter's DynamoDB client with the library's {@link DynamoDbClients}: the variables it reads
+ * ({@code DYNAMODB_ENDPOINT}, {@code AWS_REGION}, the timeouts), taken from Spring's environment, then
+ * {@code ratelimiter.dynamodb.*} over them.
  */
 public final class DynamoDbClientFactory {
+
+  private static final List<String> VARIABLES = List.of(DynamoDbClients.DYNAMODB_ENDPOINT, DynamoDbClients.AWS_REGION,
+      DynamoDbClients.ATTEMPT_TIMEOUT_VARIABLE, DynamoDbClients.CALL_TIMEOUT_VARIABLE,
+      DynamoDbClients.MAX_ATTEMPTS_VARIABLE);
 
   private DynamoDbClientFactory() {}
 
   /** A new client; the caller closes it. */
   public static DynamoDbClient create(RateLimiterProperties.DynamoDb properties, Environment environment) {
-    String endpoint = properties.getEndpoint();
-    if (endpoint == null || endpoint.isBlank()) {
-      endpoint = environment.getProperty(DynamoDbRateLimiters.DYNAMODB_ENDPOINT);
-    }
-    DynamoDbClientBuilder builder = DynamoDbClient.builder();
-    String region = properties.getRegion();
-    if (endpoint != null && !endpoint.isBlank()) {
-      URI uri = URI.create(endpoint.trim());
-      builder.endpointOverride(uri);
-      if (isLoopback(uri)) {
-        builder.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")));
-        if (region == null || region.isBlank()) {
-          region = "us-east-1";
-        }
+    Map<String, String> variables = new HashMap<>();
+    for (String variable : VARIABLES) {
+      String value = environment.getProperty(variable);
+      if (value != null) {
+        variables.put(variable, value);
       }
     }
-    if (region != null && !region.isBlank()) {
-      builder.region(Region.of(region.trim()));
+    DynamoDbClients.Builder builder = DynamoDbClients.builder().environment(variables);
+    if (properties.getEndpoint() != null && !properties.getEndpoint().isBlank()) {
+      builder.endpoint(URI.create(properties.getEndpoint().trim()));
+    }
+    if (properties.getRegion() != null && !properties.getRegion().isBlank()) {
+      builder.region(properties.getRegion().trim());
+    }
+    if (properties.getAttemptTimeout() != null) {
+      builder.attemptTimeout(properties.getAttemptTimeout());
+    }
+    if (properties.getCallTimeout() != null) {
+      builder.callTimeout(properties.getCallTimeout());
+    }
+    if (properties.getMaxAttempts() != null) {
+      builder.maxAttempts(properties.getMaxAttempts());
     }
     return builder.build();
-  }
-
-  private static boolean isLoopback(URI uri) {
-    String host = uri.getHost();
-    return "localhost".equals(host) || "127.0.0.1".equals(host) || "[::1]".equals(host) || "::1".equals(host);
   }
 }

@@ -3,13 +3,13 @@ package io.github.ratelimiter.spring.internal;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.RateLimiters;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * The fungible limiters that routes and limited methods declared: one per resource, so that a route and a method
@@ -30,17 +30,17 @@ public final class LimiterRegistry {
   public record Entry(String resource, Limit defaultLimit, FailureMode failureMode, List<String> declaredBy,
       FungibleLimiter limiter) {}
 
+  private final RateLimiters limiters;
   private final FailureMode defaultFailureMode;
-  private final Function<FailureMode, RateLimiters> limitersByMode;
   private final Map<String, Entry> entries = new LinkedHashMap<>();
 
   /**
-   * @param defaultFailureMode the failure mode of a declaration that names none
-   * @param limitersByMode the limiters to make a limiter with, for each failure mode
+   * @param limiters the limiters to make each limiter with
+   * @param defaultFailureMode their failure mode: that of a declaration that names none
    */
-  public LimiterRegistry(FailureMode defaultFailureMode, Function<FailureMode, RateLimiters> limitersByMode) {
+  public LimiterRegistry(RateLimiters limiters, FailureMode defaultFailureMode) {
+    this.limiters = Objects.requireNonNull(limiters, "limiters");
     this.defaultFailureMode = Objects.requireNonNull(defaultFailureMode, "defaultFailureMode");
-    this.limitersByMode = Objects.requireNonNull(limitersByMode, "limitersByMode");
   }
 
   /**
@@ -55,7 +55,11 @@ public final class LimiterRegistry {
     FailureMode mode = failureMode == null ? defaultFailureMode : failureMode;
     Entry entry = entries.get(resource);
     if (entry == null) {
-      FungibleLimiter limiter = limitersByMode.apply(mode).fungible(resource, defaultLimit);
+      // No failure mode, or the default one: the same options as limiters.fungible(name, limit) in application code,
+      // so that such code gets this very limiter.
+      LimiterOptions options = failureMode == null || failureMode == defaultFailureMode ? LimiterOptions.defaults()
+          : LimiterOptions.builder().failureMode(failureMode).build();
+      FungibleLimiter limiter = limiters.fungible(resource, defaultLimit, options);
       entries.put(resource, new Entry(resource, defaultLimit, mode, new ArrayList<>(List.of(declaredBy)), limiter));
       return limiter;
     }

@@ -1,19 +1,17 @@
 package io.github.ratelimiter.spring.internal;
 
 import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.StoreHealth;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
-import io.github.ratelimiter.dynamodb.DynamoDbTables;
 import io.github.ratelimiter.store.InMemoryStore;
 import io.github.ratelimiter.store.RateLimitStore;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
- * The {@code ratelimiter} health: UP when the store answers and every configured table exists and is active;
- * DOWN otherwise, with each table's name and status, or the store's error. An in-memory store is always UP.
+ * The {@code ratelimiter} health, from {@link RateLimiters#check()}: UP when the store answers and every table the
+ * limiters use exists; DOWN otherwise. Its details name the store and give each check's result (a table's name and
+ * status, or the store's error).
  */
 public final class RateLimiterHealthIndicator extends AbstractHealthIndicator {
 
@@ -21,30 +19,21 @@ public final class RateLimiterHealthIndicator extends AbstractHealthIndicator {
 
   /** The health of the limiters' store. */
   public RateLimiterHealthIndicator(RateLimiters limiters) {
-    super("the rate limiter's store does not answer");
+    super("the rate limiter's health check failed");
     this.limiters = limiters;
   }
 
   @Override
   protected void doHealthCheck(Health.Builder builder) {
     RateLimitStore store = limiters.store();
-    if (store instanceof DynamoDbStore dynamo) {
-      builder.withDetail("store", "dynamodb");
-      List<DynamoDbTables.TableInfo> tables = DynamoDbTables.describe(dynamo.client(), dynamo.tableNames());
-      Map<String, Object> details = new LinkedHashMap<>();
-      boolean up = true;
-      for (DynamoDbTables.TableInfo table : tables) {
-        details.put(table.role(), Map.of("name", table.name(), "status", table.status()));
-        up &= "ACTIVE".equals(table.status());
-      }
-      builder.withDetail("tables", details);
-      if (up) {
-        builder.up();
-      } else {
-        builder.down();
-      }
+    builder.withDetail("store", store instanceof DynamoDbStore ? "dynamodb"
+        : store instanceof InMemoryStore ? "in-memory" : store.getClass().getName());
+    StoreHealth health = limiters.check();
+    builder.withDetail("checks", health.details());
+    if (health.healthy()) {
+      builder.up();
     } else {
-      builder.withDetail("store", store instanceof InMemoryStore ? "in-memory" : store.getClass().getName()).up();
+      builder.down();
     }
   }
 }

@@ -3,12 +3,14 @@ package io.github.ratelimiter.examples.orders;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.LimitLoader;
 import io.github.ratelimiter.dynamodb.ServiceLimits;
+import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.RateLimitStore;
-import io.github.ratelimiter.testing.LocalDynamoDbServer;
+import io.github.ratelimiter.local.LocalDynamoDbServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationRunner;
@@ -39,7 +41,9 @@ class DevStore {
 
   @Bean(destroyMethod = "close")
   DynamoDbClient dynamoDbClient(LocalDynamoDbServer server) {
-    return server.newClient();
+    // dynalite is one node process on a developer's machine: more time per call than real DynamoDB needs.
+    return DynamoDbClients.builder().endpoint(server.endpoint())
+        .attemptTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(5)).build();
   }
 
   /** Loads {@code limits.yaml} as the service "orders" would with {@code ./ratelimiter limits sync}. */
