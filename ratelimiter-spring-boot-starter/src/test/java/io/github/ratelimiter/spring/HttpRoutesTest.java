@@ -11,6 +11,8 @@ import io.github.ratelimiter.spring.app.OrdersTestApp;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.RateLimitStore;
 import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +51,7 @@ class HttpRoutesTest {
 
   @LocalServerPort int port;
   @Autowired RateLimitStore store;
+  @Autowired MeterRegistry meters;
 
   Http http() {
     return new Http(port);
@@ -56,6 +59,8 @@ class HttpRoutesTest {
 
   @Test
   void theEleventhPostWithinASecondIs429WithTheExactHeaders() {
+    double allowedBefore = decisions("orders-api", "allowed");
+    double deniedBefore = decisions("orders-api", "denied");
     for (int i = 1; i <= 10; i++) {
       HttpResponse<String> response = http().post("/api/orders", "X-Tenant-Id", "acme-eleventh");
       assertThat(response.statusCode()).as("POST %d", i).isEqualTo(201);
@@ -73,6 +78,10 @@ class HttpRoutesTest {
     assertThat(denied.body())
         .contains("\"status\":429", "\"title\":\"Too Many Requests\"", "\"resource\":\"orders-api\"",
             "\"retryAfterSeconds\":1", "retry in 1 s");
+
+    assertThat(decisions("orders-api", "allowed") - allowedBefore).as("ratelimiter.decisions in the app's registry")
+        .isEqualTo(10);
+    assertThat(decisions("orders-api", "denied") - deniedBefore).isEqualTo(1);
 
     HttpResponse<String> read = http().get("/api/orders/17", "X-Tenant-Id", "acme-eleventh");
     assertThat(read.statusCode()).as("GET is not limited by the POST route").isEqualTo(200);
@@ -226,6 +235,11 @@ class HttpRoutesTest {
       assertThat(admitted).as("40 requests through two instances, frozen clock: the bound is the limit, 10")
           .isEqualTo(10);
     }
+  }
+
+  private double decisions(String resource, String outcome) {
+    return meters.find("ratelimiter.decisions").tag("resource", resource).tag("outcome", outcome).counters().stream()
+        .mapToDouble(Counter::count).sum();
   }
 
   private int admitted(String tenant, int requests) {

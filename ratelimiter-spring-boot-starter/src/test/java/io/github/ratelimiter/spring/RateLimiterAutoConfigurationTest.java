@@ -7,12 +7,16 @@ import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.TableNames;
 import io.github.ratelimiter.spring.autoconfigure.RateLimiterActuatorAutoConfiguration;
 import io.github.ratelimiter.spring.autoconfigure.RateLimiterAutoConfiguration;
+import io.github.ratelimiter.spring.autoconfigure.RateLimiterMetricsAutoConfiguration;
 import io.github.ratelimiter.spring.autoconfigure.RateLimiterWebAutoConfiguration;
 import io.github.ratelimiter.spring.internal.LimiterRegistry;
 import io.github.ratelimiter.spring.internal.RateLimitFilter;
 import io.github.ratelimiter.spring.internal.RateLimitedMethods;
 import io.github.ratelimiter.spring.internal.RateLimitersEndpoint;
+import io.github.ratelimiter.micrometer.RateLimiterMetrics;
 import io.github.ratelimiter.store.InMemoryStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.github.ratelimiter.store.RateLimitStore;
 import java.net.URI;
 import org.junit.jupiter.api.Test;
@@ -33,7 +37,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 class RateLimiterAutoConfigurationTest {
 
   private static final AutoConfigurations CONFIGURATIONS = AutoConfigurations.of(RateLimiterAutoConfiguration.class,
-      RateLimiterWebAutoConfiguration.class, RateLimiterActuatorAutoConfiguration.class);
+      RateLimiterWebAutoConfiguration.class, RateLimiterActuatorAutoConfiguration.class,
+      RateLimiterMetricsAutoConfiguration.class);
 
   private final ApplicationContextRunner plain = new ApplicationContextRunner().withConfiguration(CONFIGURATIONS);
   private final WebApplicationContextRunner web = new WebApplicationContextRunner().withConfiguration(CONFIGURATIONS);
@@ -138,6 +143,20 @@ class RateLimiterAutoConfigurationTest {
     web.withPropertyValues("ratelimiter.store=in-memory", "management.health.ratelimiter.enabled=false",
         "management.endpoints.web.exposure.include=ratelimiters", "management.endpoint.ratelimiters.access=NONE").run(context -> assertThat(context).hasNotFailed()
         .doesNotHaveBean("ratelimiterHealthIndicator").doesNotHaveBean(RateLimitersEndpoint.class));
+  }
+
+  @Test
+  void theMetersAreBoundToTheApplicationsRegistryWhenItHasOne() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    plain.withPropertyValues("ratelimiter.store=in-memory").withBean(MeterRegistry.class, () -> registry)
+        .run(context -> {
+          assertThat(context).hasNotFailed().hasSingleBean(RateLimiterMetrics.class);
+          context.getBean(RateLimiters.class).fungible("metered", io.github.ratelimiter.Limit.of(1,
+              java.time.Duration.ofSeconds(1))).tryAcquire("a");
+          assertThat(registry.find("ratelimiter.decisions").tag("resource", "metered").counter()).isNotNull();
+        });
+    plain.withPropertyValues("ratelimiter.store=in-memory")
+        .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(RateLimiterMetrics.class));
   }
 
   @Test

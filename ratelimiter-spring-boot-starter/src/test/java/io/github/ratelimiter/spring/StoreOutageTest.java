@@ -7,6 +7,8 @@ import io.github.ratelimiter.spring.internal.HttpRoute;
 import io.github.ratelimiter.spring.internal.RateLimitFilter;
 import io.github.ratelimiter.testing.LocalDynamoDb;
 import io.github.ratelimiter.local.LocalDynamoDbServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -51,6 +53,7 @@ class StoreOutageTest {
 
   @LocalServerPort int port;
   @Autowired RateLimitFilter filter;
+  @Autowired MeterRegistry meters;
 
   @Test
   void failOpenPassesAndCountsFailClosedAnswers503AndHealthIsDown() {
@@ -66,6 +69,8 @@ class StoreOutageTest {
     }
     HttpRoute open = filter.routes().get(0);
     assertThat(open.counters().snapshot()).containsEntry("allowed", 4L).containsEntry("degraded", 3L);
+    assertThat(meters.find("ratelimiter.decisions").tag("resource", "open-api").tag("outcome", "degraded").counters()
+        .stream().mapToDouble(Counter::count).sum()).as("counted in the application's meters too").isEqualTo(3);
 
     HttpResponse<String> closed = http.post("/api/spel/orders", "X-Tenant-Id", "t1");
     assertThat(closed.statusCode()).as("fail-closed").isEqualTo(503);
