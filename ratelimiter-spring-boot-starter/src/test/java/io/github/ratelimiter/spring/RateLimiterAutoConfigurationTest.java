@@ -229,8 +229,15 @@ class RateLimiterAutoConfigurationTest {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> limited.call("a"))
           .isInstanceOf(io.github.ratelimiter.CapacityExhaustedException.class);
       assertThat(limited.call("b")).isEqualTo("b");
-      assertThat(context.getBean(LimiterRegistry.class).entries()).singleElement()
-          .satisfies(entry -> assertThat(entry.declaredBy()).containsExactly("Limited.call(String)"));
+      assertThat(limited.annotated("o1", "t")).isEqualTo("o1");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> limited.annotated("o2", "t"))
+          .as("the @AccountId parameter is the account").isInstanceOf(io.github.ratelimiter.CapacityExhaustedException.class);
+      assertThat(limited.annotated("o3", "u")).isEqualTo("o3");
+      assertThat(limited.core("x")).isEqualTo("x");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> limited.core("x"))
+          .as("the core's @RateLimit on a Spring bean").isInstanceOf(io.github.ratelimiter.CapacityExhaustedException.class);
+      assertThat(context.getBean(LimiterRegistry.class).entries()).extracting(LimiterRegistry.Entry::resource)
+          .containsExactlyInAnyOrder("plain", "by-parameter", "core-annotation");
     });
   }
 
@@ -277,6 +284,16 @@ class RateLimiterAutoConfigurationTest {
       @RateLimited(resource = "plain", limit = 1, window = "1h", account = "#tenant")
       public String call(String tenant) {
         return tenant;
+      }
+
+      @RateLimited(resource = "by-parameter", limit = 1, window = "1h")
+      public String annotated(String order, @io.github.ratelimiter.AccountId String tenant) {
+        return order;
+      }
+
+      @io.github.ratelimiter.RateLimit(resource = "core-annotation", limit = 1, window = 3600)
+      public String core(String accountId) {
+        return accountId;
       }
     }
   }

@@ -55,7 +55,7 @@ public class OrdersController {
 
   @GetMapping("/api/exports")
   Map<String, Object> liveExports(@RequestHeader("X-Tenant-Id") String tenant) {
-    List<String> live = exports.live(tenant).stream().map(t -> t.resourceIdIfToken().orElse("(reserved)")).toList();
+    List<String> live = exports.live(tenant).stream().map(t -> t.isReservation() ? "(reserved)" : t.resourceId()).toList();
     return Map.of("limit", exports.limitFor(tenant), "live", live);
   }
 
