@@ -43,7 +43,7 @@ class DevStore {
   DynamoDbClient dynamoDbClient(LocalDynamoDbServer server) {
     // dynalite is one node process on a developer's machine: more time per call than real DynamoDB needs.
     return DynamoDbClients.builder().endpoint(server.endpoint())
-        .attemptTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(5)).build();
+        .attemptTimeout(Duration.ofSeconds(5)).callTimeout(Duration.ofSeconds(20)).build();
   }
 
   /** Loads {@code limits.yaml} as the service "orders" would with {@code ./ratelimiter limits sync}. */

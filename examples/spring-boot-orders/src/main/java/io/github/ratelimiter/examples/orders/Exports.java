@@ -45,7 +45,7 @@ public class Exports {
     try (Reservation reservation = exports.reserve(tenant)) {
       // A real service would launch the job here; if that threw, closing the reservation would free the slot.
       reservation.createToken(id);
-      return new Export(id, tenant, reservation.id());
+      return new Export(id, tenant, reservation.reservationId());
     }
   }
 
