@@ -84,15 +84,24 @@ public final class InMemoryStore implements RateLimitStore {
   }
 
   private final class Buckets implements BucketStore {
+    /**
+     * The bucket used last, in front of the maps: a run of decisions for one bucket skips both lookups. A plain
+     * field (a stale read costs only the lookups) and exact, since a bucket's holder is never replaced or evicted.
+     */
+    private Last last;
+
+    private record Last(String resourceName, String accountId, AtomicLong tat) {}
+
     @Override
     public BucketResult consume(BucketRequest request) {
-      Map<String, AtomicLong> accounts = buckets.get(request.resourceName());
-      if (accounts == null) {
-        accounts = buckets.computeIfAbsent(request.resourceName(), k -> new ConcurrentHashMap<>());
-      }
-      AtomicLong tat = accounts.get(request.accountId());
-      if (tat == null) {
-        tat = accounts.computeIfAbsent(request.accountId(), k -> new AtomicLong(UNKNOWN));
+      Last memo = last;
+      AtomicLong tat;
+      if (memo != null && memo.accountId().equals(request.accountId())
+          && memo.resourceName().equals(request.resourceName())) {
+        tat = memo.tat();
+      } else {
+        tat = bucket(request);
+        last = new Last(request.resourceName(), request.accountId(), tat);
       }
       while (true) {
         long current = tat.get();
@@ -101,6 +110,18 @@ public final class InMemoryStore implements RateLimitStore {
           return result;
         }
       }
+    }
+
+    private AtomicLong bucket(BucketRequest request) {
+      Map<String, AtomicLong> accounts = buckets.get(request.resourceName());
+      if (accounts == null) {
+        accounts = buckets.computeIfAbsent(request.resourceName(), k -> new ConcurrentHashMap<>());
+      }
+      AtomicLong tat = accounts.get(request.accountId());
+      if (tat == null) {
+        tat = accounts.computeIfAbsent(request.accountId(), k -> new AtomicLong(UNKNOWN));
+      }
+      return tat;
     }
   }
 
