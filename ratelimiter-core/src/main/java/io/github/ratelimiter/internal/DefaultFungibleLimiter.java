@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -34,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * decreases, a request that this value already denies is answered here, exactly, without a store request. When that
  * value says the bucket holds the last permit or so, the threads of this process ask the store one at a time (see
  * {@link #nearlyExhausted}), so a bucket at its limit does not turn every refill into a burst of failed writes.
+ *
+ * <p><b>Time per decision.</b> A decision makes at most one bucket call and waits for at most one other thread's
+ * call, then decides on a fresh clock reading (so its {@code retryAfter} is measured from when it decides). When the
+ * call it waited for failed, it shares that failure instead of calling the store itself. So, however many threads
+ * ask, a decision against a failing store ends within one client call timeout (plus a limit read when the cached
+ * limits have expired), and against a healthy one within at most two calls.
  */
 final class DefaultFungibleLimiter implements FungibleLimiter {
 
@@ -164,6 +171,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         return storeFailed(e, limit, accountId, permits);
       }
     }
+    boolean waited = false;
     while (true) {
       long known = seen.get();
       if (Gcra.certainlyDenied(known, now, cost, tolerance)) {
@@ -171,15 +179,23 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         return denied(known, now, cost, interval, tolerance, limit);
       }
       CompletableFuture<Void> flight = null;
-      if (nearlyExhausted(known, now, cost, tolerance)) {
+      if (!waited && nearlyExhausted(known, now, cost, tolerance)) {
         flight = new CompletableFuture<>();
         CompletableFuture<Void> other = inFlight.putIfAbsent(accountId, flight);
         if (other != null) {
           // Another thread is asking the store for the last permits: its answer will most likely deny us locally.
-          other.join();
+          // Wait for it once, then decide on a fresh clock reading; never queue behind the calls that follow it.
+          RateLimiterException failure = awaitFlight(other);
+          if (failure != null) {
+            // the store just failed that thread: share its answer rather than spend another deadline on ours
+            return storeFailed(failure, limit, accountId, permits, false);
+          }
+          waited = true;
+          now = Gcra.epochNanos(clock.instant());
           continue;
         }
       }
+      RateLimiterException failure = null;
       try {
         BucketResult result = buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known));
         raise(seen, result.tat());
@@ -191,11 +207,16 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         }
         return denied(result.tat(), now, cost, interval, tolerance, limit);
       } catch (RateLimiterException e) {
-        return storeFailed(e, limit, accountId, permits);
+        failure = e;
+        return storeFailed(e, limit, accountId, permits, true);
       } finally {
         if (flight != null) {
           inFlight.remove(accountId, flight);
-          flight.complete(null);
+          if (failure != null) {
+            flight.completeExceptionally(failure);
+          } else {
+            flight.complete(null);
+          }
         }
       }
     }
@@ -209,6 +230,19 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     AtomicLong tat = seenTat.get(accountId, unseen);
     lastSeen = new Seen(accountId, tat);
     return tat;
+  }
+
+  /**
+   * Waits for another thread's store call on the same bucket: its store failure, or null when it got an answer
+   * (which it recorded in the seen {@code tat}). The wait ends when that call ends, within the client's deadline.
+   */
+  private static RateLimiterException awaitFlight(CompletableFuture<Void> flight) {
+    try {
+      flight.join();
+      return null;
+    } catch (CompletionException e) {
+      return e.getCause() instanceof RateLimiterException failure ? failure : null;
+    }
   }
 
   /** Raises the seen {@code tat} to {@code tat} unless it is already as large: it never goes down. */
@@ -239,12 +273,20 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * ({@link FailureMode#FAIL_OPEN}), heard by the listener either way and logged once per interval.
    */
   private Decision storeFailed(RateLimiterException e, Limit limit, String accountId, long permits) {
+    return storeFailed(e, limit, accountId, permits, true);
+  }
+
+  /** As above; {@code storeAsked} is false when the failure is another thread's, shared by a waiter. */
+  private Decision storeFailed(RateLimiterException e, Limit limit, String accountId, long permits,
+      boolean storeAsked) {
     outages.failed(e);
     if (failureMode == FailureMode.FAIL_CLOSED) {
-      listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.ERROR, permits, true);
+      listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.ERROR, permits,
+          storeAsked);
       throw e;
     }
-    listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DEGRADED, permits, true);
+    listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DEGRADED, permits,
+        storeAsked);
     return new Decision(true, 0, Duration.ZERO, limit, true);
   }
 

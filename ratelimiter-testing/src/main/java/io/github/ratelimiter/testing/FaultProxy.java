@@ -287,7 +287,9 @@ public final class FaultProxy implements AutoCloseable {
         if (!fault.matches(operation) || !hits(fault)) {
           continue;
         }
-        count(fault.kind());
+        if (fault.kind() != Fault.Kind.DROP_RESPONSE) {
+          count(fault.kind());
+        }
         switch (fault.kind()) {
           case LATENCY -> sleepQuietly(fault.latency().toMillis());
           case PROVISIONED_THROUGHPUT_EXCEEDED -> {
@@ -313,7 +315,9 @@ public final class FaultProxy implements AutoCloseable {
             return false;
           }
           case DROP_RESPONSE -> {
-            forward(request);
+            if (forward(request) != null) {
+              count(fault.kind()); // counted once the store has answered, so the write is known to be applied
+            }
             return false;
           }
           case BLACKHOLE -> {

@@ -114,6 +114,7 @@ class FaultProxyTest {
     proxy.inject(dropResponse);
     assertThatThrownBy(() -> increment("a")).isInstanceOf(SdkClientException.class);
     proxy.remove(dropResponse);
+    assertThat(proxy.injected(Fault.Kind.DROP_RESPONSE)).as("the store answered the dropped write").isEqualTo(1);
     assertThat(count("a")).isEqualTo(1);
 
     Fault dropRequest = Fault.dropRequest().forOperations("UpdateItem");
