@@ -132,7 +132,7 @@ class FaultProxyTest {
         .attemptTimeout(Duration.ofMillis(200)).callTimeout(Duration.ofMillis(500)).build()) {
       assertThatThrownBy(impatient::listTables).isInstanceOf(ApiCallAttemptTimeoutException.class);
       proxy.remove(blackhole);
-      assertThat(impatient.listTables().tableNames()).contains(table);
+      assertThat(client.listTables().tableNames()).contains(table); // answered again (with the patient client)
     }
   }
 
@@ -170,6 +170,7 @@ class FaultProxyTest {
 
     // PutItem finds the key among the item's attributes (key schema learnt with DescribeTable)
     int putsAdmitted = 0;
+    long putsStart = System.nanoTime();
     for (int i = 0; i < 30; i++) {
       try {
         client.putItem(p -> p.tableName(table).item(Map.of("pk", AttributeValue.fromS("put"),
@@ -179,7 +180,9 @@ class FaultProxyTest {
         // over the ceiling
       }
     }
-    assertThat(putsAdmitted).isGreaterThanOrEqualTo(10).isLessThan(30);
+    double putSeconds = (System.nanoTime() - putsStart) / 1e9;
+    assertThat(putsAdmitted).isGreaterThanOrEqualTo(10)
+        .isLessThanOrEqualTo(Math.min(30, 10 + (int) Math.ceil(putSeconds * 10)));
 
     proxy.noWriteCeiling();
     increment("hot");

@@ -1,0 +1,131 @@
+package io.github.ratelimiter.dynamodb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.RateLimiterException;
+import io.github.ratelimiter.RateLimiterListener;
+import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.ThrottlingException;
+import io.github.ratelimiter.testing.Fault;
+import io.github.ratelimiter.testing.FaultProxy;
+import io.github.ratelimiter.testing.LocalDynamoDb;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Throttling through a {@link FaultProxy}: 30% of the bucket writes answered
+ * {@code ProvisionedThroughputExceededException} (and 5% of them applied but their answer lost): the SDK retries
+ * within the call's deadline, no decision over-admits, every throttled attempt is heard by the listener, and
+ * {@link ThrottlingException} surfaces only after the bounded attempts.
+ */
+class ThrottledStoreTest {
+  @RegisterExtension static final LocalDynamoDb DYNAMO = new LocalDynamoDb();
+
+  private static final Limit LIMIT = Limit.of(50, Duration.ofSeconds(1));
+  private static final int THREADS = 4;
+  private static final double SECONDS = Double.parseDouble(System.getProperty("ratelimiter.faults.seconds", "2"));
+
+  /** Counts the store requests it hears, per outcome. */
+  private static final class Heard implements RateLimiterListener {
+    final LongAdder throttled = new LongAdder();
+    final LongAdder updates = new LongAdder();
+
+    @Override
+    public void onStoreRequest(String operation, StoreOutcome outcome, long latencyNanos) {
+      if (operation.equals("UpdateItem")) {
+        updates.increment();
+        if (outcome == StoreOutcome.THROTTLED) {
+          throttled.increment();
+        }
+      }
+    }
+  }
+
+  @Test
+  void thirtyPercentThrottledNeverOverAdmitsAndEveryThrottledAttemptIsHeard() throws Exception {
+    DynamoDbTestTables tables = new DynamoDbTestTables(DYNAMO);
+    Heard heard = new Heard();
+    try (FaultProxy proxy = FaultProxy.start(DYNAMO.endpoint());
+        RateLimiters limiters = RateLimiters.builder()
+            .store(DynamoDbStore.builder().client(LocalDynamoDb.testClientBuilder(proxy.endpoint())
+                .attemptTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(5)).build())
+                .ownsClient(true).tableNames(tables.names).build())
+            .listener(heard).build()) {
+      FungibleLimiter limiter = limiters.fungible("throttled", LIMIT);
+      proxy.inject(Fault.provisionedThroughputExceeded().forOperations("UpdateItem").share(0.3));
+      proxy.inject(Fault.dropResponse().forOperations("UpdateItem").share(0.05));
+      LongAdder admitted = new LongAdder();
+      LongAdder surfaced = new LongAdder();
+      AtomicReference<Throwable> unexpected = new AtomicReference<>();
+      CyclicBarrier gate = new CyclicBarrier(THREADS);
+      long[] started = new long[1];
+      List<Thread> workers = new ArrayList<>();
+      for (int t = 0; t < THREADS; t++) {
+        Thread worker = new Thread(() -> {
+          try {
+            gate.await();
+            long end = System.nanoTime() + (long) (SECONDS * 1e9);
+            while (System.nanoTime() < end) {
+              try {
+                if (limiter.tryAcquire("acct").allowed()) {
+                  admitted.increment();
+                }
+              } catch (ThrottlingException e) {
+                surfaced.increment(); // three throttled attempts in a row
+              } catch (RateLimiterException e) {
+                // a dropped answer on the last attempt: an error, as a lost connection is
+              }
+            }
+          } catch (Throwable e) {
+            unexpected.compareAndSet(null, e);
+          }
+        });
+        workers.add(worker);
+      }
+      started[0] = System.nanoTime();
+      workers.forEach(Thread::start);
+      for (Thread worker : workers) {
+        worker.join();
+      }
+      double elapsed = (System.nanoTime() - started[0]) / 1e9;
+      proxy.clearFaults();
+      assertThat(unexpected.get()).isNull();
+      long bound = LIMIT.limit() + (long) Math.floor(elapsed * LIMIT.limit());
+      assertThat(admitted.sum()).isLessThanOrEqualTo(bound);
+      // every throttled attempt, retries included, is heard once
+      assertThat(heard.throttled.sum()).isEqualTo(proxy.injected(Fault.Kind.PROVISIONED_THROUGHPUT_EXCEEDED));
+      long dropped = proxy.injected(Fault.Kind.DROP_RESPONSE);
+      System.out.printf("throttled 30%% of UpdateItems (%d threads, %.1f s): admitted %d of bound %d, %d UpdateItem"
+              + " attempts, %d throttled (all heard), %d ThrottlingExceptions after 3 attempts, %d answers lost after"
+              + " the write was applied (each a possible double spend: under-admission)%n", THREADS, elapsed,
+          admitted.sum(), bound, heard.updates.sum(), heard.throttled.sum(), surfaced.sum(), dropped);
+    }
+  }
+
+  @Test
+  void throttlingSurfacesOnlyAfterTheBoundedAttempts() {
+    DynamoDbTestTables tables = new DynamoDbTestTables(DYNAMO);
+    Heard heard = new Heard();
+    try (FaultProxy proxy = FaultProxy.start(DYNAMO.endpoint());
+        RateLimiters limiters = RateLimiters.builder()
+            .store(DynamoDbStore.builder().client(LocalDynamoDb.testClientBuilder(proxy.endpoint()).maxAttempts(3)
+                .build()).ownsClient(true).tableNames(tables.names).build())
+            .listener(heard).build()) {
+      FungibleLimiter limiter = limiters.fungible("always-throttled", LIMIT);
+      assertThat(limiter.tryAcquire("acct").allowed()).isTrue(); // limits read, bucket written
+      proxy.inject(Fault.provisionedThroughputExceeded().forOperations("UpdateItem"));
+      assertThatThrownBy(() -> limiter.tryAcquire("acct")).isInstanceOf(ThrottlingException.class);
+      assertThat(proxy.injected(Fault.Kind.PROVISIONED_THROUGHPUT_EXCEEDED)).isEqualTo(3);
+      assertThat(heard.throttled.sum()).isEqualTo(3);
+    }
+  }
+}
