@@ -10,6 +10,12 @@ import io.github.ratelimiter.internal.Gcra;
  * {@code start + cost <= now + tolerance}, and then {@code tat} becomes {@code start + cost}; a denied request
  * changes nothing. {@link BucketRequest#applyTo(long)} is that step, for a store that holds the {@code tat} itself
  * (in memory) or learns it from a failed conditional write (DynamoDB), so no store restates the rule.
+ *
+ * <p>The same step serves leases for hot keys ({@link io.github.ratelimiter.Leasing}): a process takes a chunk of
+ * {@code m} permits with a step of cost {@code m * T} and owns the slots {@code [tat - cost, tat)} of the returned
+ * {@code tat}. So a store needs nothing beyond this one atomic step for leasing, but it must apply it atomically for
+ * any cost up to the tolerance, and return the exact {@code tat} it stored; the contract suite checks that chunks taken
+ * concurrently through separate store instances never overlap.
  */
 public interface BucketStore {
 
