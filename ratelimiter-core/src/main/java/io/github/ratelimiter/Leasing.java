@@ -44,7 +44,7 @@ public final class Leasing {
     this.hotThreshold = builder.hotThreshold;
   }
 
-  /** A builder with the defaults: 100 ms refresh interval, hot from 50 permits asked per second. */
+  /** A builder with the defaults: 100 ms refresh interval, hot from 200 permits asked per second. */
   public static Builder builder() {
     return new Builder();
   }
@@ -83,7 +83,7 @@ public final class Leasing {
   /** Configures {@link Leasing}. Not thread-safe; each setter fails fast on a bad value. */
   public static final class Builder {
     private Duration refreshInterval = Duration.ofMillis(100);
-    private long hotThreshold = 50;
+    private long hotThreshold = 200;
 
     private Builder() {}
 
@@ -102,7 +102,7 @@ public final class Leasing {
     }
 
     /**
-     * Permits asked per second by this process for one key from which the key is leased; default 50. Below it
+     * Permits asked per second by this process for one key from which the key is leased; default 200. Below it
      * every decision is one store write, as without leasing.
      */
     public Builder hotThreshold(long permitsPerSecond) {

@@ -50,7 +50,11 @@ final class LeasedBuckets {
     final AtomicBoolean rolling = new AtomicBoolean();
     final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>();
 
-    /** Counts the permits asked and returns the demand rate of the last complete refresh interval. */
+    /**
+     * Counts the permits asked and returns the demand rate: that of the last complete refresh interval, or, if
+     * higher, what has been asked in the current one spread over a whole interval (so a key turns hot within its
+     * first refresh interval, not after it).
+     */
     long demand(long now, long permits, long refreshNanos) {
       asked.add(permits);
       long start = since;
@@ -63,8 +67,9 @@ final class LeasedBuckets {
         } finally {
           rolling.set(false);
         }
+        return perSecond;
       }
-      return perSecond;
+      return Math.max(perSecond, Leases.perSecond(asked.sum(), refreshNanos));
     }
   }
 
