@@ -24,9 +24,11 @@ public final class LimiterOptions {
   private static final LimiterOptions DEFAULTS = new Builder().build();
 
   private final FailureMode failureMode;
+  private final Leasing leasing;
 
   private LimiterOptions(Builder builder) {
     this.failureMode = builder.failureMode;
+    this.leasing = builder.leasing;
   }
 
   /** Options that set nothing: the limiter takes every setting from its {@link RateLimiters}. */
@@ -43,6 +45,7 @@ public final class LimiterOptions {
   public Builder toBuilder() {
     Builder builder = new Builder();
     builder.failureMode = failureMode;
+    builder.leasing = leasing;
     return builder;
   }
 
@@ -56,24 +59,35 @@ public final class LimiterOptions {
     return failureMode == null ? inherited : failureMode;
   }
 
+  /**
+   * Leased rate shares for this fungible limiter's hot keys, when set (see {@link Leasing}); empty means every
+   * decision is one store write. Not used by non-fungible limiters.
+   */
+  public Optional<Leasing> leasing() {
+    return Optional.ofNullable(leasing);
+  }
+
   @Override
   public boolean equals(Object other) {
-    return other instanceof LimiterOptions that && Objects.equals(failureMode, that.failureMode);
+    return other instanceof LimiterOptions that && Objects.equals(failureMode, that.failureMode)
+        && Objects.equals(leasing, that.leasing);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hashCode(failureMode);
+    return Objects.hash(failureMode, leasing);
   }
 
   @Override
   public String toString() {
-    return "LimiterOptions[failureMode=" + (failureMode == null ? "inherited" : failureMode) + "]";
+    return "LimiterOptions[failureMode=" + (failureMode == null ? "inherited" : failureMode)
+        + (leasing == null ? "" : ", leasing=" + leasing) + "]";
   }
 
   /** Configures {@link LimiterOptions}. Not thread-safe; each setter fails fast on a bad value. */
   public static final class Builder {
     private FailureMode failureMode;
+    private Leasing leasing;
 
     private Builder() {}
 
@@ -83,6 +97,16 @@ public final class LimiterOptions {
      */
     public Builder failureMode(FailureMode mode) {
       this.failureMode = Objects.requireNonNull(mode, "failureMode");
+      return this;
+    }
+
+    /**
+     * Leases for hot keys of a fungible limiter: a process that asks one key for at least
+     * {@link Leasing#hotThreshold()} permits per second takes chunks of the bucket with one write each and grants
+     * from them locally, exactly within the bucket's bound; unset, every decision is one store write.
+     */
+    public Builder leasing(Leasing leasing) {
+      this.leasing = Objects.requireNonNull(leasing, "leasing");
       return this;
     }
 

@@ -66,7 +66,7 @@ public final class DefaultRateLimiters implements RateLimiters {
       Arguments.requireId("resourceName", resourceName);
       handed = fungibles.computeIfAbsent(resourceName, name -> new Handed<>(
           new DefaultFungibleLimiter(name, defaultLimit, observed.buckets(), limits, clock, limitCacheTtl,
-              options.failureModeOr(failureMode), sleeper, null, listener), defaultLimit, options));
+              options.failureModeOr(failureMode), sleeper, options.leasing().orElse(null), listener), defaultLimit, options));
     }
     if (!handed.defaultLimit().equals(defaultLimit) || !handed.options().equals(options)) {
       throw conflict(handed, "fungible", resourceName, defaultLimit, options);
