@@ -23,6 +23,8 @@ import java.util.Optional;
  * write that takes a free (absent or expired) slot, so at no instant do more than {@code limit} live rows exist, from
  * any number of processes, without transactions. When an account's limit is lowered below what it holds, nothing is
  * revoked: no new reservation is granted until the account holds fewer than the new limit.
+ * Live rows another library wrote into the same table count toward the cap as well, and {@link #release(String)}
+ * frees them; grants of this library stay exact among themselves while such rows are present.
  *
  * <p><b>Cost.</b> A granted reservation costs two requests (a consistent query of the account's slots and one
  * conditional write) when no slot is contended, two more (a query and a write) per lost race. Thread-safe.

@@ -26,11 +26,12 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Each entry has a non-blank string {@code resourceName} and {@code accountId} (quote numeric account ids: a
- * number would lose leading zeros), an integer {@code limit} of at least 0 (0 blocks the account), and either a
- * positive {@code windowSec} in (decimal) seconds, for a fungible limit, or {@code "kind": "non-fungible"} and no
- * window, for a cap on live resources. {@code kind} defaults to {@code "fungible"}, so a fungible entry without a
- * window is an error, never a window of 0. Unknown fields are errors (they are usually typos such as
- * {@code window_sec}), and so is a second entry for the same (resource, account).
+ * number would lose leading zeros), an integer {@code limit} of at least 0 (0 blocks the account), and optionally
+ * {@code windowSec}, a whole number of seconds: a fungible limit's window. Without one (absent, {@code null} or 0,
+ * stored as {@code windowSec} 0) the entry has no window: a cap on live resources, or a fungible limit applied on the
+ * limiter's default window, so that the Python library's files load unchanged with the meaning it gives them.
+ * {@code "kind": "non-fungible"} says which is meant and forbids a window. Unknown fields, repeated keys and a
+ * second entry for the same (resource, account) are errors.
  *
  * <p>Every problem is reported before anything is written, as an {@link IllegalArgumentException} whose message
  * lists each one as {@code file: limits[index].field: what is wrong}. An empty list is valid: syncing it deletes

@@ -119,6 +119,20 @@ class PythonLimitRowsTest {
     assertThat(item("api", "c").get("windowSec").n()).isEqualTo("300");
   }
 
+  /** An older row of this library, a non-fungible cap stored without windowSec, is rewritten by the next sync. */
+  @Test
+  void aSyncRewritesARowStoredWithoutWindowSecSoThePythonLoaderCanDiffIt() {
+    client.putItem(b -> b.tableName(tables.names.limitTable()).item(Map.of(
+        "resourceName", AttributeValue.fromS("emr-cluster"), "accountId", AttributeValue.fromS("a"),
+        "limit", AttributeValue.fromN("3"), "serviceName", AttributeValue.fromS("svc"))));
+    LimitLoader loader = LimitLoader.create(client, tables.names);
+    ServiceLimits file = ServiceLimits.of("svc", List.of(new LimitRecord("emr-cluster", "a", 3, null, null)));
+
+    assertThat(loader.sync(file, false).count(SyncPlan.Action.UPDATE)).isEqualTo(1);
+    assertThat(item("emr-cluster", "a").get("windowSec")).isEqualTo(AttributeValue.fromN("0"));
+    assertThat(loader.sync(file, false).unchanged()).isEqualTo(1);
+  }
+
   private Map<String, AttributeValue> item(String resourceName, String accountId) {
     return client.getItem(b -> b.tableName(tables.names.limitTable()).consistentRead(true)
         .key(Map.of("resourceName", AttributeValue.fromS(resourceName), "accountId", AttributeValue.fromS(accountId))))

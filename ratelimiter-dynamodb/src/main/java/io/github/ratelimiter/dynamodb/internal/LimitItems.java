@@ -40,13 +40,20 @@ public final class LimitItems {
   private LimitItems() {}
 
   /**
-   * A stored row: its key, its owner, and its limit when the row can be read as one; else what is wrong with it.
+   * A stored row: its key, its owner, its limit when the row can be read as one (else what is wrong with it), and
+   * whether it is stored as this codec writes it (integer {@code limit} and {@code windowSec} both present), which is
+   * what the Python library's loader and limiter need.
    */
-  public record Stored(LimitKey key, String serviceName, Optional<LimitRecord> record, String problem) {
+  public record Stored(LimitKey key, String serviceName, Optional<LimitRecord> record, String problem,
+      boolean canonical) {
 
-    /** Whether the row holds exactly the wanted limit and window for the same owner. */
+    /**
+     * Whether the row holds exactly the wanted limit and window for the same owner, stored as this codec writes it:
+     * a row an older writer stored without {@code windowSec} is rewritten rather than left for the Python loader to
+     * fail on.
+     */
     public boolean sameAs(LimitRecord wanted) {
-      return record.isPresent() && Objects.equals(serviceName, wanted.serviceName())
+      return canonical && record.isPresent() && Objects.equals(serviceName, wanted.serviceName())
           && record.get().limit() == wanted.limit() && Objects.equals(record.get().window(), wanted.window());
     }
   }
@@ -153,10 +160,16 @@ public final class LimitItems {
     String serviceName = service == null ? null : service.s();
     try {
       return new Stored(key, serviceName, Optional.of(new LimitRecord(key.resourceName(), key.accountId(),
-          limit(item.get(LIMIT)), window(item.get(WINDOW_SEC)), serviceName)), null);
+          limit(item.get(LIMIT)), window(item.get(WINDOW_SEC)), serviceName)), null, canonical(item));
     } catch (RuntimeException e) {
-      return new Stored(key, serviceName, Optional.empty(), e.getMessage());
+      return new Stored(key, serviceName, Optional.empty(), e.getMessage(), false);
     }
+  }
+
+  private static boolean canonical(Map<String, AttributeValue> item) {
+    AttributeValue window = item.get(WINDOW_SEC);
+    return window != null && window.n() != null && new BigDecimal(window.n()).stripTrailingZeros().scale() <= 0
+        && new BigDecimal(window.n()).signum() >= 0;
   }
 
   private static long limit(AttributeValue value) {
