@@ -27,7 +27,9 @@ import java.util.Optional;
  * frees them; grants of this library stay exact among themselves while such rows are present.
  *
  * <p><b>Cost.</b> A granted reservation costs two requests (a consistent query of the account's slots and one
- * conditional write) when no slot is contended, two more (a query and a write) per lost race. Thread-safe.
+ * conditional write) when no slot is contended, two more (a query and a write) per lost race; one (the write)
+ * when this process has just freed a slot of the account and its last query of it is recent and shows only this
+ * library's rows. Thread-safe.
  */
 public interface NonFungibleLimiter {
 

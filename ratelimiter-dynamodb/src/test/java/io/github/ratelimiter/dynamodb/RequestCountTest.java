@@ -8,15 +8,19 @@ import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
+import io.github.ratelimiter.Token;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.testing.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,6 +29,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** What each decision costs in DynamoDB requests, counted by an SDK interceptor on the client. */
 class RequestCountTest {
@@ -33,10 +39,11 @@ class RequestCountTest {
   private final ManualClock clock = ManualClock.create();
   private final RequestCounter requests = new RequestCounter();
   private RateLimiters limiters;
+  private DynamoDbTestTables tables;
 
   @BeforeEach
   void open() {
-    DynamoDbTestTables tables = new DynamoDbTestTables(DYNAMO);
+    tables = new DynamoDbTestTables(DYNAMO);
     limiters = RateLimiters.builder().store(tables.openStore(requests)).clock(clock).build();
   }
 
@@ -195,6 +202,54 @@ class RequestCountTest {
     requests.reset();
     assertThat(clusters.tryReserve("acct")).isEmpty();
     assertThat(requests.snapshot()).isEqualTo(Map.of("Query", 1L));
+  }
+
+  /**
+   * Churn, as in the bench scenario {@code nonfungible-churn-8}: release the oldest token, reserve, create a token.
+   * Right after this process freed a slot the reservation claims it without a query, so an attempt costs 3 requests
+   * (the raw floor's count); a look older than a second costs one query more, once. Where the account's rows include
+   * a Python one, every reservation queries first: 4.
+   */
+  @Test
+  void churnCostsThreeRequestsPerAttemptAndQueriesWherePythonRowsLive() {
+    NonFungibleLimiter clusters = limiters.nonFungible("cluster", 4);
+    Deque<Token> held = new ArrayDeque<>();
+    for (int i = 0; i < 4; i++) {
+      held.add(clusters.reserve("acct").createToken("j-" + i));
+    }
+    requests.reset();
+    int attempts = 50;
+    for (int i = 0; i < attempts; i++) {
+      assertThat(held.poll().release()).isTrue();
+      held.add(clusters.reserve("acct").createToken("k-" + i));
+      if (i == attempts / 2) {
+        clock.advance(Duration.ofSeconds(2)); // the last look goes stale once
+      }
+    }
+    assertThat(requests.snapshot()).isEqualTo(Map.of("DeleteItem", 50L, "PutItem", 100L, "Query", 1L));
+    assertThat((double) requests.total() / attempts).isLessThanOrEqualTo(3.2);
+    assertThat(clusters.activeTokens("acct")).hasSize(4);
+    assertThat(clusters.tryReserve("acct")).as("the cap still holds").isEmpty();
+
+    try (DynamoDbClient raw = DYNAMO.newClient()) {
+      String id = UUID.randomUUID().toString();
+      raw.putItem(b -> b.tableName(tables.names.nonFungibleTable()).item(Map.of(
+          "resourceCoordinate", AttributeValue.fromS("cluster:mixed"), "reservationId", AttributeValue.fromS(id),
+          "resourceName", AttributeValue.fromS("cluster"), "accountId", AttributeValue.fromS("mixed"),
+          "resourceId", AttributeValue.fromS(id),
+          "expirationTime", AttributeValue.fromN(Long.toString(clock.instant().getEpochSecond() + 300)))));
+    }
+    held.clear();
+    for (int i = 0; i < 3; i++) {
+      held.add(clusters.reserve("mixed").createToken("m-" + i));
+    }
+    assertThat(clusters.tryReserve("mixed")).as("3 Java tokens and 1 Python row under a cap of 4").isEmpty();
+    requests.reset();
+    for (int i = 0; i < 10; i++) {
+      held.poll().release();
+      held.add(clusters.reserve("mixed").createToken("n-" + i));
+    }
+    assertThat(requests.snapshot()).isEqualTo(Map.of("DeleteItem", 10L, "PutItem", 20L, "Query", 10L));
   }
 
   /**
