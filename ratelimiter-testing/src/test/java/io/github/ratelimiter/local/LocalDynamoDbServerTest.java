@@ -24,6 +24,8 @@ class LocalDynamoDbServerTest {
           .keySchema(k -> k.attributeName("id").keyType(KeyType.HASH))
           .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S))
           .billingMode("PAY_PER_REQUEST"));
+      // dynalite answers CreateTable with CREATING and refuses writes until the table is ACTIVE
+      client.waiter().waitUntilTableExists(w -> w.tableName("kept"));
       client.putItem(p -> p.tableName("kept").item(Map.of("id", AttributeValue.fromS("a"))));
       int port = server.port();
 

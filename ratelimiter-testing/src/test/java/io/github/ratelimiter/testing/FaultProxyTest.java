@@ -35,6 +35,8 @@ class FaultProxyTest {
         .attributeDefinitions(a -> a.attributeName("pk").attributeType(ScalarAttributeType.S),
             a -> a.attributeName("sk").attributeType(ScalarAttributeType.S))
         .billingMode("PAY_PER_REQUEST"));
+    // dynalite answers CreateTable with CREATING and refuses reads and writes until the table is ACTIVE
+    client.waiter().waitUntilTableExists(w -> w.tableName(table));
   }
 
   @AfterEach
