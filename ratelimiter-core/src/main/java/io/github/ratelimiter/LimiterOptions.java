@@ -1,5 +1,6 @@
 package io.github.ratelimiter;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -25,10 +26,12 @@ public final class LimiterOptions {
 
   private final FailureMode failureMode;
   private final Leasing leasing;
+  private final Duration decisionTimeout;
 
   private LimiterOptions(Builder builder) {
     this.failureMode = builder.failureMode;
     this.leasing = builder.leasing;
+    this.decisionTimeout = builder.decisionTimeout;
   }
 
   /** Options that set nothing: the limiter takes every setting from its {@link RateLimiters}. */
@@ -46,6 +49,7 @@ public final class LimiterOptions {
     Builder builder = new Builder();
     builder.failureMode = failureMode;
     builder.leasing = leasing;
+    builder.decisionTimeout = decisionTimeout;
     return builder;
   }
 
@@ -67,27 +71,37 @@ public final class LimiterOptions {
     return Optional.ofNullable(leasing);
   }
 
+  /**
+   * The decision timeout, when set here; empty means {@link RateLimiters.Builder#decisionTimeout(Duration)}'s (by
+   * default the store's).
+   */
+  public Optional<Duration> decisionTimeout() {
+    return Optional.ofNullable(decisionTimeout);
+  }
+
   @Override
   public boolean equals(Object other) {
     return other instanceof LimiterOptions that && Objects.equals(failureMode, that.failureMode)
-        && Objects.equals(leasing, that.leasing);
+        && Objects.equals(leasing, that.leasing) && Objects.equals(decisionTimeout, that.decisionTimeout);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(failureMode, leasing);
+    return Objects.hash(failureMode, leasing, decisionTimeout);
   }
 
   @Override
   public String toString() {
     return "LimiterOptions[failureMode=" + (failureMode == null ? "inherited" : failureMode)
-        + (leasing == null ? "" : ", leasing=" + leasing) + "]";
+        + (leasing == null ? "" : ", leasing=" + leasing)
+        + (decisionTimeout == null ? "" : ", decisionTimeout=" + decisionTimeout) + "]";
   }
 
   /** Configures {@link LimiterOptions}. Not thread-safe; each setter fails fast on a bad value. */
   public static final class Builder {
     private FailureMode failureMode;
     private Leasing leasing;
+    private Duration decisionTimeout;
 
     private Builder() {}
 
@@ -107,6 +121,19 @@ public final class LimiterOptions {
      */
     public Builder leasing(Leasing leasing) {
       this.leasing = Objects.requireNonNull(leasing, "leasing");
+      return this;
+    }
+
+    /**
+     * The longest one decision of this limiter may take, whatever the store does: its store calls (with their
+     * retries) and any wait for another thread's call all fit in it, and past it the decision fails as a store
+     * failure would (its failure mode applies). Unset, {@link RateLimiters.Builder#decisionTimeout(Duration)}'s
+     * applies.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is null, zero or negative
+     */
+    public Builder decisionTimeout(Duration timeout) {
+      this.decisionTimeout = RateLimiters.Builder.requirePositive("decisionTimeout", timeout);
       return this;
     }
 

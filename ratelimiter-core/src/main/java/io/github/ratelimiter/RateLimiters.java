@@ -134,6 +134,7 @@ public interface RateLimiters extends AutoCloseable {
     private Sleeper sleeper = Sleeper.SYSTEM;
     private Duration reservationTtl = Duration.ofSeconds(300);
     private Duration tokenTtl = Duration.ofHours(8);
+    private Duration decisionTimeout;
     private final List<RateLimiterListener> listeners = new ArrayList<>();
 
     private Builder() {}
@@ -187,6 +188,22 @@ public interface RateLimiters extends AutoCloseable {
     }
 
     /**
+     * The longest one decision may take, whatever the store does, for every limiter whose {@link LimiterOptions}
+     * set no timeout of their own. A decision's store calls (with the client's retries and backoff) and its waits
+     * for other threads' calls on the same bucket or slots all fit in this one timeout, however many threads ask:
+     * each call is sent with what is left of it, and when nothing is left the decision fails as a store failure
+     * would (the {@link FailureMode} applies). Default: the store's {@link RateLimitStore#decisionTimeout()}, which
+     * for {@code DynamoDbStore} is its client's call timeout (1 s for clients from {@code DynamoDbClients}), and
+     * unbounded in memory.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is null, zero or negative
+     */
+    public Builder decisionTimeout(Duration timeout) {
+      this.decisionTimeout = requirePositive("decisionTimeout", timeout);
+      return this;
+    }
+
+    /**
      * Adds a listener that hears every decision, store request and limit refresh of these limiters (see
      * {@link RateLimiterListener}); may be called more than once, each listener hearing everything, in the order
      * added. None by default, which costs nothing.
@@ -205,14 +222,21 @@ public interface RateLimiters extends AutoCloseable {
       if (store == null) {
         throw new IllegalStateException("store is required: call store(...), e.g. store(InMemoryStore.create())");
       }
-      return new DefaultRateLimiters(
-          store, clock, limitCacheTtl, failureMode, sleeper, reservationTtl, tokenTtl, List.copyOf(listeners));
+      return new DefaultRateLimiters(store, clock, limitCacheTtl, failureMode, sleeper, reservationTtl, tokenTtl,
+          decisionTimeout == null ? store.decisionTimeout().orElse(null) : decisionTimeout, List.copyOf(listeners));
     }
 
     static Duration requireNotNegative(String name, Duration value) {
       Objects.requireNonNull(value, name);
       if (value.isNegative()) {
         throw new IllegalArgumentException(name + " must not be negative: " + value);
+      }
+      return value;
+    }
+
+    static Duration requirePositive(String name, Duration value) {
+      if (value == null || value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + value);
       }
       return value;
     }

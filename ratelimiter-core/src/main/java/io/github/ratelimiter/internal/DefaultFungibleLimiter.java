@@ -16,6 +16,7 @@ import io.github.ratelimiter.Sleeper;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,11 +37,14 @@ import org.slf4j.LoggerFactory;
  * value says the bucket holds the last permit or so, the threads of this process ask the store one at a time (see
  * {@link #nearlyExhausted}), so a bucket at its limit does not turn every refill into a burst of failed writes.
  *
- * <p><b>Time per decision.</b> A decision makes at most one bucket call and waits for at most one other thread's
- * call, then decides on a fresh clock reading (so its {@code retryAfter} is measured from when it decides). When the
- * call it waited for failed, it shares that failure instead of calling the store itself. So, however many threads
- * ask, a decision against a failing store ends within one client call timeout (plus a limit read when the cached
- * limits have expired), and against a healthy one within at most two calls.
+ * <p><b>Time per decision.</b> Each decision starts a {@link Deadline} from the decision timeout and carries it into
+ * every store call it makes (the limit read when the cached limits have expired, the bucket's one to three requests,
+ * a lease) and every wait for another thread's call: a store sends each request with what is left as its call
+ * timeout, and a wait ends when the deadline does. So a decision ends within the decision timeout, plus the time to
+ * throw, however many threads ask and however slow the store is; past it the decision fails as a store failure
+ * (the failure mode applies). Besides, a decision waits for at most one other thread's call, then decides on a fresh
+ * clock reading (so its {@code retryAfter} is measured from when it decides), and when the call it waited for failed
+ * it shares that failure instead of calling the store itself.
  */
 final class DefaultFungibleLimiter implements FungibleLimiter {
 
@@ -56,6 +60,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final Sleeper sleeper;
   private final RateLimiterListener listener;
   private final OutageLog outages;
+  /** The longest one decision may take; {@code null}: unbounded (a store in process). */
+  private final Duration decisionTimeout;
   /** The default limit's emission interval, worked out once: most accounts have no limit row of their own. */
   private final long defaultInterval;
   /** Per account, the largest {@code tat} this process has seen; a holder, so that raising it is no cache write. */
@@ -78,13 +84,13 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   /** A limiter no listener hears. */
   DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing) {
-    this(resourceName, defaultLimit, buckets, limits, clock, limitCacheTtl, failureMode, sleeper, leasing,
+    this(resourceName, defaultLimit, buckets, limits, clock, limitCacheTtl, failureMode, sleeper, leasing, null,
         RateLimiterListener.NONE);
   }
 
   DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing,
-      RateLimiterListener listener) {
+      Duration decisionTimeout, RateLimiterListener listener) {
     this.resourceName = resourceName;
     this.defaultLimit = defaultLimit;
     this.defaultInterval = defaultLimit.blocks() ? 0 : Gcra.intervalNanos(defaultLimit);
@@ -98,6 +104,12 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         : new LeasedBuckets(resourceName, buckets, leasing, () -> Gcra.epochNanos(clock.instant()));
     this.listener = listener;
     this.outages = OutageLog.of(log, resourceName, failureMode, clock);
+    this.decisionTimeout = decisionTimeout;
+  }
+
+  /** A decision's deadline, from now; reads no time when decisions are unbounded. */
+  private Deadline startDeadline() {
+    return decisionTimeout == null ? Deadline.none() : Deadline.after(decisionTimeout);
   }
 
   @Override
@@ -108,11 +120,11 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   @Override
   public Limit limitFor(String accountId) {
     Arguments.requireId("accountId", accountId);
-    return limitAt(accountId, Gcra.epochNanos(clock.instant()));
+    return limitAt(accountId, Gcra.epochNanos(clock.instant()), startDeadline());
   }
 
-  private Limit limitAt(String accountId, long now) {
-    LimitRecord row = limits.find(resourceName, accountId, now).orElse(null);
+  private Limit limitAt(String accountId, long now, Deadline deadline) {
+    LimitRecord row = limits.find(resourceName, accountId, now, deadline).orElse(null);
     if (row == null) {
       return defaultLimit;
     }
@@ -140,9 +152,10 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     Arguments.requireId("accountId", accountId);
     Arguments.requirePositive("permits", permits);
     long now = Gcra.epochNanos(clock.instant());
+    Deadline deadline = startDeadline();
     Limit limit;
     try {
-      limit = limitAt(accountId, now);
+      limit = limitAt(accountId, now, deadline);
     } catch (RateLimiterException e) {
       return storeFailed(e, defaultLimit, accountId, permits);
     }
@@ -160,7 +173,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     AtomicLong seen = seen(accountId);
     if (leases != null) {
       try {
-        Decision leased = leases.tryAcquire(accountId, seen, limit, now, permits, interval, tolerance);
+        Decision leased = leases.tryAcquire(accountId, seen, limit, now, permits, interval, tolerance, deadline);
         if (leased != null) {
           // decided from the lease held locally; a write that takes a lease is heard as a store request
           listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE,
@@ -184,10 +197,11 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         CompletableFuture<Void> other = inFlight.putIfAbsent(accountId, flight);
         if (other != null) {
           // Another thread is asking the store for the last permits: its answer will most likely deny us locally.
-          // Wait for it once, then decide on a fresh clock reading; never queue behind the calls that follow it.
-          RateLimiterException failure = awaitFlight(other);
+          // Wait for it once, within this decision's deadline, then decide on a fresh clock reading; never queue
+          // behind the calls that follow it.
+          RateLimiterException failure = awaitFlight(other, deadline);
           if (failure != null) {
-            // the store just failed that thread: share its answer rather than spend another deadline on ours
+            // that thread's call failed (or our deadline passed first): share the failure rather than call too
             return storeFailed(failure, limit, accountId, permits, false);
           }
           waited = true;
@@ -197,7 +211,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       }
       RateLimiterException failure = null;
       try {
-        BucketResult result = buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known));
+        BucketResult result =
+            buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known, deadline));
         raise(seen, result.tat());
         listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE,
             result.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, permits, true);
@@ -233,10 +248,15 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   }
 
   /**
-   * Waits for another thread's store call on the same bucket: its store failure, or null when it got an answer
-   * (which it recorded in the seen {@code tat}). The wait ends when that call ends, within the client's deadline.
+   * Waits for another thread's store call on the same bucket, within {@code deadline}: its store failure, or null
+   * when it got an answer (which it recorded in the seen {@code tat}); the deadline's failure when it passes first.
    */
-  private static RateLimiterException awaitFlight(CompletableFuture<Void> flight) {
+  private static RateLimiterException awaitFlight(CompletableFuture<Void> flight, Deadline deadline) {
+    try {
+      deadline.await(flight, "another thread's UpdateItem on the same bucket answered");
+    } catch (RateLimiterException passed) {
+      return passed;
+    }
     try {
       flight.join();
       return null;

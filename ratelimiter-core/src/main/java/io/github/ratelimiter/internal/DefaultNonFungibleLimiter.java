@@ -8,6 +8,7 @@ import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.ReservationNotFoundException;
 import io.github.ratelimiter.Token;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.SlotRecord;
 import io.github.ratelimiter.store.SlotStore;
 import java.time.Clock;
@@ -145,8 +146,16 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     }
   }
 
+  /** The longest one reservation may take; {@code null}: unbounded (a store in process). */
+  private final Duration decisionTimeout;
+
   DefaultNonFungibleLimiter(String resourceName, long defaultLimit, SlotStore slots, LimitResolver limits,
       Clock clock, Duration reservationTtl, Duration tokenTtl) {
+    this(resourceName, defaultLimit, slots, limits, clock, reservationTtl, tokenTtl, null);
+  }
+
+  DefaultNonFungibleLimiter(String resourceName, long defaultLimit, SlotStore slots, LimitResolver limits,
+      Clock clock, Duration reservationTtl, Duration tokenTtl, Duration decisionTimeout) {
     this.resourceName = resourceName;
     this.defaultLimit = defaultLimit;
     this.slots = slots;
@@ -154,6 +163,12 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     this.clock = clock;
     this.reservationTtl = reservationTtl;
     this.tokenTtl = tokenTtl;
+    this.decisionTimeout = decisionTimeout;
+  }
+
+  /** A reservation's deadline, from now; reads no time when reservations are unbounded. */
+  private Deadline startDeadline() {
+    return decisionTimeout == null ? Deadline.none() : Deadline.after(decisionTimeout);
   }
 
   @Override
@@ -163,14 +178,20 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
 
   @Override
   public long limitFor(String accountId) {
+    return limitFor(accountId, startDeadline());
+  }
+
+  private long limitFor(String accountId, Deadline deadline) {
     Arguments.requireId("accountId", accountId);
-    return limits.find(resourceName, accountId).map(row -> row.limit()).orElse(defaultLimit);
+    return limits.find(resourceName, accountId, Gcra.epochNanos(clock.instant()), deadline).map(row -> row.limit())
+        .orElse(defaultLimit);
   }
 
   @Override
   public Reservation reserve(String accountId) {
-    long limit = limitFor(accountId);
-    return tryReserve(accountId, limit).orElseThrow(() -> new CapacityExhaustedException(limit == 0
+    Deadline deadline = startDeadline();
+    long limit = limitFor(accountId, deadline);
+    return tryReserve(accountId, limit, deadline).orElseThrow(() -> new CapacityExhaustedException(limit == 0
         ? "account '" + accountId + "' has no capacity for resource '" + resourceName + "' (its limit is 0)"
         : "account '" + accountId + "' holds its limit of " + limit + " live '" + resourceName
             + "' reservations and tokens", resourceName, accountId, null));
@@ -178,37 +199,40 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
 
   @Override
   public Optional<Reservation> tryReserve(String accountId) {
-    return tryReserve(accountId, limitFor(accountId));
+    Deadline deadline = startDeadline();
+    return tryReserve(accountId, limitFor(accountId, deadline), deadline);
   }
 
   /**
    * Queries the account's rows and claims a free slot, until one is taken or none is free. Each lost race means
    * another caller took that slot: look again rather than write blindly, since a read costs a fifth of a failed
    * conditional write. Lost races and waits for this process's own claims each mean that a slot was taken
-   * meanwhile, so {@code 2 * limit} tries bound both.
+   * meanwhile, so {@code 2 * limit} tries bound both; and every query, claim and wait is made within the one
+   * {@code deadline}, so the whole reservation ends within the decision timeout (past it, it fails as a store
+   * failure would).
    */
-  private Optional<Reservation> tryReserve(String accountId, long limit) {
+  private Optional<Reservation> tryReserve(String accountId, long limit, Deadline deadline) {
     if (limit == 0) {
       return Optional.empty();
     }
     String holder = UUID.randomUUID().toString();
-    Optional<Reservation> direct = claimFreed(accountId, limit, holder);
+    Optional<Reservation> direct = claimFreed(accountId, limit, holder, deadline);
     if (direct.isPresent()) {
       return direct;
     }
     for (long attempt = 0; attempt <= 2 * limit; attempt++) {
       long lookedAt = claimsEnded.get();
       long now = nowEpochSecond();
-      List<Integer> free = look(accountId, limit, now);
+      List<Integer> free = look(accountId, limit, now, deadline);
       if (free.isEmpty()) {
         return Optional.empty();
       }
       Claim claim = startClaim(accountId, free, lookedAt);
       if (claim.slot() == null) {
-        claim.waitForOthers();
+        claim.waitForOthers(deadline);
         continue;
       }
-      Optional<Reservation> taken = take(claim, holder, now);
+      Optional<Reservation> taken = take(claim, holder, now, deadline);
       if (taken.isPresent()) {
         return taken;
       }
@@ -223,7 +247,7 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
    * as after a query, so two callers still never hold one slot, and every grant still takes a slot below the
    * {@code U} of a query (the class comment's proof holds as is). A lost write falls back to the query.
    */
-  private Optional<Reservation> claimFreed(String accountId, long limit, String holder) {
+  private Optional<Reservation> claimFreed(String accountId, long limit, String holder, Deadline deadline) {
     ArrayBlockingQueue<Freed> queue = freed.getIfPresent(accountId);
     View view = views.getIfPresent(accountId);
     if (queue == null || view == null) {
@@ -243,7 +267,7 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
         claim.future().complete(null); // another thread claims or claimed it since: not ours to try
         continue;
       }
-      return take(claim, holder, now);
+      return take(claim, holder, now, deadline);
     }
     return Optional.empty();
   }
@@ -257,8 +281,8 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   }
 
   /** One consistent query of the account's rows: the slots a grant may take now, in random order. */
-  private List<Integer> look(String accountId, long limit, long now) {
-    List<SlotRecord> rows = slots.list(resourceName, accountId);
+  private List<Integer> look(String accountId, long limit, long now, Deadline deadline) {
+    List<SlotRecord> rows = slots.list(resourceName, accountId, deadline);
     List<Integer> free = freeSlots(accountId, rows, limit, now);
     Collections.shuffle(free, ThreadLocalRandom.current());
     return free;
@@ -291,22 +315,24 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   /** A slot this thread is claiming (or {@code null}), its published future, and the claims it must wait for. */
   private record Claim(SlotKey slot, CompletableFuture<Void> future, List<CompletableFuture<Void>> others) {
     /**
-     * Waits for the other threads' claims, rather than send writes that would lose to them. (Our own future was
-     * briefly visible, so someone may be waiting for it too.)
+     * Waits for the other threads' claims, within {@code deadline}, rather than send writes that would lose to them.
+     * (Our own future was briefly visible, so someone may be waiting for it too.)
      */
-    void waitForOthers() {
+    void waitForOthers(Deadline deadline) {
       future.complete(null);
-      others.forEach(CompletableFuture::join);
+      for (CompletableFuture<Void> other : others) {
+        deadline.await(other, "this process's other claims of the account's free slots ended");
+      }
     }
   }
 
   /** Writes the claimed slot's row if the slot is free in the store; always ends the claim. */
-  private Optional<Reservation> take(Claim claim, String holder, long now) {
+  private Optional<Reservation> take(Claim claim, String holder, long now, Deadline deadline) {
     SlotKey key = claim.slot();
     try {
       SlotRecord row = SlotRecord.slot(resourceName, key.accountId(), key.slot(), holder, null,
           now + reservationTtl.toSeconds());
-      return slots.claim(row, now) ? Optional.of(new HeldReservation(row)) : Optional.empty();
+      return slots.claim(row, now, deadline) ? Optional.of(new HeldReservation(row)) : Optional.empty();
     } finally {
       lastClaimEnded.put(key, claimsEnded.incrementAndGet()); // before the claim is seen to end
       claiming.remove(key, claim.future());

@@ -32,6 +32,8 @@ public final class DefaultRateLimiters implements RateLimiters {
   private final Sleeper sleeper;
   private final Duration reservationTtl;
   private final Duration tokenTtl;
+  /** The decision timeout of limiters whose options set none; {@code null}: unbounded. */
+  private final Duration decisionTimeout;
   private final RateLimiterListener listener;
   private final LimitResolver limits;
   /** The slots as the non-fungible limiters use them: reporting live counts when observed. */
@@ -41,7 +43,8 @@ public final class DefaultRateLimiters implements RateLimiters {
 
   /** Called by the builder only, which has validated every argument. */
   public DefaultRateLimiters(RateLimitStore store, Clock clock, Duration limitCacheTtl, FailureMode failureMode,
-      Sleeper sleeper, Duration reservationTtl, Duration tokenTtl, List<RateLimiterListener> listeners) {
+      Sleeper sleeper, Duration reservationTtl, Duration tokenTtl, Duration decisionTimeout,
+      List<RateLimiterListener> listeners) {
     this.store = store;
     this.listener = Listeners.of(listeners);
     this.observed = listener == RateLimiterListener.NONE ? store : store.withListener(listener);
@@ -51,6 +54,7 @@ public final class DefaultRateLimiters implements RateLimiters {
     this.sleeper = sleeper;
     this.reservationTtl = reservationTtl;
     this.tokenTtl = tokenTtl;
+    this.decisionTimeout = decisionTimeout;
     this.limits = new LimitResolver(observed.limits(), clock, limitCacheTtl, listener);
     this.slots = listener == RateLimiterListener.NONE
         ? observed.slots()
@@ -66,7 +70,8 @@ public final class DefaultRateLimiters implements RateLimiters {
       Arguments.requireId("resourceName", resourceName);
       handed = fungibles.computeIfAbsent(resourceName, name -> new Handed<>(
           new DefaultFungibleLimiter(name, defaultLimit, observed.buckets(), limits, clock, limitCacheTtl,
-              options.failureModeOr(failureMode), sleeper, options.leasing().orElse(null), listener), defaultLimit, options));
+              options.failureModeOr(failureMode), sleeper, options.leasing().orElse(null),
+              options.decisionTimeout().orElse(decisionTimeout), listener), defaultLimit, options));
     }
     if (!handed.defaultLimit().equals(defaultLimit) || !handed.options().equals(options)) {
       throw conflict(handed, "fungible", resourceName, defaultLimit, options);
@@ -90,7 +95,8 @@ public final class DefaultRateLimiters implements RateLimiters {
       }
       handed = nonFungibles.computeIfAbsent(resourceName, name -> new Handed<>(
           new FailurePolicyNonFungibleLimiter(
-              new DefaultNonFungibleLimiter(name, defaultLimit, slots, limits, clock, reservationTtl, tokenTtl),
+              new DefaultNonFungibleLimiter(name, defaultLimit, slots, limits, clock, reservationTtl, tokenTtl,
+                  options.decisionTimeout().orElse(decisionTimeout)),
               options.failureModeOr(failureMode), clock, reservationTtl, tokenTtl, listener),
           defaultLimit, options));
     }

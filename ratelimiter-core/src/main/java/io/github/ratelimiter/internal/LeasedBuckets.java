@@ -8,6 +8,7 @@ import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
+import io.github.ratelimiter.store.Deadline;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -95,12 +96,13 @@ final class LeasedBuckets {
    * Decides from the chunk this process holds, or by taking a new chunk when the key is hot here.
    *
    * @param seen the largest {@code tat} this process has seen for the key, shared with the direct path
+   * @param deadline the decision's: bounds the lease write and any wait for another thread's
    * @return the decision, or {@code null} when the key is cold at this process and its chunk cannot grant the
    *     request: the caller then takes the direct path (one store step for exactly these permits)
    * @throws io.github.ratelimiter.RateLimiterException if the store fails while leasing
    */
   Decision tryAcquire(String accountId, AtomicLong seen, Limit limit, long now, long permits, long interval,
-      long tolerance) {
+      long tolerance, Deadline deadline) {
     Key key = keys.get(accountId, k -> new Key());
     long demand = key.demand(now, permits, refreshNanos);
     long cost = Gcra.costNanos(interval, permits);
@@ -124,7 +126,7 @@ final class LeasedBuckets {
       CompletableFuture<Void> other = key.inFlight.compareAndExchange(null, flight);
       if (other != null) {
         // Another thread is taking a chunk for this key: wait for its answer once, then try that chunk afresh.
-        other.join();
+        deadline.await(other, "another thread's lease of this key was taken");
         long later = nanoClock.getAsLong();
         Decision after = fromChunk(key, seen, limit, later, cost, interval, tolerance);
         return after != null ? after : denied(key, seen.get(), limit, later, least, interval, tolerance);
@@ -132,7 +134,7 @@ final class LeasedBuckets {
       try {
         long leaseCost = Gcra.costNanos(interval, lease);
         BucketResult result =
-            buckets.consume(new BucketRequest(resourceName, accountId, now, leaseCost, tolerance, known));
+            buckets.consume(new BucketRequest(resourceName, accountId, now, leaseCost, tolerance, known, deadline));
         raise(seen, result.tat());
         if (result.allowed()) {
           long cursor = Leases.grant(Leases.chunkStart(result.tat(), leaseCost), result.tat(), now, cost, tolerance);

@@ -3,6 +3,7 @@ package io.github.ratelimiter.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.ratelimiter.RateLimiterListener;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.LimitStore;
 import java.time.Clock;
@@ -102,17 +103,25 @@ final class LimitResolver {
 
   /** The row for (resource, account), or empty, at {@code nowNanos} (epoch nanoseconds of the clock). */
   Optional<LimitRecord> find(String resourceName, String accountId, long nowNanos) {
+    return find(resourceName, accountId, nowNanos, Deadline.none());
+  }
+
+  /**
+   * As {@link #find(String, String, long)}, a read that it needs sent within the decision's {@code deadline}. (A
+   * caller that waits for another's read of the same resource waits for that read, which its own deadline bounds.)
+   */
+  Optional<LimitRecord> find(String resourceName, String accountId, long nowNanos, Deadline deadline) {
     if (accounts == null) {
-      return readAccount(resourceName, accountId);
+      return readAccount(resourceName, accountId, deadline);
     }
     Snapshot snapshot = resources.get(resourceName);
     if (snapshot == null || nowNanos - snapshot.expiresAtNanos() >= 0) {
       // One reader per resource at a time; the others wait for its rows rather than read them too.
       snapshot = resources.compute(resourceName, (resource, old) -> old != null && nowNanos - old.expiresAtNanos() < 0
           ? old
-          : snapshot(readWhole(resource), nowNanos));
+          : snapshot(readWhole(resource, deadline), nowNanos));
     } else if (nowNanos - snapshot.refreshAtNanos() >= 0 && snapshot.refreshing().compareAndSet(false, true)) {
-      snapshot = refresh(resourceName, snapshot, nowNanos);
+      snapshot = refresh(resourceName, snapshot, nowNanos, deadline);
     }
     if (snapshot.rows().isPresent()) {
       return Optional.ofNullable(snapshot.rows().get().get(accountId));
@@ -123,14 +132,14 @@ final class LimitResolver {
       // One reader per account at a time, as for resources.
       cached = accounts.asMap().compute(key, (k, old) -> old != null && nowNanos - old.expiresAtNanos() < 0
           ? old
-          : new AccountRow(readAccount(resourceName, accountId), nowNanos + ttlNanos));
+          : new AccountRow(readAccount(resourceName, accountId, deadline), nowNanos + ttlNanos));
     }
     return cached.row();
   }
 
-  private Optional<LimitRecord> readAccount(String resourceName, String accountId) {
+  private Optional<LimitRecord> readAccount(String resourceName, String accountId, Deadline deadline) {
     try {
-      Optional<LimitRecord> row = limits.find(resourceName, accountId);
+      Optional<LimitRecord> row = limits.find(resourceName, accountId, deadline);
       listener.onLimitRefresh(resourceName, true);
       return row;
     } catch (RuntimeException e) {
@@ -143,9 +152,9 @@ final class LimitResolver {
     return new Snapshot(rows, nowNanos + ttlNanos - ttlNanos / 10, nowNanos + ttlNanos, new AtomicBoolean());
   }
 
-  private Snapshot refresh(String resourceName, Snapshot stale, long nowNanos) {
+  private Snapshot refresh(String resourceName, Snapshot stale, long nowNanos, Deadline deadline) {
     try {
-      Snapshot fresh = snapshot(readWhole(resourceName), nowNanos);
+      Snapshot fresh = snapshot(readWhole(resourceName, deadline), nowNanos);
       resources.replace(resourceName, stale, fresh);
       return fresh;
     } catch (RuntimeException e) {
@@ -155,10 +164,10 @@ final class LimitResolver {
     }
   }
 
-  private Optional<Map<String, LimitRecord>> readWhole(String resourceName) {
+  private Optional<Map<String, LimitRecord>> readWhole(String resourceName, Deadline deadline) {
     try {
       Optional<Map<String, LimitRecord>> rows =
-          limits.listByResource(resourceName, wholeResourceRows).map(LimitResolver::byAccount);
+          limits.listByResource(resourceName, wholeResourceRows, deadline).map(LimitResolver::byAccount);
       listener.onLimitRefresh(resourceName, true);
       return rows;
     } catch (RuntimeException e) {

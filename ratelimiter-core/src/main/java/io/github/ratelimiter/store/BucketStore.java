@@ -1,6 +1,7 @@
 package io.github.ratelimiter.store;
 
 import io.github.ratelimiter.internal.Gcra;
+import java.util.Objects;
 
 /**
  * The fungible token buckets, each stored as one theoretical arrival time ({@code tat}, epoch nanoseconds).
@@ -37,9 +38,23 @@ public interface BucketStore {
    * @param toleranceNanos the limit times the emission interval: how far {@code tat} may run ahead of now
    * @param knownTat the last {@code tat} this process saw for the bucket, or {@link #UNKNOWN}: a hint a store may use
    *     to choose its first attempt, never a fact
+   * @param deadline when the decision must be over: a store that sends requests bounds each of them (all its
+   *     attempts for this step) by the time left, and fails with {@link Deadline#passed} rather than send one after
+   *     it
    */
-  record BucketRequest(
-      String resourceName, String accountId, long nowNanos, long costNanos, long toleranceNanos, long knownTat) {
+  record BucketRequest(String resourceName, String accountId, long nowNanos, long costNanos, long toleranceNanos,
+      long knownTat, Deadline deadline) {
+
+    /** Checks that the deadline is there ({@link Deadline#none()} for none). */
+    public BucketRequest {
+      Objects.requireNonNull(deadline, "deadline");
+    }
+
+    /** A step without a deadline of its own ({@link Deadline#none()}): the store's own timeouts bound it. */
+    public BucketRequest(
+        String resourceName, String accountId, long nowNanos, long costNanos, long toleranceNanos, long knownTat) {
+      this(resourceName, accountId, nowNanos, costNanos, toleranceNanos, knownTat, Deadline.none());
+    }
 
     /**
      * The step applied to a stored {@code tat}: admitted exactly when {@code max(tat, now) + cost <= now + tolerance},

@@ -11,6 +11,15 @@ public interface LimitStore {
   /** The row for the account on the resource, read consistently, or empty when there is none. */
   Optional<LimitRecord> find(String resourceName, String accountId);
 
+  /**
+   * {@link #find(String, String)} within a decision's {@code deadline}: a store that sends requests bounds them by
+   * the time left and fails with {@link Deadline#passed} rather than send one after it. The default ignores the
+   * deadline, which is right for a store that answers in process.
+   */
+  default Optional<LimitRecord> find(String resourceName, String accountId, Deadline deadline) {
+    return find(resourceName, accountId);
+  }
+
   /** Writes the row, replacing any row with the same resource and account. */
   void put(LimitRecord record);
 
@@ -31,5 +40,13 @@ public interface LimitStore {
   default Optional<List<LimitRecord>> listByResource(String resourceName, int atMost) {
     List<LimitRecord> rows = listByResource(resourceName);
     return rows.size() <= atMost ? Optional.of(rows) : Optional.empty();
+  }
+
+  /**
+   * {@link #listByResource(String, int)} within a decision's {@code deadline}, as for
+   * {@link #find(String, String, Deadline)}.
+   */
+  default Optional<List<LimitRecord>> listByResource(String resourceName, int atMost, Deadline deadline) {
+    return listByResource(resourceName, atMost);
   }
 }

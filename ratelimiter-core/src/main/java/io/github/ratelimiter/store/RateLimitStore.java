@@ -2,7 +2,9 @@ package io.github.ratelimiter.store;
 
 import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.StoreHealth;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where limiters keep their shared state: limit rows, fungible buckets and non-fungible slots.
@@ -43,6 +45,16 @@ public interface RateLimitStore extends AutoCloseable {
    */
   default StoreHealth check() {
     return StoreHealth.of(List.of(new StoreHealth.Check("store", true, getClass().getSimpleName() + " in process")));
+  }
+
+  /**
+   * The decision timeout that limiters on this store use unless {@link
+   * io.github.ratelimiter.RateLimiters.Builder#decisionTimeout} or {@link io.github.ratelimiter.LimiterOptions} set
+   * one: the longest a decision should wait for this store, every call and wait included (see {@link Deadline}).
+   * Empty, the default, means unbounded, which is right for a store that answers in process.
+   */
+  default Optional<Duration> decisionTimeout() {
+    return Optional.empty();
   }
 
   /** Releases what the store owns (a client it created). The default does nothing. */

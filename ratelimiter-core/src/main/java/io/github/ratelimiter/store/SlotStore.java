@@ -16,11 +16,25 @@ public interface SlotStore {
   List<SlotRecord> list(String resourceName, String accountId);
 
   /**
+   * {@link #list(String, String)} within a decision's {@code deadline}: a store that sends requests bounds them by
+   * the time left and fails with {@link Deadline#passed} rather than send one after it. The default ignores the
+   * deadline, which is right for a store that answers in process.
+   */
+  default List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
+    return list(resourceName, accountId);
+  }
+
+  /**
    * Writes the row if its key is free at {@code nowEpochSecond}: absent, or expired.
    *
    * @return whether the row was written; false when a live row holds the key
    */
   boolean claim(SlotRecord row, long nowEpochSecond);
+
+  /** {@link #claim(SlotRecord, long)} within a decision's {@code deadline}, as for {@link #list(String, String, Deadline)}. */
+  default boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline) {
+    return claim(row, nowEpochSecond);
+  }
 
   /**
    * Replaces the row if its slot is still held by {@code row.holder()} and live at {@code nowEpochSecond}.

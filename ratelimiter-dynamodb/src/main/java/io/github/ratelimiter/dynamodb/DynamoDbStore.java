@@ -13,8 +13,10 @@ import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.LimitStore;
 import io.github.ratelimiter.store.RateLimitStore;
 import io.github.ratelimiter.store.SlotStore;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
@@ -45,7 +47,7 @@ public final class DynamoDbStore implements RateLimitStore {
   private final DynamoDbSlots slots;
 
   private DynamoDbStore(Builder builder) {
-    this(builder.client, builder.ownsClient, builder.tableNames, StoreRequests.UNOBSERVED);
+    this(builder.client, builder.ownsClient, builder.tableNames, StoreRequests.unobserved(builder.client));
   }
 
   private DynamoDbStore(DynamoDbClient client, boolean ownsClient, TableNames tableNames, StoreRequests requests) {
@@ -118,6 +120,16 @@ public final class DynamoDbStore implements RateLimitStore {
   public RateLimitStore withListener(RateLimiterListener listener) {
     Objects.requireNonNull(listener, "listener");
     return new DynamoDbStore(client, false, tableNames, StoreRequests.of(listener, client));
+  }
+
+  /**
+   * The client's call timeout ({@code apiCallTimeout}), or {@link DynamoDbClients#DEFAULT_CALL_TIMEOUT} (1 s) when
+   * the client has none: a decision then ends within one call timeout however many requests it makes or waits for,
+   * and a client without a call timeout of its own still never makes a decision hang.
+   */
+  @Override
+  public Optional<Duration> decisionTimeout() {
+    return Optional.of(StoreRequests.callTimeout(client).orElse(DynamoDbClients.DEFAULT_CALL_TIMEOUT));
   }
 
   /**

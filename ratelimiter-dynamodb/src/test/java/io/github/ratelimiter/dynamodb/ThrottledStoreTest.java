@@ -15,11 +15,14 @@ import io.github.ratelimiter.testing.LocalDynamoDb;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * Throttling through a {@link FaultProxy}: 30% of the bucket writes answered
@@ -31,7 +34,7 @@ class ThrottledStoreTest {
   @RegisterExtension static final LocalDynamoDb DYNAMO = new LocalDynamoDb();
 
   private static final Limit LIMIT = Limit.of(50, Duration.ofSeconds(1));
-  private static final int THREADS = 4;
+  private static final int THREADS = 8;
   private static final double SECONDS = Double.parseDouble(System.getProperty("ratelimiter.faults.seconds", "2"));
 
   /** Counts the store requests it hears, per outcome. */
@@ -103,12 +106,90 @@ class ThrottledStoreTest {
       assertThat(admitted.sum()).isLessThanOrEqualTo(bound);
       // every throttled attempt, retries included, is heard once
       assertThat(heard.throttled.sum()).isEqualTo(proxy.injected(Fault.Kind.PROVISIONED_THROUGHPUT_EXCEEDED));
-      long dropped = proxy.injected(Fault.Kind.DROP_RESPONSE);
+      long dropped = proxy.appliedButUnanswered();
       System.out.printf("throttled 30%% of UpdateItems (%d threads, %.1f s): admitted %d of bound %d, %d UpdateItem"
               + " attempts, %d throttled (all heard), %d ThrottlingExceptions after 3 attempts, %d answers lost after"
-              + " the write was applied (each a possible double spend: under-admission)%n", THREADS, elapsed,
+              + " the write was applied (each a permit spent and not admitted: under-admission)%n", THREADS, elapsed,
           admitted.sum(), bound, heard.updates.sum(), heard.throttled.sum(), surfaced.sum(), dropped);
     }
+  }
+
+  /**
+   * How often a lost answer makes one decision spend twice, counted exactly. The limit (100,000 an hour) is far
+   * above what the run asks, so the bucket never idles: after its first write each applied write adds exactly one
+   * emission interval to {@code tat}, and the permits spent are {@code (tat_end - tat_start) / T}, whoever asked.
+   * Every permit spent beyond those admitted must be a write that the store applied and whose answer the proxy
+   * dropped: the SDK's retry then spent a second permit for the same decision, or the call failed after the first.
+   */
+  @Test
+  void everyPermitSpentButNotAdmittedIsAWriteWhoseAnswerWasLost() throws Exception {
+    DynamoDbTestTables tables = new DynamoDbTestTables(DYNAMO);
+    Limit ample = Limit.of(100_000, Duration.ofHours(1));
+    long interval = ample.window().toNanos() / ample.limit();
+    try (FaultProxy proxy = FaultProxy.start(DYNAMO.endpoint());
+        DynamoDbClient reader = DYNAMO.newClient();
+        RateLimiters limiters = RateLimiters.builder()
+            .store(DynamoDbStore.builder().client(LocalDynamoDb.testClientBuilder(proxy.endpoint())
+                .attemptTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(5)).build())
+                .ownsClient(true).tableNames(tables.names).build())
+            .build()) {
+      FungibleLimiter limiter = limiters.fungible("double-spend", ample);
+      assertThat(limiter.tryAcquire("acct").allowed()).isTrue(); // the bucket's first (idle) write, before faults
+      long start = storedTat(reader, tables, "double-spend", "acct");
+      proxy.inject(Fault.provisionedThroughputExceeded().forOperations("UpdateItem").share(0.3));
+      proxy.inject(Fault.dropResponse().forOperations("UpdateItem").share(0.05));
+      LongAdder admitted = new LongAdder();
+      LongAdder failed = new LongAdder();
+      run(THREADS, () -> {
+        try {
+          if (limiter.tryAcquire("acct").allowed()) {
+            admitted.increment();
+          }
+        } catch (RateLimiterException e) {
+          failed.increment(); // throttled three times, or the last attempt's answer lost
+        }
+      });
+      proxy.clearFaults();
+      long spent = (storedTat(reader, tables, "double-spend", "acct") - start) / interval;
+      long lost = proxy.appliedButUnanswered();
+      assertThat(spent - admitted.sum()).as("permits spent but not admitted").isEqualTo(lost);
+      System.out.printf("30%% of UpdateItems throttled, 5%% of answers dropped (%d threads, %.1f s): %d admitted,"
+              + " %d calls failed, %d permits spent; %d writes applied whose answer was lost = %d permits spent and"
+              + " never admitted (%.2f%% of the permits spent)%n", THREADS, SECONDS, admitted.sum(), failed.sum(),
+          spent, lost, spent - admitted.sum(), 100.0 * (spent - admitted.sum()) / Math.max(1, spent));
+    }
+  }
+
+  private static long storedTat(DynamoDbClient client, DynamoDbTestTables tables, String resource, String account) {
+    return Long.parseLong(client.getItem(b -> b.tableName(tables.names.fungibleTable()).consistentRead(true)
+        .key(Map.of("resourceName", AttributeValue.fromS(resource), "accountId", AttributeValue.fromS(account))))
+        .item().get("tat").n());
+  }
+
+  /** Runs {@code decision} on {@code threads} threads, released at once, for {@link #SECONDS}. */
+  private static void run(int threads, Runnable decision) throws Exception {
+    CyclicBarrier gate = new CyclicBarrier(threads);
+    AtomicReference<Throwable> unexpected = new AtomicReference<>();
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread worker = new Thread(() -> {
+        try {
+          gate.await();
+          long end = System.nanoTime() + (long) (SECONDS * 1e9);
+          while (System.nanoTime() < end) {
+            decision.run();
+          }
+        } catch (Throwable e) {
+          unexpected.compareAndSet(null, e);
+        }
+      });
+      worker.start();
+      workers.add(worker);
+    }
+    for (Thread worker : workers) {
+      worker.join();
+    }
+    assertThat(unexpected.get()).isNull();
   }
 
   @Test

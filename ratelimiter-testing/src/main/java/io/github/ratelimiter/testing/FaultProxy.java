@@ -82,6 +82,7 @@ public final class FaultProxy implements AutoCloseable {
   private final Map<Fault.Kind, AtomicLong> injected = new ConcurrentHashMap<>();
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong forwarded = new AtomicLong();
+  private final AtomicLong appliedButUnanswered = new AtomicLong();
   private final AtomicLong ceilingThrottles = new AtomicLong();
   private final Object blackholeLock = new Object();
   private volatile Ceiling ceiling;
@@ -204,6 +205,16 @@ public final class FaultProxy implements AutoCloseable {
     return count == null ? 0 : count.get();
   }
 
+  /**
+   * Requests whose answer a {@link Fault#dropResponse()} dropped although the store had answered 200: for a write,
+   * one applied that its client never learns of (a failed condition, answered 400, is not counted). Each such write
+   * of a bucket is a permit spent that no caller is told of: the SDK's retry spends a second one for the same
+   * decision, or the call fails. Under-admission, never over.
+   */
+  public long appliedButUnanswered() {
+    return appliedButUnanswered.get();
+  }
+
   /** Writes the per-key write ceiling throttled. */
   public long ceilingThrottles() {
     return ceilingThrottles.get();
@@ -315,8 +326,12 @@ public final class FaultProxy implements AutoCloseable {
             return false;
           }
           case DROP_RESPONSE -> {
-            if (forward(request) != null) {
-              count(fault.kind()); // counted once the store has answered, so the write is known to be applied
+            Message answer = forward(request);
+            if (answer != null) {
+              count(fault.kind()); // counted once the store has answered
+              if (answer.succeeded()) {
+                appliedButUnanswered.incrementAndGet(); // a write applied (not a failed condition) that nobody hears of
+              }
             }
             return false;
           }
@@ -599,6 +614,7 @@ public final class FaultProxy implements AutoCloseable {
         body = new byte[0];
       }
       String target = headers.getOrDefault("x-amz-target", "");
+      headers.put(":start-line", lines[0]);
       headers.put(":operation", target.startsWith(TARGET_PREFIX) ? target.substring(TARGET_PREFIX.length()) : target);
       return new Message(all.toByteArray(), body, headers);
     }
@@ -648,6 +664,12 @@ public final class FaultProxy implements AutoCloseable {
 
     boolean closes() {
       return "close".equalsIgnoreCase(headers.get("connection"));
+    }
+
+    /** For a response: whether its status is 2xx. */
+    boolean succeeded() {
+      String[] start = headers.getOrDefault(":start-line", "").split(" ");
+      return start.length > 1 && start[1].startsWith("2");
     }
   }
 }

@@ -49,7 +49,7 @@ public final class DynamoDbBuckets implements BucketStore {
 
   /** Buckets in the table that {@code table} names when first used. */
   public DynamoDbBuckets(DynamoDbClient client, Supplier<String> table) {
-    this(client, table, StoreRequests.UNOBSERVED);
+    this(client, table, StoreRequests.unobserved(client));
   }
 
   /** Buckets in the table that {@code table} names when first used, each request reported to {@code requests}. */
@@ -136,7 +136,8 @@ public final class DynamoDbBuckets implements BucketStore {
       Map<String, AttributeValue> values) {
     long start = requests.start();
     try {
-      UpdateItemResponse response = client.updateItem(requests.observe(UpdateItemRequest.builder())
+      UpdateItemResponse response = client.updateItem(
+          requests.observe(UpdateItemRequest.builder(), request.deadline(), "UpdateItem")
           .tableName(tableName)
           .key(key(request))
           .updateExpression(update)
@@ -164,7 +165,8 @@ public final class DynamoDbBuckets implements BucketStore {
   private OptionalLong read(String tableName, BucketRequest request) {
     long start = requests.start();
     try {
-      GetItemResponse response = client.getItem(b -> requests.observe(b).tableName(tableName).key(key(request))
+      GetItemResponse response = client.getItem(b -> requests.observe(b, request.deadline(), "GetItem")
+          .tableName(tableName).key(key(request))
           .consistentRead(true).projectionExpression("#tat").expressionAttributeNames(NAMES));
       requests.ended("GetItem", StoreOutcome.OK, start);
       AttributeValue tat = response.hasItem() ? response.item().get(TAT) : null;

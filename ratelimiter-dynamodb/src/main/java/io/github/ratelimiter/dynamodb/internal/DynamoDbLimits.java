@@ -4,6 +4,7 @@ import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.SERVICE_NAME;
 
 import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.LimitStore;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ public final class DynamoDbLimits implements LimitStore {
 
   /** Limits in the table that {@code table} names when first used. */
   public DynamoDbLimits(DynamoDbClient client, Supplier<String> table, Supplier<String> serviceIndex) {
-    this(client, table, serviceIndex, StoreRequests.UNOBSERVED);
+    this(client, table, serviceIndex, StoreRequests.unobserved(client));
   }
 
   /** Limits in the table that {@code table} names when first used, each request reported to {@code requests}. */
@@ -54,11 +55,16 @@ public final class DynamoDbLimits implements LimitStore {
 
   @Override
   public Optional<LimitRecord> find(String resourceName, String accountId) {
+    return find(resourceName, accountId, Deadline.none());
+  }
+
+  @Override
+  public Optional<LimitRecord> find(String resourceName, String accountId, Deadline deadline) {
     String tableName = table.get();
     long start = requests.start();
     try {
       GetItemResponse response = client.getItem(
-          b -> requests.observe(b).tableName(tableName).key(key(resourceName, accountId)).consistentRead(true));
+          b -> requests.observe(b, deadline, "GetItem").tableName(tableName).key(key(resourceName, accountId)).consistentRead(true));
       requests.ended("GetItem", StoreOutcome.OK, start);
       return response.hasItem() && !response.item().isEmpty() ? parse(response.item()) : Optional.empty();
     } catch (SdkException e) {
@@ -114,9 +120,15 @@ public final class DynamoDbLimits implements LimitStore {
   /** One consistent Query of up to {@code atMost + 1} rows: more rows, or a page cut short by size, mean "too many". */
   @Override
   public Optional<List<LimitRecord>> listByResource(String resourceName, int atMost) {
+    return listByResource(resourceName, atMost, Deadline.none());
+  }
+
+  @Override
+  public Optional<List<LimitRecord>> listByResource(String resourceName, int atMost, Deadline deadline) {
     String tableName = table.get();
     QueryResponse response = Queries.page(client, requests, tableName,
-        requests.observe(resourceQuery(resourceName)).tableName(tableName).limit(atMost + 1).build());
+        requests.observe(resourceQuery(resourceName), deadline, "Query").tableName(tableName).limit(atMost + 1)
+            .build());
     if (response.count() > atMost || (response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty())) {
       return Optional.empty();
     }

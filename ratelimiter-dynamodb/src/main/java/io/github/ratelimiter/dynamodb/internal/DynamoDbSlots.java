@@ -10,6 +10,7 @@ import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 
 import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
 import io.github.ratelimiter.store.SlotRecord;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.SlotStore;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -57,7 +58,7 @@ public final class DynamoDbSlots implements SlotStore {
 
   /** Slots in the table that {@code table} names when first used. */
   public DynamoDbSlots(DynamoDbClient client, Supplier<String> table, Supplier<String> resourceIndex) {
-    this(client, table, resourceIndex, StoreRequests.UNOBSERVED);
+    this(client, table, resourceIndex, StoreRequests.unobserved(client));
   }
 
   /** Slots in the table that {@code table} names when first used, each request reported to {@code requests}. */
@@ -71,7 +72,12 @@ public final class DynamoDbSlots implements SlotStore {
 
   @Override
   public List<SlotRecord> list(String resourceName, String accountId) {
-    List<SlotRecord> rows = query(QueryRequest.builder()
+    return list(resourceName, accountId, Deadline.none());
+  }
+
+  @Override
+  public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
+    List<SlotRecord> rows = query(deadline, QueryRequest.builder()
         .consistentRead(true)
         .keyConditionExpression("#coordinate = :coordinate")
         .expressionAttributeNames(Map.of("#coordinate", RESOURCE_COORDINATE))
@@ -83,7 +89,7 @@ public final class DynamoDbSlots implements SlotStore {
 
   @Override
   public List<SlotRecord> findByResourceId(String resourceId) {
-    return query(QueryRequest.builder()
+    return query(Deadline.none(), QueryRequest.builder()
         .indexName(resourceIndex.get())
         .keyConditionExpression("#resourceId = :resourceId")
         .expressionAttributeNames(Map.of("#resourceId", RESOURCE_ID))
@@ -92,15 +98,20 @@ public final class DynamoDbSlots implements SlotStore {
 
   @Override
   public boolean claim(SlotRecord row, long nowEpochSecond) {
+    return claim(row, nowEpochSecond, Deadline.none());
+  }
+
+  @Override
+  public boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline) {
     return put(row, CLAIM_CONDITION, Map.of("#reservationId", RESERVATION_ID, "#expirationTime", EXPIRATION_TIME),
-        Map.of(":now", AttributeValue.fromN(Long.toString(nowEpochSecond))));
+        Map.of(":now", AttributeValue.fromN(Long.toString(nowEpochSecond))), deadline);
   }
 
   @Override
   public boolean update(SlotRecord row, long nowEpochSecond) {
     return put(row, HELD_AND_LIVE_CONDITION, Map.of("#holder", HOLDER, "#expirationTime", EXPIRATION_TIME),
         Map.of(":holder", AttributeValue.fromS(row.holder()),
-            ":now", AttributeValue.fromN(Long.toString(nowEpochSecond))));
+            ":now", AttributeValue.fromN(Long.toString(nowEpochSecond))), Deadline.none());
   }
 
   @Override
@@ -139,7 +150,7 @@ public final class DynamoDbSlots implements SlotStore {
   }
 
   private boolean put(SlotRecord row, String condition, Map<String, String> names,
-      Map<String, AttributeValue> values) {
+      Map<String, AttributeValue> values, Deadline deadline) {
     String tableName = table.get();
     Map<String, AttributeValue> item = new HashMap<>(key(row));
     item.put(RESOURCE_NAME, AttributeValue.fromS(row.resourceName()));
@@ -153,7 +164,8 @@ public final class DynamoDbSlots implements SlotStore {
     }
     long start = requests.start();
     try {
-      client.putItem(b -> requests.observe(b).tableName(tableName).item(item).conditionExpression(condition)
+      client.putItem(b -> requests.observe(b, deadline, "PutItem").tableName(tableName).item(item)
+          .conditionExpression(condition)
           .expressionAttributeNames(names).expressionAttributeValues(values));
       requests.ended("PutItem", StoreOutcome.OK, start);
       return true;
@@ -166,8 +178,8 @@ public final class DynamoDbSlots implements SlotStore {
     }
   }
 
-  private List<SlotRecord> query(QueryRequest.Builder request) {
-    return Queries.all(client, requests, table.get(), request, DynamoDbSlots::parse);
+  private List<SlotRecord> query(Deadline deadline, QueryRequest.Builder request) {
+    return Queries.all(client, requests, table.get(), request, DynamoDbSlots::parse, deadline);
   }
 
   /**

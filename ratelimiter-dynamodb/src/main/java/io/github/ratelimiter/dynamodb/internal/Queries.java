@@ -1,6 +1,7 @@
 package io.github.ratelimiter.dynamodb.internal;
 
 import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
+import io.github.ratelimiter.store.Deadline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,13 +20,20 @@ final class Queries {
 
   static <T> List<T> all(DynamoDbClient client, StoreRequests requests, String tableName,
       QueryRequest.Builder request, Function<Map<String, AttributeValue>, Optional<T>> parser) {
+    return all(client, requests, tableName, request, parser, Deadline.none());
+  }
+
+  /** As above, every page within the decision's {@code deadline}. */
+  static <T> List<T> all(DynamoDbClient client, StoreRequests requests, String tableName,
+      QueryRequest.Builder request, Function<Map<String, AttributeValue>, Optional<T>> parser, Deadline deadline) {
     List<T> rows = new ArrayList<>();
-    requests.observe(request).tableName(tableName);
+    request.tableName(tableName);
     Map<String, AttributeValue> startKey = null;
     do {
       if (startKey != null) {
         request.exclusiveStartKey(startKey);
       }
+      requests.observe(request, deadline, "Query");
       QueryResponse page = page(client, requests, tableName, request.build());
       page.items().forEach(item -> parser.apply(item).ifPresent(rows::add));
       startKey = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;

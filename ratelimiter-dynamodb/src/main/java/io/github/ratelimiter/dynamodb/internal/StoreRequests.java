@@ -2,9 +2,11 @@ package io.github.ratelimiter.dynamodb.internal;
 
 import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
+import io.github.ratelimiter.store.Deadline;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import software.amazon.awssdk.awscore.AwsRequest;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -26,32 +28,53 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * included. A request-level publisher replaces the client's own, so the client's publishers are added to it.
  *
  * <p>Unobserved ({@link RateLimiterListener#NONE}), requests carry nothing and no clock is read.
+ *
+ * <p>It is also where a decision's {@link Deadline} reaches the SDK: a request sent within a bounded deadline carries
+ * an {@code apiCallTimeout} of the time left (or the client's own call timeout, if that is shorter), which bounds
+ * all its attempts and backoff; after the deadline nothing is sent.
  */
 public final class StoreRequests {
 
-  /** Reports nothing. */
-  public static final StoreRequests UNOBSERVED = new StoreRequests(RateLimiterListener.NONE, null);
 
   private static final String ATTEMPT = "ApiCallAttempt";
   private static final String THROTTLING = "Throttling";
 
   private final RateLimiterListener listener;
   private final AwsRequestOverrideConfiguration override;
+  /** The client's own call timeout, or {@code null} when it has none. */
+  private final Duration clientCallTimeout;
 
-  private StoreRequests(RateLimiterListener listener, AwsRequestOverrideConfiguration override) {
+  private StoreRequests(RateLimiterListener listener, AwsRequestOverrideConfiguration override,
+      Duration clientCallTimeout) {
     this.listener = listener;
     this.override = override;
+    this.clientCallTimeout = clientCallTimeout;
+  }
+
+  /** Requests sent through {@code client}, reported to no one. */
+  public static StoreRequests unobserved(DynamoDbClient client) {
+    return new StoreRequests(RateLimiterListener.NONE, null, callTimeout(client).orElse(null));
   }
 
   /** Reports the requests sent through {@code client} to {@code listener}. */
   public static StoreRequests of(RateLimiterListener listener, DynamoDbClient client) {
     if (listener == RateLimiterListener.NONE) {
-      return UNOBSERVED;
+      return unobserved(client);
     }
     List<MetricPublisher> publishers = new ArrayList<>();
     publishers.add(new RetriedAttempts(listener));
     publishers.addAll(clientPublishers(client));
-    return new StoreRequests(listener, AwsRequestOverrideConfiguration.builder().metricPublishers(publishers).build());
+    return new StoreRequests(listener, AwsRequestOverrideConfiguration.builder().metricPublishers(publishers).build(),
+        callTimeout(client).orElse(null));
+  }
+
+  /** The client's own call timeout ({@code apiCallTimeout}), when it has one. */
+  public static Optional<Duration> callTimeout(DynamoDbClient client) {
+    try {
+      return client.serviceClientConfiguration().overrideConfiguration().apiCallTimeout();
+    } catch (RuntimeException e) {
+      return Optional.empty(); // a client that does not say (a test double)
+    }
   }
 
   private static List<MetricPublisher> clientPublishers(DynamoDbClient client) {
@@ -72,6 +95,23 @@ public final class StoreRequests {
     if (override != null) {
       request.overrideConfiguration(override);
     }
+    return request;
+  }
+
+  /**
+   * {@code request} with this store's publisher of retried attempts, when observed, and, within a bounded
+   * {@code deadline}, a call timeout of the time left (or the client's, if shorter).
+   *
+   * @throws io.github.ratelimiter.RateLimiterException if the deadline has passed: nothing is to be sent
+   */
+  public <B extends AwsRequest.Builder> B observe(B request, Deadline deadline, String operation) {
+    if (!deadline.isBounded()) {
+      return observe(request);
+    }
+    Duration timeout = deadline.nextCallTimeout(clientCallTimeout, operation);
+    AwsRequestOverrideConfiguration.Builder config =
+        override == null ? AwsRequestOverrideConfiguration.builder() : override.toBuilder();
+    request.overrideConfiguration(config.apiCallTimeout(timeout).build());
     return request;
   }
 
