@@ -116,8 +116,8 @@ class ThrottledStoreTest {
 
   /**
    * How often a lost answer makes one decision spend twice, counted exactly. The limit (100,000 an hour) is far
-   * above what the run asks, so the bucket never idles: after its first write each applied write adds exactly one
-   * emission interval to {@code tat}, and the permits spent are {@code (tat_end - tat_start) / T}, whoever asked.
+   * above what the run asks, and its first write puts {@code tat} far ahead, so the bucket never idles: each applied
+   * write adds exactly one emission interval to {@code tat}, and the permits spent are {@code (tat_end - tat_start) / T}, whoever asked.
    * Every permit spent beyond those admitted must be a write that the store applied and whose answer the proxy
    * dropped: the SDK's retry then spent a second permit for the same decision, or the call failed after the first.
    */
@@ -134,7 +134,9 @@ class ThrottledStoreTest {
                 .ownsClient(true).tableNames(tables.names).build())
             .build()) {
       FungibleLimiter limiter = limiters.fungible("double-spend", ample);
-      assertThat(limiter.tryAcquire("acct").allowed()).isTrue(); // the bucket's first (idle) write, before faults
+      // the bucket's first (idle) write, before faults: 1,000 permits put its tat 36 s ahead, so that no write of
+      // the run finds it idle (an idle write sets tat = now + T, which is not a whole number of intervals later)
+      assertThat(limiter.tryAcquire("acct", 1_000).allowed()).isTrue();
       long start = storedTat(reader, tables, "double-spend", "acct");
       proxy.inject(Fault.provisionedThroughputExceeded().forOperations("UpdateItem").share(0.3));
       proxy.inject(Fault.dropResponse().forOperations("UpdateItem").share(0.05));
