@@ -13,11 +13,7 @@ import io.github.ratelimiter.testing.Fault;
 import io.github.ratelimiter.testing.FaultProxy;
 import io.github.ratelimiter.testing.LocalDynamoDb;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -68,40 +64,20 @@ class ThrottledStoreTest {
       proxy.inject(Fault.dropResponse().forOperations("UpdateItem").share(0.05));
       LongAdder admitted = new LongAdder();
       LongAdder surfaced = new LongAdder();
-      AtomicReference<Throwable> unexpected = new AtomicReference<>();
-      CyclicBarrier gate = new CyclicBarrier(THREADS);
-      long[] started = new long[1];
-      List<Thread> workers = new ArrayList<>();
-      for (int t = 0; t < THREADS; t++) {
-        Thread worker = new Thread(() -> {
-          try {
-            gate.await();
-            long end = System.nanoTime() + (long) (SECONDS * 1e9);
-            while (System.nanoTime() < end) {
-              try {
-                if (limiter.tryAcquire("acct").allowed()) {
-                  admitted.increment();
-                }
-              } catch (ThrottlingException e) {
-                surfaced.increment(); // three throttled attempts in a row
-              } catch (RateLimiterException e) {
-                // a dropped answer on the last attempt: an error, as a lost connection is
-              }
-            }
-          } catch (Throwable e) {
-            unexpected.compareAndSet(null, e);
+      long started = System.nanoTime();
+      AtOnce.repeat(THREADS, SECONDS, () -> {
+        try {
+          if (limiter.tryAcquire("acct").allowed()) {
+            admitted.increment();
           }
-        });
-        workers.add(worker);
-      }
-      started[0] = System.nanoTime();
-      workers.forEach(Thread::start);
-      for (Thread worker : workers) {
-        worker.join();
-      }
-      double elapsed = (System.nanoTime() - started[0]) / 1e9;
+        } catch (ThrottlingException e) {
+          surfaced.increment(); // three throttled attempts in a row, or a waiter sharing them
+        } catch (RateLimiterException e) {
+          // a dropped answer on the last attempt: an error, as a lost connection is
+        }
+      });
+      double elapsed = (System.nanoTime() - started) / 1e9;
       proxy.clearFaults();
-      assertThat(unexpected.get()).isNull();
       long bound = LIMIT.limit() + (long) Math.floor(elapsed * LIMIT.limit());
       assertThat(admitted.sum()).isLessThanOrEqualTo(bound);
       // every throttled attempt, retries included, is heard once
@@ -142,7 +118,7 @@ class ThrottledStoreTest {
       proxy.inject(Fault.dropResponse().forOperations("UpdateItem").share(0.05));
       LongAdder admitted = new LongAdder();
       LongAdder failed = new LongAdder();
-      run(THREADS, () -> {
+      AtOnce.repeat(THREADS, SECONDS, () -> {
         try {
           if (limiter.tryAcquire("acct").allowed()) {
             admitted.increment();
@@ -166,32 +142,6 @@ class ThrottledStoreTest {
     return Long.parseLong(client.getItem(b -> b.tableName(tables.names.fungibleTable()).consistentRead(true)
         .key(Map.of("resourceName", AttributeValue.fromS(resource), "accountId", AttributeValue.fromS(account))))
         .item().get("tat").n());
-  }
-
-  /** Runs {@code decision} on {@code threads} threads, released at once, for {@link #SECONDS}. */
-  private static void run(int threads, Runnable decision) throws Exception {
-    CyclicBarrier gate = new CyclicBarrier(threads);
-    AtomicReference<Throwable> unexpected = new AtomicReference<>();
-    List<Thread> workers = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      Thread worker = new Thread(() -> {
-        try {
-          gate.await();
-          long end = System.nanoTime() + (long) (SECONDS * 1e9);
-          while (System.nanoTime() < end) {
-            decision.run();
-          }
-        } catch (Throwable e) {
-          unexpected.compareAndSet(null, e);
-        }
-      });
-      worker.start();
-      workers.add(worker);
-    }
-    for (Thread worker : workers) {
-      worker.join();
-    }
-    assertThat(unexpected.get()).isNull();
   }
 
   @Test
