@@ -76,9 +76,22 @@ final class LeaseProcesses implements AutoCloseable {
     return run;
   }
 
-  /** Kills worker {@code i} with SIGKILL (what {@link Process#destroyForcibly()} sends on Linux). */
-  void kill(int i) {
+  /**
+   * Kills worker {@code i} with SIGKILL (what {@link Process#destroyForcibly()} sends on Linux); returns the offset
+   * from the start, in milliseconds, at which the signal was sent.
+   */
+  long kill(int i) {
+    long at = System.currentTimeMillis() - startMillis;
     processes.get(i).destroyForcibly();
+    return at;
+  }
+
+  /** Sleeps until {@code offsetMs} after the common start. */
+  void sleepUntil(long offsetMs) throws InterruptedException {
+    long left = startMillis + offsetMs - System.currentTimeMillis();
+    if (left > 0) {
+      Thread.sleep(left);
+    }
   }
 
   /** Waits for every worker; returns their exit codes. */
@@ -105,6 +118,104 @@ final class LeaseProcesses implements AutoCloseable {
   /** Every admission of all workers, sorted. */
   long[] admissions() throws IOException {
     return LeaseWorker.readAll(dir);
+  }
+
+  /** Every denial of worker {@code i} (the clock reading its decision used), sorted. */
+  long[] denials(int i) throws IOException {
+    return LeaseWorker.readAll(dir.resolve("p" + i), "denied-");
+  }
+
+  /** Every denial of all workers, sorted. */
+  long[] denials() throws IOException {
+    return LeaseWorker.readAll(dir, "denied-");
+  }
+
+  /** The admissions of worker {@code i} that its own store write decided (the direct path), sorted. */
+  long[] direct(int i) throws IOException {
+    return LeaseWorker.readAll(dir.resolve("p" + i), "direct-");
+  }
+
+  /** The sorted union of the given workers' logs: {@code log} reads one worker's. */
+  static long[] union(List<Integer> workers, IoFunction log) throws IOException {
+    long[][] parts = new long[workers.size()][];
+    int n = 0;
+    for (int k = 0; k < parts.length; k++) {
+      parts[k] = log.apply(workers.get(k));
+      n += parts[k].length;
+    }
+    long[] all = new long[n];
+    int at = 0;
+    for (long[] part : parts) {
+      System.arraycopy(part, 0, all, at, part.length);
+      at += part.length;
+    }
+    java.util.Arrays.sort(all);
+    return all;
+  }
+
+  /** One worker's log. */
+  @FunctionalInterface
+  interface IoFunction {
+    long[] apply(int worker) throws IOException;
+  }
+
+  /**
+   * What was admitted while demand exceeded the limit: over the slices of {@code sliceMs} in {@code [fromMs, toMs)}
+   * (offsets from the start) in which at least the rate's worth was offered (admitted plus denied), the admissions
+   * over the rate's worth {@code L/W * slice}.
+   */
+  Overloaded overloaded(long[] admitted, long[] denied, long fromMs, long toMs, long sliceMs) {
+    long covered = 0;
+    long admittedThen = 0;
+    long offeredThen = 0;
+    double perSlice = (double) limit * sliceMs / windowMillis;
+    for (long t = fromMs; t + sliceMs <= toMs; t += sliceMs) {
+      long in = count(admitted, at(t), at(t + sliceMs));
+      long offered = in + count(denied, at(t), at(t + sliceMs));
+      if (offered >= perSlice) {
+        covered += sliceMs;
+        admittedThen += in;
+        offeredThen += offered;
+      }
+    }
+    return new Overloaded(covered, admittedThen, offeredThen,
+        covered == 0 ? 0 : admittedThen / ((double) limit * covered / windowMillis));
+  }
+
+  /**
+   * Admissions while demand exceeded the limit.
+   *
+   * @param coveredMs the time of the slices in which at least the limit's rate was offered
+   * @param admitted admitted in those slices
+   * @param offered admitted plus denied in those slices
+   * @param ofRate {@code admitted} over {@code L/W * coveredMs} (above 1 while the bucket's burst is spent)
+   */
+  record Overloaded(long coveredMs, long admitted, long offered, double ofRate) {
+    @Override
+    public String toString() {
+      return String.format(java.util.Locale.ROOT, "%d admitted of %d offered in %d ms of slices offered at least"
+          + " the limit: %.1f%% of the rate", admitted, offered, coveredMs, 100 * ofRate);
+    }
+  }
+
+  /** Admitted in {@code [fromMs, toMs)} over the bound {@code L + floor(t*L/W)} for that interval. */
+  double ofBound(long[] admitted, long fromMs, long toMs) {
+    return count(admitted, at(fromMs), at(toMs)) / (double) (limit + (toMs - fromMs) * limit / windowMillis);
+  }
+
+  /**
+   * How long after {@code fromMs} the admissions in {@code admitted} are back to at least {@code share} of the
+   * limit's rate: the first {@code d}, in steps of {@code stepMs}, with at least {@code share * L/W * windowMs}
+   * admitted in {@code [fromMs + d, fromMs + d + windowMs)}; -1 if that never happens before {@code toMs}.
+   */
+  long backToShare(long[] admitted, long fromMs, long toMs, long windowMs, long stepMs, double share) {
+    double wanted = share * limit * windowMs / windowMillis;
+    for (long d = 0; fromMs + d + windowMs <= toMs; d += stepMs) {
+      if (count(admitted, at(fromMs + d), at(fromMs + d + windowMs)) >= wanted) {
+        return d;
+      }
+    }
+    return -1;
   }
 
   /** A worker's summary line, or what it printed when it had none. */
@@ -135,7 +246,11 @@ final class LeaseProcesses implements AutoCloseable {
    * {@code g_i - i*T <= g_j - (j + 1 - L)*T}.
    */
   long worstExcess(long[] sorted) {
-    long interval = intervalNanos();
+    return worstExcess(sorted, limit, intervalNanos());
+  }
+
+  /** {@link #worstExcess(long[])} for a bucket of {@code limit} with emission interval {@code interval}. */
+  static long worstExcess(long[] sorted, long limit, long interval) {
     long worst = Long.MIN_VALUE;
     long maxLeft = Long.MIN_VALUE;
     int maxLeftIndex = 0;

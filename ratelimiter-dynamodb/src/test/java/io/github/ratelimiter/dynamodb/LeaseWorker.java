@@ -4,6 +4,7 @@ import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.LimiterOptions;
+import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.testing.LocalDynamoDb;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
@@ -37,8 +38,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * </pre>
  *
  * <p>Each thread logs its admissions' epoch nanoseconds as big-endian longs into a memory-mapped file of its own
- * ({@code out-dir/thread-N.bin}, zero after the last), so that the log survives a SIGKILL; a process that ends
- * normally also writes {@code out-dir/summary.txt} ({@code admitted=.. denied=.. errors=.. requests=..}).
+ * ({@code out-dir/thread-N.bin}, zero after the last), so that the log survives a SIGKILL; likewise the clock
+ * readings of its denials ({@code denied-N.bin}: with the admissions, what was offered) and of the admissions that
+ * were decided by a store write of their own, the direct path ({@code direct-N.bin}: the others came from a lease).
+ * A process that ends normally also writes {@code out-dir/summary.txt}
+ * ({@code admitted=.. denied=.. errors=.. requests=..}).
  */
 public final class LeaseWorker {
 
@@ -89,9 +93,17 @@ public final class LeaseWorker {
     RecordingClock clock = new RecordingClock();
     RequestCounter counter = new RequestCounter();
     DynamoDbClient client = LocalDynamoDb.client(endpoint, counter);
+    ThreadLocal<boolean[]> storeAsked = ThreadLocal.withInitial(() -> new boolean[1]);
     RateLimiters limiters = RateLimiters.builder()
         .store(DynamoDbStore.builder().client(client).tableNames(tables).build())
         .clock(clock)
+        .listener(new RateLimiterListener() {
+          @Override
+          public void onDecision(String resourceName, String accountId, LimiterKind kind, DecisionOutcome outcome,
+              long permits, boolean asked) {
+            storeAsked.get()[0] = asked; // heard on the deciding thread, before tryAcquire returns
+          }
+        })
         .build();
     LimiterOptions.Builder options = LimiterOptions.builder();
     if (leasing) {
@@ -122,13 +134,12 @@ public final class LeaseWorker {
     for (int t = 0; t < threads; t++) {
       int thread = t;
       // Admissions go to a memory-mapped file: pages written survive a SIGKILL of this process.
-      MappedByteBuffer log;
-      try (FileChannel channel = FileChannel.open(out.resolve("thread-" + t + ".bin"), StandardOpenOption.CREATE,
-          StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-        log = channel.map(FileChannel.MapMode.READ_WRITE, 0, LOG_BYTES);
-      }
+      MappedByteBuffer log = mapped(out.resolve("thread-" + t + ".bin"));
+      MappedByteBuffer deniedLog = mapped(out.resolve("denied-" + t + ".bin"));
+      MappedByteBuffer directLog = mapped(out.resolve("direct-" + t + ".bin"));
       Thread worker = new Thread(() -> {
         long next = startNanos + thread * 37_000L;
+        long paced = -1;
         while (true) {
           long wall = wallNanos();
           long offsetMs = (wall - startNanos) / 1_000_000L;
@@ -142,6 +153,12 @@ public final class LeaseWorker {
             continue;
           }
           long gap = threads * 1_000_000_000L / rate;
+          if (rate != paced) {
+            // a new rate: the threads' asks spread evenly over the process's gap, not all at once (at 4/s, 8 threads
+            // asking within a millisecond every 2 s would look like a hot key to a 100 ms demand measurement)
+            next = Math.max(next, wall) + thread * (gap / threads);
+            paced = rate;
+          }
           if (next > wall) {
             LockSupport.parkNanos(next - wall);
           } else if (wall - next > 20_000_000L) {
@@ -151,8 +168,12 @@ public final class LeaseWorker {
           try {
             if (limiter.tryAcquire(account).allowed()) {
               log.putLong(clock.lastNanos());
+              if (storeAsked.get()[0]) {
+                directLog.putLong(clock.lastNanos());
+              }
               admitted[thread]++;
             } else {
+              deniedLog.putLong(clock.lastNanos());
               denied[thread]++;
             }
           } catch (RuntimeException e) {
@@ -175,19 +196,38 @@ public final class LeaseWorker {
     System.exit(0);
   }
 
-  /** Room for 2M admissions per thread (sparse on disk). */
+  /** Room for 2M decisions per thread and log (sparse on disk). */
   static final int LOG_BYTES = 16 << 20;
+
+  private static MappedByteBuffer mapped(Path file) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE)) {
+      return channel.map(FileChannel.MapMode.READ_WRITE, 0, LOG_BYTES);
+    }
+  }
 
   /** Every admission time logged under {@code dir} by any process, sorted. */
   static long[] readAll(Path dir) throws IOException {
+    return readAll(dir, "thread-");
+  }
+
+  /**
+   * Every time logged under {@code dir} in the logs whose names start with {@code prefix} ({@code thread-}: the
+   * admissions, {@code denied-}: the denials, {@code direct-}: the admissions decided by their own store write),
+   * sorted.
+   */
+  static long[] readAll(Path dir, String prefix) throws IOException {
     List<Path> files;
     try (var paths = Files.walk(dir)) {
-      files = paths.filter(p -> p.getFileName().toString().startsWith("thread-")).toList();
+      files = paths.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
     }
     long[] all = new long[1 << 20];
     int n = 0;
     for (Path file : files) {
-      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(Files.readAllBytes(file));
+      java.nio.ByteBuffer bytes;
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size()); // read up to the first zero only
+      }
       while (bytes.remaining() >= 8) {
         long time = bytes.getLong();
         if (time == 0) {
