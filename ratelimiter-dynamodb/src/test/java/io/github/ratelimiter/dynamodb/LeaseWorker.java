@@ -156,12 +156,14 @@ public final class LeaseWorker {
           if (rate != paced) {
             // a new rate: the threads' asks spread evenly over the process's gap, not all at once (at 4/s, 8 threads
             // asking within a millisecond every 2 s would look like a hot key to a 100 ms demand measurement)
-            next = Math.max(next, wall) + thread * (gap / threads);
+            next = wall + thread * (gap / threads);
             paced = rate;
           }
           if (next > wall) {
-            LockSupport.parkNanos(next - wall);
-          } else if (wall - next > 20_000_000L) {
+            LockSupport.parkNanos(Math.min(next - wall, 10_000_000L)); // at most 10 ms: a new rate applies at once
+            continue;
+          }
+          if (wall - next > 20_000_000L) {
             next = wall; // fell behind by more than 20 ms (a pause): no catching up in a burst
           }
           next += gap;
