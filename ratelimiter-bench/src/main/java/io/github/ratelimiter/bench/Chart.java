@@ -20,8 +20,9 @@ final class Chart {
   record Panel(String title, String unit, List<String> scenarios, Map<String, Map<String, Double>> values,
       double clip) {}
 
-  static final List<String> CONTENDERS = List.of("ratelimiter", "bucket4j", "floor");
-  static final List<Color> COLORS = List.of(new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x7f7f7f));
+  static final List<String> CONTENDERS = List.of("ratelimiter", "bucket4j", "floor", "ratelimiter-leased");
+  static final List<Color> COLORS = List.of(new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x7f7f7f),
+      new Color(0x2ca02c));
 
   private Chart() {}
 

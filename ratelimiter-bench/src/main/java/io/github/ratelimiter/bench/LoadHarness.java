@@ -2,6 +2,7 @@ package io.github.ratelimiter.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.Reservation;
@@ -41,6 +42,9 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  *               [--only hot-16,...]
  * </pre>
  *
+ * <p>{@code --only} takes scenario ids ({@code hot-1}, ..., {@code hot-leased-16}, {@code nonfungible-churn-8});
+ * {@code ./bench/run} passes {@code BENCH_ONLY} as {@code --only}.
+ *
  * <p>Each scenario runs {@code rounds} times, the contenders in a rotated order each round; the report takes the
  * median of the per-round ratios, since the server shares two cores with the client and other builds.
  *
@@ -70,6 +74,15 @@ public final class LoadHarness {
       new Scenario("exhausted-16", "one exhausted bucket (50 per hour), 16 threads", 16,
           Limit.of(50, Duration.ofHours(1)), 1, 0));
 
+  /**
+   * One key far above one item's write rate, with leasing ({@link io.github.ratelimiter.Leasing#defaults()}: 100 ms
+   * refresh, hot from 200/s) against this project's direct path and the floor: 30,000 decisions/s offered (paced)
+   * to a limit of 20,000/s. Only this scenario runs the leased contender.
+   */
+  static final Scenario HOT_LEASED = new Scenario("hot-leased-16",
+      "one bucket, 30,000/s offered (paced) to a limit of 20,000/s, 16 threads: leasing vs the direct path", 16,
+      Limit.of(20_000, Duration.ofSeconds(1)), 1, 30_000);
+
   static final String CHURN = "nonfungible-churn-8";
   static final int CHURN_THREADS = 8;
   static final int CHURN_CAP = 20;
@@ -97,10 +110,15 @@ public final class LoadHarness {
         createHashTable(admin, RawFloor.TABLE, "k");
       }
       try (ThisLibrary ours = new ThisLibrary(server.endpoint(), tables);
+          ThisLibrary leased = new ThisLibrary(server.endpoint(), tables, Leasing.defaults());
           Bucket4jDynamoDb bucket4j = new Bucket4jDynamoDb(server.endpoint());
           RawFloor floor = new RawFloor(server.endpoint())) {
         List<Contender> contenders = List.of(ours, bucket4j, floor);
-        for (Contender contender : contenders) {
+        List<Contender> warmed = new ArrayList<>(contenders);
+        if (only.isEmpty() || only.contains(HOT_LEASED.id())) {
+          warmed.add(leased);
+        }
+        for (Contender contender : warmed) {
           log("warming up %s for %s", contender.id(), warmup);
           Contender.Decider decider = contender.fungible("warmup", OPEN);
           Driver.run(4, warmup, thread -> i -> "w" + (i % 100), 0, () -> decider::decide);
@@ -120,6 +138,19 @@ public final class LoadHarness {
                   result.admitted(), result.denied(), result.errors(), result.p50Micros() / 1e3,
                   result.p99Micros() / 1e3, result.cpuMicrosPerDecision(), result.serverCpuMicrosPerDecision(),
                   result.overAdmitted());
+            }
+          }
+        }
+        if (only.isEmpty() || only.contains(HOT_LEASED.id())) {
+          for (int round = 0; round < rounds; round++) {
+            for (Contender contender : rotate(List.of(leased, ours, floor), round)) {
+              RunResult result = fungible(contender, HOT_LEASED, duration, "r" + run++).withRound(round);
+              results.add(result);
+              log("%-16s %-18s round %d %9.0f decisions/s  %7.5f req/decision  admitted %d denied %d errors %d  "
+                      + "%.1f%% of the bound  p50 %.3f ms p99 %.2f ms  over-admitted %d", HOT_LEASED.id(),
+                  contender.id(), round, result.decisionsPerSecond(), result.requestsPerDecision(), result.admitted(),
+                  result.denied(), result.errors(), 100 * Report.ofBound(result, HOT_LEASED.limit()),
+                  result.p50Micros() / 1e3, result.p99Micros() / 1e3, result.overAdmitted());
             }
           }
         }

@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
 public final class Report {
 
   private static final Map<String, String> NAMES = Map.of(
-      "ratelimiter", "this project", "bucket4j", "Bucket4j DynamoDB", "floor", "raw UpdateItem floor");
+      "ratelimiter", "this project", "ratelimiter-leased", "this project, leasing", "bucket4j", "Bucket4j DynamoDB",
+      "floor", "raw UpdateItem floor");
 
   private Report() {}
 
@@ -97,7 +98,8 @@ public final class Report {
         + "limit of 300/s; `exhausted-16` one bucket of 50 per hour hammered by 16 threads (after the first 50, "
         + "every decision is a denial); `nonfungible-churn-8` 8 threads each holding up to 3 tokens under a cap of "
         + "20 (so the cap binds): per decision, release the oldest token when holding 3, then reserve and create "
-        + "a token.\n\n");
+        + "a token; `hot-leased-16` one bucket, 30,000 decisions/s offered (paced) to a limit of 20,000/s, this "
+        + "project with leasing against its direct path and the floor (its own section below).\n\n");
     md.append("Requests are every HTTP attempt, counted by an SDK v2 `ExecutionInterceptor` or an SDK v1 "
         + "`RequestHandler2`. Client CPU is the deciding threads' own CPU time (the synchronous clients do their "
         + "work on the calling thread); server CPU is dynalite's process. The bound is "
@@ -137,6 +139,7 @@ public final class Report {
         .collect(Collectors.joining(", ")));
     md.append(".\n");
 
+    md.append(leasedSection(runs, rounds));
     md.append("\n## In process (JMH)\n\n");
     md.append("One permit per call on one shared bucket whose limit never binds (10^9/s), so every call is an "
         + "admission. `gcraStep` is this project's algorithm alone (clock read included, state in a volatile "
@@ -156,6 +159,77 @@ public final class Report {
           .append(base > 0 ? String.format("%.2f", score / base) : "-").append(" |\n");
     }
     md.append("\n## Notes\n\n").append(Notes.text(runs, rounds, jmh));
+    return md.toString();
+  }
+
+  /** Admitted over the bound {@code L + floor(elapsed * L / W)} of one round. */
+  static double ofBound(RunResult r, io.github.ratelimiter.Limit limit) {
+    long window = limit.window().toNanos();
+    double bound = limit.limit() + Math.floor((double) r.elapsedNanos() * limit.limit() / window);
+    return r.admitted() / bound;
+  }
+
+  /** Per round, admitted over that round's bound, then the admitted-weighted mean: sum admitted / sum bounds. */
+  static double ofBound(List<RunResult> rounds, String scenario, String contender, io.github.ratelimiter.Limit limit) {
+    double admitted = 0;
+    double bounds = 0;
+    for (RunResult r : rounds) {
+      if (r.scenario().equals(scenario) && r.contender().equals(contender)) {
+        admitted += r.admitted();
+        bounds += limit.limit() + Math.floor((double) r.elapsedNanos() * limit.limit() / limit.window().toNanos());
+      }
+    }
+    return bounds == 0 ? 0 : admitted / bounds;
+  }
+
+  /** The section on one hot key with leasing, from the rounds of {@code hot-leased-16}; empty when not run. */
+  static String leasedSection(List<RunResult> runs, List<RunResult> rounds) {
+    LoadHarness.Scenario s = LoadHarness.HOT_LEASED;
+    Optional<RunResult> leased = find(runs, s.id(), "ratelimiter-leased");
+    if (leased.isEmpty()) {
+      return "";
+    }
+    StringBuilder md = new StringBuilder("\n## One hot key with leasing\n\n");
+    md.append(String.format("`%s`: %s. DynamoDB takes about "
+            + "1,000 writes per second on one key, so the direct path (one conditional write per decision) can never "
+            + "use such a limit; with `Leasing.defaults()` (100 ms refresh, hot from 200 permits/s) a process takes "
+            + "a chunk of the bucket's timeline with that same write and decides from it locally (README: \"Hot keys: "
+            + "leased rate shares\"). Utilisation is admitted over the bound `limit + floor(elapsed x limit / "
+            + "window)` of each round (all rounds together); a contender that cannot keep up with what is offered "
+            + "admits less.%n%n", s.id(), s.title()));
+    md.append("| contender | decisions/s | x floor | x direct path | requests/decision | requests by operation "
+        + "| admitted / denied | utilisation (of the bound) | over-admitted (worst vs bound) | p50 ms | p99 ms |\n");
+    md.append("|---|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|\n");
+    for (String contender : List.of("ratelimiter-leased", "ratelimiter", "floor")) {
+      Optional<RunResult> found = find(runs, s.id(), contender);
+      if (found.isEmpty()) {
+        continue;
+      }
+      RunResult r = found.get();
+      md.append("| ").append(NAMES.getOrDefault(contender, contender))
+          .append(" | ").append(String.format("%,.0f", r.decisionsPerSecond()))
+          .append(" | ").append(ratioCell(rounds, s.id(), contender, "floor"))
+          .append(" | ").append(ratioCell(rounds, s.id(), contender, "ratelimiter"))
+          .append(" | ").append(String.format("%.5f", r.requestsPerDecision()))
+          .append(" | ").append(r.requests().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+              .collect(Collectors.joining(", ")))
+          .append(" | ").append(String.format("%,d / %,d", r.admitted(), r.denied()))
+          .append(r.errors() > 0 ? String.format(" (%,d errors)", r.errors()) : "")
+          .append(" | ").append(String.format("%.1f%%", 100 * ofBound(rounds, s.id(), contender, s.limit())))
+          .append(" | ").append(r.boundChecked() ? (r.overAdmitted() == 0 ? "**0**" : "**" + r.overAdmitted()
+              + " OVER**") : "n/a").append(String.format(" (%+,d)", r.maxAdmittedOverBound()))
+          .append(" | ").append(String.format("%.3f", r.p50Micros() / 1e3))
+          .append(" | ").append(String.format("%.2f", r.p99Micros() / 1e3))
+          .append(" |\n");
+    }
+    RunResult l = leased.get();
+    md.append(String.format("%nThe leased path sent %,d store requests for %,d decisions (%.5f per decision, %.4f per "
+            + "admission): about one UpdateItem per refresh interval while the key is hot, plus the first decisions "
+            + "of each round on the direct path while the key's demand is first measured. The over-admission check "
+            + "here is over each whole round; the tests check every interval (`MultiProcessLeaseTest`, "
+            + "`LeaseModeSwitchTest`, `LeaseWriteCeilingTest`, and `MultiProcessLeaseSoakTest` with "
+            + "`-Pmultiprocess`).%n", l.totalRequests(), l.decisions(), l.requestsPerDecision(),
+        (double) l.totalRequests() / Math.max(1, l.admitted())));
     return md.toString();
   }
 
@@ -269,6 +343,16 @@ public final class Report {
               ratioCell(rounds, "hot-16", "ratelimiter", "bucket4j"), ours.get().decisionsPerSecond(),
               b4j.get().decisionsPerSecond()), x >= 2 ? "yes" : "**no**"});
     }
+    Optional<RunResult> leased = find(runs, LoadHarness.HOT_LEASED.id(), "ratelimiter-leased");
+    if (leased.isPresent()) {
+      RunResult l = leased.get();
+      rows.add(new String[] {"one hot key with leasing: < 0.01 store requests per decision",
+          String.format("%.5f (%,.0f decisions/s, %s the direct path's, %.1f%% of the bound)",
+              l.requestsPerDecision(), l.decisionsPerSecond(),
+              ratioCell(rounds, LoadHarness.HOT_LEASED.id(), "ratelimiter-leased", "ratelimiter") + "x",
+              100 * ofBound(rounds, LoadHarness.HOT_LEASED.id(), "ratelimiter-leased", LoadHarness.HOT_LEASED.limit())),
+          l.requestsPerDecision() < 0.01 ? "yes" : "**no**"});
+    }
     long over = runs.stream().filter(RunResult::boundChecked).mapToLong(RunResult::overAdmitted).sum();
     String who = runs.stream().filter(r -> r.boundChecked() && r.overAdmitted() > 0)
         .map(r -> r.contender() + " in " + r.scenario()).collect(Collectors.joining(", "));
@@ -300,7 +384,7 @@ public final class Report {
     Map<String, Map<String, Double>> perSecond = new LinkedHashMap<>();
     Map<String, Map<String, Double>> perDecision = new LinkedHashMap<>();
     for (RunResult r : runs) {
-      if (!r.scenario().equals("exhausted-16")) {
+      if (!r.scenario().equals("exhausted-16") && !r.scenario().equals(LoadHarness.HOT_LEASED.id())) {
         if (!throughput.contains(r.scenario())) {
           throughput.add(r.scenario());
         }
@@ -314,8 +398,8 @@ public final class Report {
           r.requestsPerDecision());
     }
     Chart.write(file, "rate-limiter-java vs Bucket4j DynamoDB vs raw conditional UpdateItem (local dynalite)",
-        List.of(new Chart.Panel("Decisions per second (higher is better; exhausted-16 left out: local denials run"
-                + " at millions/s)", "decisions/s", throughput, perSecond, Double.MAX_VALUE),
+        List.of(new Chart.Panel("Decisions per second (higher is better; exhausted-16 and hot-leased-16 left out:"
+                + " local decisions run at in-process speed)", "decisions/s", throughput, perSecond, Double.MAX_VALUE),
             new Chart.Panel("Store requests per decision (lower is better; the axis ends at 6, longer bars are cut)", "requests", cost,
                 perDecision, 6)));
   }

@@ -1,7 +1,9 @@
 package io.github.ratelimiter.bench;
 
 import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
@@ -12,14 +14,24 @@ import java.net.URI;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
-/** This project: {@link RateLimiters} on a {@link DynamoDbStore} (SDK v2, Apache HTTP client), defaults otherwise. */
+/**
+ * This project: {@link RateLimiters} on a {@link DynamoDbStore} (SDK v2, Apache HTTP client), defaults otherwise;
+ * with {@link Leasing} for every fungible limiter when given one (id {@code ratelimiter-leased}).
+ */
 final class ThisLibrary implements Contender {
 
   private final RequestCounter counter = new RequestCounter();
   private final DynamoDbClient client;
   private final RateLimiters limiters;
+  private final Leasing leasing;
 
   ThisLibrary(URI endpoint, TableNames tables) {
+    this(endpoint, tables, null);
+  }
+
+  /** With {@code leasing} (or null: the direct path, one store write per decision). */
+  ThisLibrary(URI endpoint, TableNames tables, Leasing leasing) {
+    this.leasing = leasing;
     this.client = LocalDynamoDb.client(endpoint, counter);
     this.limiters = RateLimiters.builder()
         .store(DynamoDbStore.builder().client(client).tableNames(tables).build())
@@ -28,7 +40,7 @@ final class ThisLibrary implements Contender {
 
   @Override
   public String id() {
-    return "ratelimiter";
+    return leasing == null ? "ratelimiter" : "ratelimiter-leased";
   }
 
   @Override
@@ -38,7 +50,8 @@ final class ThisLibrary implements Contender {
 
   @Override
   public Decider fungible(String resource, Limit limit) {
-    FungibleLimiter limiter = limiters.fungible(resource, limit);
+    FungibleLimiter limiter = leasing == null ? limiters.fungible(resource, limit)
+        : limiters.fungible(resource, limit, LimiterOptions.builder().leasing(leasing).build());
     return key -> limiter.tryAcquire(key).allowed();
   }
 
