@@ -2,6 +2,9 @@ package io.github.ratelimiter.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.LeaseProcesses.Overloaded;
 import io.github.ratelimiter.dynamodb.LeaseProcesses.Worker;
 import io.github.ratelimiter.testing.LocalDynamoDb;
@@ -9,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Tag;
@@ -21,7 +25,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * The lease soak (profile {@code multiprocess}: {@code ./mvnw verify -Pmultiprocess -pl ratelimiter-dynamodb
  * -Dtest=MultiProcessLeaseSoakTest}): 4 JVMs with 8 threads and a client each on one key of a dynalite table, limit
  * 40,000 per second, demand shifting between the processes, one of them dropping below the hot threshold (direct
- * path) and coming back (leases), and one killed with SIGKILL mid-run. Every admission of every process, the killed
+ * path) and coming back (leases), and one killed with SIGKILL mid-run. The test takes the bucket's burst itself just
+ * before the workers start, so that they meet it at its bound and every figure is the rate alone. Every admission of every process, the killed
  * one's included (its log is memory-mapped), is checked against the bound {@code L + floor(t*L/W)} over every
  * interval of the run. Each test writes its figures to {@code target/multiprocess/<run>/figures.txt} and to the
  * test's output.
@@ -62,8 +67,9 @@ class MultiProcessLeaseSoakTest {
     Path dir = directory(base);
     try (LeaseProcesses run = LeaseProcesses.start(DYNAMO.endpoint(), base, "soak-api", LIMIT, WINDOW_MS, THREADS,
         REFRESH_MS, Duration.ofMillis(500), workers, dir)) {
+      long[] drained = drain(base, "soak-api", run);
       assertThat(run.await(Duration.ofSeconds(90))).containsOnly(0);
-      long[] admitted = run.admissions();
+      long[] admitted = merge(run.admissions(), drained);
       long[] denied = run.denials();
       long excess = run.worstExcess(admitted);
       long requests = 0;
@@ -99,8 +105,8 @@ class MultiProcessLeaseSoakTest {
   @Test
   @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
   void aProcessKilledMidRunLosesAtMostItsChunkAndTheOthersUseItsShareAtOnce() throws Exception {
-    // 4 x 15,000/s for 8 s (the bucket's burst is spent after about 2 s), then process 3 is killed: the 3 others
-    // still offer 45,000/s to the limit of 40,000/s until 16 s.
+    // 4 x 15,000/s for 8 s, then process 3 is killed: the 3 others still offer 45,000/s to the limit of 40,000/s
+    // until 16 s. The bucket starts drained, so nobody's lost share is made up for by burst.
     List<Worker> workers = List.of(
         new Worker(true, HOT, "0:15000,16000:0"),
         new Worker(true, HOT, "0:15000,16000:0"),
@@ -110,19 +116,20 @@ class MultiProcessLeaseSoakTest {
     Path dir = directory(base);
     try (LeaseProcesses run = LeaseProcesses.start(DYNAMO.endpoint(), base, "kill-api", LIMIT, WINDOW_MS, THREADS,
         REFRESH_MS, Duration.ofMillis(500), workers, dir)) {
+      long[] drained = drain(base, "kill-api", run);
       run.sleepUntil(8_000);
       long killedAt = run.kill(3);
       List<Integer> codes = run.await(Duration.ofSeconds(90));
       assertThat(codes.subList(0, 3)).containsOnly(0);
-      long[] admitted = run.admissions();
+      long[] admitted = merge(run.admissions(), drained);
       long[] denied = run.denials();
       long[] survivors = LeaseProcesses.union(List.of(0, 1, 2), run::admissions);
       long[] survivorsDenied = LeaseProcesses.union(List.of(0, 1, 2), run::denials);
       long killedLast = run.admissions(3).length == 0 ? 0 : run.admissions(3)[run.admissions(3).length - 1];
       long excess = run.worstExcess(admitted);
       long requests = run.requests(0) + run.requests(1) + run.requests(2);
-      // before the kill, from 4 s on (the burst of 40,000 spent): the steady state the survivors must return to
-      Overloaded before = run.overloaded(admitted, denied, 4_000, killedAt, SLICE_MS);
+      // before the kill, from 2 s on: the steady state the survivors must return to
+      Overloaded before = run.overloaded(admitted, denied, 2_000, killedAt, SLICE_MS);
       // the share is back when the survivors admit 90% of the rate over a 250 ms window (2.5 refresh intervals)
       long back = run.backToShare(survivors, killedAt, 16_000, 250, 10, 0.9);
       Overloaded after = run.overloaded(survivors, survivorsDenied, killedAt + Math.max(back, 0), 16_000, SLICE_MS);
@@ -141,6 +148,35 @@ class MultiProcessLeaseSoakTest {
           .isGreaterThanOrEqualTo(4_000);
       assertThat(after.ofRate()).as("survivors' utilisation after the kill: %s", after).isGreaterThanOrEqualTo(0.9);
     }
+  }
+
+  /**
+   * Takes the bucket's burst from this process just before the workers start (all of it but the 100 ms that pass
+   * before they do), so that they meet a bucket at its bound and what they admit is the rate alone, not a leftover
+   * burst: {@code L} permits in one direct decision. Returns that decision's admissions for the bound check:
+   * {@code L} times the clock reading it used.
+   */
+  private static long[] drain(String base, String resource, LeaseProcesses run) throws Exception {
+    LeaseWorker.RecordingClock clock = new LeaseWorker.RecordingClock();
+    try (DynamoDbClient client = DYNAMO.newClient();
+        RateLimiters limiters = RateLimiters.builder()
+            .store(DynamoDbStore.builder().client(client).tableNames(TableNames.of(base)).build())
+            .clock(clock).build()) {
+      FungibleLimiter limiter = limiters.fungible(resource, Limit.of(LIMIT, Duration.ofMillis(WINDOW_MS)));
+      limiter.tryAcquire("tenant-warmup"); // limits read, connection open: the drain itself is one quick write
+      run.sleepUntil(-100);
+      assertThat(limiter.tryAcquire("tenant", LIMIT).allowed()).as("the whole burst, before the workers ask").isTrue();
+      long[] times = new long[(int) LIMIT];
+      Arrays.fill(times, clock.lastNanos());
+      return times;
+    }
+  }
+
+  private static long[] merge(long[] a, long[] b) {
+    long[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    Arrays.sort(all);
+    return all;
   }
 
   private static Path directory(String base) throws IOException {
