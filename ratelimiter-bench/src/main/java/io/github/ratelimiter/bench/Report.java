@@ -224,12 +224,17 @@ public final class Report {
     }
     RunResult l = leased.get();
     md.append(String.format("%nThe leased path sent %,d store requests for %,d decisions (%.5f per decision, %.4f per "
-            + "admission): about one UpdateItem per refresh interval while the key is hot, plus the first decisions "
-            + "of each round on the direct path while the key's demand is first measured. The over-admission check "
-            + "here is over each whole round; the tests check every interval (`MultiProcessLeaseTest`, "
-            + "`LeaseModeSwitchTest`, `LeaseWriteCeilingTest`, and `MultiProcessLeaseSoakTest` with "
-            + "`-Pmultiprocess`).%n", l.totalRequests(), l.decisions(), l.requestsPerDecision(),
-        (double) l.totalRequests() / Math.max(1, l.admitted())));
+            + "admission), %.0f per second of the run, whatever the decision rate: while demand exceeds the limit a "
+            + "process takes a chunk as soon as a quarter of its largest lease fits (the largest is the full rate "
+            + "over one refresh interval, %,d permits here), about 4 x window / refresh interval = 40 writes per "
+            + "second, plus each round's first decisions on the direct path while the key's demand is first "
+            + "measured. The over-admission check here is over each whole round; the tests check every interval "
+            + "(`MultiProcessLeaseTest`, `LeaseModeSwitchTest`, `LeaseWriteCeilingTest`, and "
+            + "`MultiProcessLeaseSoakTest` with `-Pmultiprocess`).%n", l.totalRequests(), l.decisions(),
+        l.requestsPerDecision(), (double) l.totalRequests() / Math.max(1, l.admitted()),
+        l.totalRequests() * 1e9 / Math.max(1, l.elapsedNanos()),
+        s.limit().limit() * io.github.ratelimiter.Leasing.defaults().refreshInterval().toNanos()
+            / s.limit().window().toNanos()));
     return md.toString();
   }
 
