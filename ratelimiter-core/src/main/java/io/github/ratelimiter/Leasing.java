@@ -9,7 +9,9 @@ import java.util.Objects;
  *
  * <p>Without leasing every fungible decision is one conditional write to one DynamoDB item, and DynamoDB lets one
  * partition key be written about 1,000 times per second. With leasing, a process that sees a key hot (at least
- * {@link Builder#hotThreshold(long) hotThreshold} permits asked per second) takes a chunk of the bucket with that same
+ * {@link Builder#hotThreshold(long) hotThreshold} permits asked per second; or four or more of its direct decisions
+ * on the key in flight at once, as closed-loop callers on a slow store ask less than they would; or, for the next
+ * ten refresh intervals, the store throttled a direct decision on the key) takes a chunk of the bucket with that same
  * single conditional write, sized to what it asks for in one {@link Builder#refreshInterval(Duration)
  * refreshInterval}, and grants from the chunk locally. Admissions over all processes stay within the bucket's exact
  * bound ({@code limit + floor(t * limit / window)} over any interval of length {@code t}), across processes that

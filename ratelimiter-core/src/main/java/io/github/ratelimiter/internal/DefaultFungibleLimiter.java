@@ -13,6 +13,7 @@ import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiterListener.DecisionOutcome;
 import io.github.ratelimiter.RateLimiterListener.LimiterKind;
 import io.github.ratelimiter.Sleeper;
+import io.github.ratelimiter.ThrottlingException;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
@@ -210,6 +211,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         }
       }
       RateLimiterException failure = null;
+      LeasedBuckets.Key pressure = leases == null ? null : leases.directStarted(accountId);
       try {
         BucketResult result =
             buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known, deadline));
@@ -223,8 +225,14 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         return denied(result.tat(), now, cost, interval, tolerance, limit);
       } catch (RateLimiterException e) {
         failure = e;
+        if (pressure != null && e instanceof ThrottlingException) {
+          leases.throttled(pressure, now); // this key's item is at its write ceiling: lease it
+        }
         return storeFailed(e, limit, accountId, permits, true);
       } finally {
+        if (pressure != null) {
+          pressure.directEnded();
+        }
         if (flight != null) {
           inFlight.remove(accountId, flight);
           if (failure != null) {

@@ -12,6 +12,7 @@ import io.github.ratelimiter.store.Deadline;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -42,19 +43,37 @@ final class LeasedBuckets {
   /** No slots at all: every grant would end after {@code now > 0 = end}. */
   private static final Chunk NO_CHUNK = new Chunk(0, 0);
 
+  /**
+   * Direct decisions of this process on one key in flight at once from which the key counts as hot, whatever the
+   * rate: threads queued on one item. A closed-loop caller on a slow or throttled store asks at most
+   * {@code threads / latency} per second, which may never reach the hot threshold although leasing is what would
+   * speed it up.
+   */
+  static final int HOT_IN_FLIGHT = 4;
+
+  /** How many refresh intervals a key counts as hot after the store throttled a direct decision on it. */
+  static final int THROTTLED_INTERVALS = 10;
+
   /** What this process knows of one key. */
-  private static final class Key {
+  static final class Key {
     volatile Chunk chunk = NO_CHUNK;
     final LongAdder asked = new LongAdder();
     volatile long since = Long.MIN_VALUE;
     volatile long perSecond;
     final AtomicBoolean rolling = new AtomicBoolean();
     final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>();
+    /** Nanoseconds of the current interval a lease write of this key was in flight: no one asked meanwhile. */
+    final LongAdder stalled = new LongAdder();
+    /** This process's direct decisions on the key in flight now. */
+    final AtomicInteger directInFlight = new AtomicInteger();
+    /** Hot until then (epoch nanoseconds) whatever the demand, after the store throttled the key; 0: not. */
+    volatile long hotUntil;
 
     /**
      * Counts the permits asked and returns the demand rate: that of the last complete refresh interval, or, if
      * higher, what has been asked in the current one spread over a whole interval (so a key turns hot within its
-     * first refresh interval, not after it).
+     * first refresh interval, not after it). Time spent waiting for a lease write does not count as an interval's
+     * time: the threads that would have asked were waiting, so a slow write does not make a hot key look cold.
      */
     long demand(long now, long permits, long refreshNanos) {
       asked.add(permits);
@@ -63,14 +82,28 @@ final class LeasedBuckets {
         since = now;
       } else if (now - start >= refreshNanos && rolling.compareAndSet(false, true)) {
         try {
-          perSecond = Leases.perSecond(asked.sumThenReset(), now - start);
-          since = now;
+          long measured = now - start - stalled.sum();
+          if (measured >= refreshNanos / 4) { // else lease writes took most of it: too little to judge by
+            perSecond = Leases.perSecond(asked.sumThenReset(), measured);
+            stalled.reset();
+            since = now;
+            return perSecond;
+          }
         } finally {
           rolling.set(false);
         }
-        return perSecond;
       }
       return Math.max(perSecond, Leases.perSecond(asked.sum(), refreshNanos));
+    }
+
+    /** Whether the key counts as hot at {@code now} whatever its measured demand (see {@link #HOT_IN_FLIGHT}). */
+    boolean pressed(long now) {
+      return directInFlight.get() >= HOT_IN_FLIGHT || now < hotUntil;
+    }
+
+    /** Ends a direct decision begun with {@link LeasedBuckets#directStarted(String)}. */
+    void directEnded() {
+      directInFlight.decrementAndGet();
     }
   }
 
@@ -111,7 +144,7 @@ final class LeasedBuckets {
       return local;
     }
     long maxLease = Leases.maxLease(limit.limit(), limit.window().toNanos(), refreshNanos);
-    if (demand < hotThreshold || maxLease <= 1) {
+    if ((demand < hotThreshold && !key.pressed(now)) || maxLease <= 1) {
       return null;
     }
     long wanted = Leases.wanted(demand, refreshNanos, permits, maxLease, seen.get() <= now);
@@ -131,6 +164,7 @@ final class LeasedBuckets {
         Decision after = fromChunk(key, seen, limit, later, cost, interval, tolerance);
         return after != null ? after : denied(key, seen.get(), limit, later, least, interval, tolerance);
       }
+      long writing = now;
       try {
         long leaseCost = Gcra.costNanos(interval, lease);
         BucketResult result =
@@ -143,11 +177,30 @@ final class LeasedBuckets {
           return allowed(chunk, seen, limit, now, interval, tolerance);
         }
       } finally {
+        key.stalled.add(Math.max(0, nanoClock.getAsLong() - writing));
         key.inFlight.set(null);
         flight.complete(null);
       }
     }
     return denied(key, seen.get(), limit, now, least, interval, tolerance);
+  }
+
+  /**
+   * Notes a direct decision on the key (one the leased path left to the caller) starting; the caller ends it with
+   * {@link Key#directEnded()} on the returned key, whatever happens. Several in flight at once make the key hot.
+   */
+  Key directStarted(String accountId) {
+    Key key = keys.get(accountId, k -> new Key());
+    key.directInFlight.incrementAndGet();
+    return key;
+  }
+
+  /**
+   * Notes that the store throttled a direct decision on the key at {@code now}: it counts as hot for the next
+   * {@link #THROTTLED_INTERVALS} refresh intervals, so its decisions move to leases, which write it far less often.
+   */
+  void throttled(Key key, long now) {
+    key.hotUntil = now + THROTTLED_INTERVALS * refreshNanos;
   }
 
   /** A grant from the chunk held, or {@code null} when it cannot. */

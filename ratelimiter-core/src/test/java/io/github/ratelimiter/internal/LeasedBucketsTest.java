@@ -1,16 +1,24 @@
 package io.github.ratelimiter.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.Sleeper;
+import io.github.ratelimiter.ThrottlingException;
 import io.github.ratelimiter.internal.LeasesPropertiesTest.SteppedClock;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.InMemoryStore;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +31,10 @@ class LeasedBucketsTest {
   private static final Limit LIMIT = Limit.of(1_000, Duration.ofSeconds(1));
   private static final Leasing LEASING =
       Leasing.builder().refreshInterval(Duration.ofMillis(100)).hotThreshold(50).build();
+
+  /** Hot from 200 per second: five asks at one instant (50 per second over an interval) are not. */
+  private static final Leasing LEASING_200 =
+      Leasing.builder().refreshInterval(Duration.ofMillis(100)).hotThreshold(200).build();
 
   private final SteppedClock clock = new SteppedClock(START);
   private final InMemoryStore store = InMemoryStore.create();
@@ -140,5 +152,99 @@ class LeasedBucketsTest {
     Decision decision = limiter.tryAcquire("acct");
     assertThat(decision.allowed()).isTrue();
     assertThat(decision.remaining()).isBetween(0L, LIMIT.limit());
+  }
+
+  @Test
+  void directDecisionsQueuedOnOneKeyMakeItHotWhateverTheRate() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    List<Long> costs = new CopyOnWriteArrayList<>();
+    BucketStore slow = request -> {
+      costs.add(request.costNanos());
+      if (calls.incrementAndGet() <= LeasedBuckets.HOT_IN_FLIGHT) {
+        await(release); // a slow store: these direct decisions stay in flight
+      }
+      return store.buckets().consume(request);
+    };
+    DefaultFungibleLimiter limiter = new DefaultFungibleLimiter("api", LIMIT, slow,
+        new LimitResolver(store.limits(), clock, Duration.ofSeconds(30)), clock, Duration.ofSeconds(30),
+        FailureMode.FAIL_CLOSED, Sleeper.SYSTEM, LEASING_200);
+    List<Thread> queued = new ArrayList<>();
+    for (int i = 0; i < LeasedBuckets.HOT_IN_FLIGHT; i++) {
+      Thread thread = new Thread(() -> limiter.tryAcquire("acct"));
+      thread.start();
+      queued.add(thread);
+    }
+    while (calls.get() < LeasedBuckets.HOT_IN_FLIGHT) {
+      Thread.onSpinWait(); // until all of them are in the store
+    }
+    // 5 asked at one instant: 50/s spread over a refresh interval, under the threshold of 200 by rate alone
+    assertThat(limiter.tryAcquire("acct").allowed()).isTrue();
+    release.countDown();
+    for (Thread thread : queued) {
+      thread.join();
+    }
+    long interval = LIMIT.window().toNanos() / LIMIT.limit();
+    assertThat(costs.subList(0, LeasedBuckets.HOT_IN_FLIGHT)).as("the queued direct decisions").containsOnly(interval);
+    assertThat(costs.get(LeasedBuckets.HOT_IN_FLIGHT)).as("the next one took a lease").isGreaterThan(interval);
+  }
+
+  @Test
+  void aKeyTheStoreThrottledIsLeasedForTenRefreshIntervals() {
+    AtomicBoolean throttle = new AtomicBoolean(true);
+    List<Long> costs = new CopyOnWriteArrayList<>();
+    BucketStore throttling = request -> {
+      costs.add(request.costNanos());
+      if (throttle.getAndSet(false)) {
+        throw new ThrottlingException("DynamoDB throttled UpdateItem", null);
+      }
+      return store.buckets().consume(request);
+    };
+    DefaultFungibleLimiter limiter = new DefaultFungibleLimiter("api", LIMIT, throttling,
+        new LimitResolver(store.limits(), clock, Duration.ofSeconds(30)), clock, Duration.ofSeconds(30),
+        FailureMode.FAIL_CLOSED, Sleeper.SYSTEM, LEASING);
+    assertThatThrownBy(() -> limiter.tryAcquire("acct")).isInstanceOf(ThrottlingException.class);
+    long interval = LIMIT.window().toNanos() / LIMIT.limit();
+    clock.advance(10 * MS);
+    ask(limiter, 900, 50); // 20 per second: cold by rate, hot for having been throttled
+    assertThat(costs.subList(1, costs.size())).as("lease writes while hot").allMatch(cost -> cost > interval);
+    clock.advance(200 * MS); // ten refresh intervals after the throttle
+    int before = costs.size();
+    ask(limiter, 1_000, 50);
+    assertThat(costs.subList(before, costs.size())).as("direct again").hasSize(20).containsOnly(interval);
+  }
+
+  @Test
+  void aLeaseWriteSlowerThanTheRefreshIntervalDoesNotMakeAHotKeyLookCold() {
+    AtomicBoolean slowNext = new AtomicBoolean();
+    AtomicInteger slowWrites = new AtomicInteger();
+    BucketStore slow = request -> {
+      writes.incrementAndGet();
+      if (request.costNanos() > LIMIT.window().toNanos() / LIMIT.limit() && slowNext.getAndSet(false)) {
+        slowWrites.incrementAndGet();
+        clock.advance(300 * MS); // a lease write that takes three refresh intervals: nobody asks meanwhile
+      }
+      return store.buckets().consume(request);
+    };
+    DefaultFungibleLimiter limiter = new DefaultFungibleLimiter("api", LIMIT, slow,
+        new LimitResolver(store.limits(), clock, Duration.ofSeconds(30)), clock, Duration.ofSeconds(30),
+        FailureMode.FAIL_CLOSED, Sleeper.SYSTEM, LEASING_200);
+    ask(limiter, 300, 2); // 500 per second: hot, leased
+    slowNext.set(true);
+    ask(limiter, 200, 2); // its next lease write is the slow one
+    assertThat(slowWrites.get()).isEqualTo(1);
+    long before = writes.get();
+    ask(limiter, 200, 2); // 500 per second again: 100 decisions
+    // Counted as time, the wait would spread the interval's few asks over 300 ms (under 200 per second): the key
+    // would look cold and the next interval would write once per decision.
+    assertThat(writes.get() - before).as("writes for 100 decisions after the slow one").isLessThan(10);
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
