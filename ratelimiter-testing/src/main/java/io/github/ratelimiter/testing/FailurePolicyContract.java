@@ -42,6 +42,9 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class FailurePolicyContract extends StoreContract {
 
+  /** For a store implementation's test class. */
+  protected FailurePolicyContract() {}
+
   private static final Limit TEN_PER_SECOND = Limit.of(10, Duration.ofSeconds(1));
 
   private final RecordingListener heard = new RecordingListener();

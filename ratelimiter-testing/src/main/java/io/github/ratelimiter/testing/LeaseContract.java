@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class LeaseContract extends StoreContract {
 
+  /** For a store implementation's test class. */
+  protected LeaseContract() {}
+
   private static final long T = 1_000_000L; // 1,000 per second: one permit per millisecond
   private static final long LIMIT = 1_000;
 

@@ -41,6 +41,9 @@ public final class LocalDynamoDb implements BeforeAllCallback {
 
   private static volatile URI sharedEndpoint;
 
+  /** The extension; register it with {@code @RegisterExtension} or {@code @ExtendWith}. */
+  public LocalDynamoDb() {}
+
   @Override
   public void beforeAll(ExtensionContext context) {
     endpoint();

@@ -31,6 +31,9 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class NonFungibleLimiterContract extends StoreContract {
 
+  /** For a store implementation's test class. */
+  protected NonFungibleLimiterContract() {}
+
   /**
    * Plants a row as the Python library rate-limiter-py writes it into the shared table: a reservation (its
    * {@code resourceId} is its own {@code reservationId}, a UUID) or, when {@code resourceId} differs, a token, with

@@ -16,6 +16,9 @@ public final class RecordingListener implements RateLimiterListener {
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
   private final Map<String, Integer> liveSlots = new ConcurrentHashMap<>();
 
+  /** A listener that has heard nothing yet. */
+  public RecordingListener() {}
+
   @Override
   public void onDecision(String resourceName, String accountId, LimiterKind kind, DecisionOutcome outcome,
       long permits, boolean storeAsked) {
