@@ -145,7 +145,12 @@ public interface RateLimiters extends AutoCloseable {
       return this;
     }
 
-    /** The clock that says now; default {@link Clock#systemUTC()}. */
+    /**
+     * The clock that says now; default {@link Clock#systemUTC()}. Any clock is read on every decision, except the
+     * JDK's system clock (in any zone), which the fungible limiters read faster as {@link System#nanoTime()} plus its
+     * offset from that clock, taken again every millisecond: the same time within tens of nanoseconds, a stepped
+     * wall clock followed within a millisecond.
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

@@ -56,6 +56,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final BucketStore buckets;
   private final LimitResolver limits;
   private final Clock clock;
+  /** {@link #clock} as epoch nanoseconds: read exactly, or faster when it is the system clock. */
+  private final EpochNanos time;
   private final Duration blockedRetryAfter;
   private final FailureMode failureMode;
   private final Sleeper sleeper;
@@ -65,17 +67,25 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final Duration decisionTimeout;
   /** The default limit's emission interval, worked out once: most accounts have no limit row of their own. */
   private final long defaultInterval;
-  /** Per account, the largest {@code tat} this process has seen; a holder, so that raising it is no cache write. */
+  /**
+   * Per account, a {@code tat} this process has seen (the largest, but for races, see {@link #raise}); a holder, so
+   * that raising it is no cache write.
+   */
   private final Cache<String, AtomicLong> seenTat = Caffeine.newBuilder().maximumSize(100_000).build();
   private final Function<String, AtomicLong> unseen = account -> new AtomicLong(BucketStore.UNKNOWN);
   /**
-   * The holder of the account decided last, in front of {@link #seenTat}: a run of decisions for one account (one
-   * thread, a hot tenant) skips the cache. A plain field: a stale or lost write only costs a cache lookup, and a
-   * holder that the cache has since evicted is still a true lower bound of the stored {@code tat}.
+   * The account decided last, in front of {@link #seenTat} and the limit lookup: a run of decisions for one account
+   * (one thread, a hot tenant) skips the cache, and the limit resolver until its answer may change. A plain field: a
+   * stale or lost write only costs a lookup, and a holder that the cache has since evicted is still a true lower
+   * bound of the stored {@code tat}.
    */
-  private Seen lastSeen;
+  private Last last;
 
-  private record Seen(String accountId, AtomicLong tat) {}
+  /**
+   * An account's seen {@code tat} holder, and its limit (with the limit's emission interval, 0 when it blocks) as
+   * the limit resolver answered, which holds for every {@code now < limitUntil} (see {@link LimitResolver.Lookup}).
+   */
+  private record Last(String accountId, AtomicLong tat, Limit limit, long interval, long limitUntil) {}
   private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
   /** The leased path for hot keys (see {@link Leases}), or {@code null} when the resource does not lease. */
   private final LeasedBuckets leases;
@@ -98,11 +108,11 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     this.buckets = buckets;
     this.limits = limits;
     this.clock = clock;
+    this.time = EpochNanos.of(clock);
     this.blockedRetryAfter = limitCacheTtl.isZero() ? Duration.ofSeconds(1) : limitCacheTtl;
     this.failureMode = failureMode;
     this.sleeper = sleeper;
-    this.leases = leasing == null ? null
-        : new LeasedBuckets(resourceName, buckets, leasing, () -> Gcra.epochNanos(clock.instant()));
+    this.leases = leasing == null ? null : new LeasedBuckets(resourceName, buckets, leasing, time::now);
     this.listener = listener;
     this.outages = OutageLog.of(log, resourceName, failureMode, clock);
     this.decisionTimeout = decisionTimeout;
@@ -121,11 +131,15 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   @Override
   public Limit limitFor(String accountId) {
     Arguments.requireId("accountId", accountId);
-    return limitAt(accountId, Gcra.epochNanos(clock.instant()), startDeadline());
+    return limitAt(accountId, time.now(), startDeadline());
   }
 
   private Limit limitAt(String accountId, long now, Deadline deadline) {
-    LimitRecord row = limits.find(resourceName, accountId, now, deadline).orElse(null);
+    return limitOf(limits.lookup(resourceName, accountId, now, deadline).row());
+  }
+
+  /** The limit a row (or none: null) gives. */
+  private Limit limitOf(LimitRecord row) {
     if (row == null) {
       return defaultLimit;
     }
@@ -152,14 +166,26 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   public Decision tryAcquire(String accountId, long permits) {
     Arguments.requireId("accountId", accountId);
     Arguments.requirePositive("permits", permits);
-    long now = Gcra.epochNanos(clock.instant());
+    long now = time.now();
     Deadline deadline = startDeadline();
-    Limit limit;
-    try {
-      limit = limitAt(accountId, now, deadline);
-    } catch (RateLimiterException e) {
-      return storeFailed(e, defaultLimit, accountId, permits);
+    Last last = this.last;
+    boolean sameAccount = last != null && last.accountId().equals(accountId);
+    if (!sameAccount || now - last.limitUntil() >= 0) {
+      Limit limit;
+      long limitUntil;
+      try {
+        LimitResolver.Lookup lookup = limits.lookup(resourceName, accountId, now, deadline);
+        limit = limitOf(lookup.row());
+        limitUntil = lookup.untilNanos();
+      } catch (RateLimiterException e) {
+        return storeFailed(e, defaultLimit, accountId, permits);
+      }
+      long interval = limit == defaultLimit ? defaultInterval : limit.blocks() ? 0 : Gcra.intervalNanos(limit);
+      AtomicLong tat = sameAccount ? last.tat() : seenTat.get(accountId, unseen);
+      last = new Last(accountId, tat, limit, interval, limitUntil);
+      this.last = last;
     }
+    Limit limit = last.limit();
     if (limit.blocks()) {
       listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DENIED, permits, false);
       return new Decision(false, 0, blockedRetryAfter, limit, false);
@@ -168,10 +194,10 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       throw new IllegalArgumentException("permits " + permits + " exceeds the limit " + limit + " of resource '"
           + resourceName + "' for account '" + accountId + "': it can never be granted");
     }
-    long interval = limit == defaultLimit ? defaultInterval : Gcra.intervalNanos(limit);
+    long interval = last.interval();
     long tolerance = Gcra.toleranceNanos(interval, limit.limit());
     long cost = Gcra.costNanos(interval, permits);
-    AtomicLong seen = seen(accountId);
+    AtomicLong seen = last.tat();
     if (leases != null) {
       try {
         Decision leased = leases.tryAcquire(accountId, seen, limit, now, permits, interval, tolerance, deadline);
@@ -245,16 +271,6 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     }
   }
 
-  private AtomicLong seen(String accountId) {
-    Seen last = lastSeen;
-    if (last != null && last.accountId().equals(accountId)) {
-      return last.tat();
-    }
-    AtomicLong tat = seenTat.get(accountId, unseen);
-    lastSeen = new Seen(accountId, tat);
-    return tat;
-  }
-
   /**
    * Waits for another thread's store call on the same bucket, within {@code deadline}: its store failure, or null
    * when it got an answer (which it recorded in the seen {@code tat}); the deadline's failure when it passes first.
@@ -273,11 +289,15 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     }
   }
 
-  /** Raises the seen {@code tat} to {@code tat} unless it is already as large: it never goes down. */
+  /**
+   * Raises the seen {@code tat} to {@code tat} unless it is already as large: a check and an ordered write, not a
+   * compare-and-set loop. Two threads racing here can leave the smaller of their two values; that is still a
+   * {@code tat} the store held, and the stored one never decreases, so the seen value stays a lower bound of it and
+   * every local denial stays exact. A race only makes this process deny locally a little less until the next answer.
+   */
   private static void raise(AtomicLong seen, long tat) {
-    long current = seen.get();
-    while (current < tat && !seen.compareAndSet(current, tat)) {
-      current = seen.get();
+    if (seen.get() < tat) {
+      seen.setRelease(tat);
     }
   }
 

@@ -111,8 +111,28 @@ final class LimitResolver {
    * caller that waits for another's read of the same resource waits for that read, which its own deadline bounds.)
    */
   Optional<LimitRecord> find(String resourceName, String accountId, long nowNanos, Deadline deadline) {
+    return Optional.ofNullable(lookup(resourceName, accountId, nowNanos, deadline).row());
+  }
+
+  /**
+   * The row for (resource, account) at {@code nowNanos}, or null for none, and the time until which this resolver
+   * gives that same answer.
+   *
+   * @param row the row, or null for none
+   * @param untilNanos the answer holds for every {@code now < untilNanos}: until the resource's rows are due for a
+   *     refresh, or the account's cached row expires; {@code nowNanos} itself when nothing is cached (time to live
+   *     zero), so it holds for no later call
+   */
+  record Lookup(LimitRecord row, long untilNanos) {}
+
+  /**
+   * As {@link #find(String, String, long, Deadline)}, and until when that answer holds (see {@link Lookup}). A caller
+   * may keep using it for any time before then instead of asking again: the rows behind it are not read again before
+   * then, so a changed row still takes effect within the time to live.
+   */
+  Lookup lookup(String resourceName, String accountId, long nowNanos, Deadline deadline) {
     if (accounts == null) {
-      return readAccount(resourceName, accountId, deadline);
+      return new Lookup(readAccount(resourceName, accountId, deadline).orElse(null), nowNanos);
     }
     Snapshot snapshot = resources.get(resourceName);
     if (snapshot == null || nowNanos - snapshot.expiresAtNanos() >= 0) {
@@ -124,7 +144,8 @@ final class LimitResolver {
       snapshot = refresh(resourceName, snapshot, nowNanos, deadline);
     }
     if (snapshot.rows().isPresent()) {
-      return Optional.ofNullable(snapshot.rows().get().get(accountId));
+      // A snapshot is replaced only from its refresh time on (by a refresh, or when it has expired).
+      return new Lookup(snapshot.rows().get().get(accountId), snapshot.refreshAtNanos());
     }
     Key key = new Key(resourceName, accountId);
     AccountRow cached = accounts.getIfPresent(key);
@@ -134,7 +155,10 @@ final class LimitResolver {
           ? old
           : new AccountRow(readAccount(resourceName, accountId, deadline), nowNanos + ttlNanos));
     }
-    return cached.row();
+    // until the account's row expires, or the resource's rows are read again (they may then be held whole)
+    long until = cached.expiresAtNanos() - snapshot.refreshAtNanos() < 0
+        ? cached.expiresAtNanos() : snapshot.refreshAtNanos();
+    return new Lookup(cached.row().orElse(null), until);
   }
 
   private Optional<LimitRecord> readAccount(String resourceName, String accountId, Deadline deadline) {

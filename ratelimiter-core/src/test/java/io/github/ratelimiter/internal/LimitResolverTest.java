@@ -3,6 +3,7 @@ package io.github.ratelimiter.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ratelimiter.RateLimiterException;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.InMemoryStore;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.LimitStore;
@@ -108,6 +109,37 @@ class LimitResolverTest {
     assertThat(find(resolver, "c")).as("at the time to live").contains(row("c", 1));
     assertThat(find(resolver, "quiet")).contains(row("quiet", 3));
     assertThat(limits.pointReads).isEqualTo(4);
+  }
+
+  @Test
+  void aLookupSaysUntilWhenItsAnswerHolds() {
+    store.limits().put(row("a", 5));
+    LimitResolver small = new LimitResolver(limits, clock, Duration.ofSeconds(30), 2);
+    long read = now;
+    // A resource held whole: until its rows are due for a refresh (nine tenths of the time to live).
+    assertThat(small.lookup("api", "a", now, Deadline.none())).isEqualTo(new LimitResolver.Lookup(row("a", 5), read + 27_000_000_000L));
+    advance(10);
+    assertThat(small.lookup("api", "quiet", now, Deadline.none())).isEqualTo(new LimitResolver.Lookup(null, read + 27_000_000_000L));
+
+    store.limits().put(row("b", 7));
+    store.limits().put(row("c", 9));
+    LimitResolver large = new LimitResolver(limits, clock, Duration.ofSeconds(30), 2);
+    long wholeRead = now;
+    advance(10);
+    long accountRead = now;
+    large.lookup("api", "zzz", wholeRead, Deadline.none()); // reads the resource: too many rows
+    // One account at a time: until its row expires, or the resource is read again, whichever is first.
+    assertThat(large.lookup("api", "c", accountRead, Deadline.none()))
+        .isEqualTo(new LimitResolver.Lookup(row("c", 9), wholeRead + 27_000_000_000L));
+    LimitResolver fresh = new LimitResolver(limits, clock, Duration.ofSeconds(30), 2);
+    fresh.lookup("api", "zzz", accountRead, Deadline.none());
+    assertThat(fresh.lookup("api", "c", accountRead, Deadline.none()))
+        .isEqualTo(new LimitResolver.Lookup(row("c", 9), accountRead + 27_000_000_000L));
+    advance(1);
+    assertThat(fresh.lookup("api", "b", now, Deadline.none())).isEqualTo(new LimitResolver.Lookup(row("b", 7), accountRead + 27_000_000_000L));
+    LimitResolver uncached = new LimitResolver(limits, clock, Duration.ZERO, 2);
+    assertThat(uncached.lookup("api", "a", now, Deadline.none())).as("nothing cached: holds for no later call")
+        .isEqualTo(new LimitResolver.Lookup(row("a", 5), now));
   }
 
   @Test
