@@ -24,8 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The in-process path, one permit per call on one shared bucket whose limit never binds (10^9 per second), so every
- * call is an admission: this project's pure algorithm ({@link Gcra#step}, reading the clock as a limiter does) and
- * its limiter on the {@link io.github.ratelimiter.store.InMemoryStore}, against Bucket4j's local lock-free bucket,
+ * call is an admission: this project's pure algorithm ({@link Gcra#step}, reading {@code Instant.now()}, which costs
+ * more than the limiter's read of the system clock: {@code nanoTime()} plus an offset) and its limiter on the
+ * {@link io.github.ratelimiter.store.InMemoryStore}, against Bucket4j's local lock-free bucket,
  * Resilience4j's {@code AtomicRateLimiter} and Guava's {@code SmoothBursty}. Run with {@code -t 1} and {@code -t 2}
  * (the bench script does both).
  */
