@@ -17,10 +17,12 @@ import java.time.Instant;
  * {@code CLOCK_REALTIME}, which differ by an offset that changes only when the wall clock is stepped (NTP slewing
  * adjusts the rate of both alike). An offset is taken between two {@code nanoTime()} readings at most
  * {@link #MAX_SYNC_GAP_NANOS} apart, so it is off by at most half that (in practice a few tens of nanoseconds), and
- * a step of the wall clock is followed within {@link #RESYNC_NANOS}. Within those bounds this is the system clock;
- * the difference is of the same kind as, and far smaller than, the clock skew between hosts that {@link Gcra}
- * already allows for. A clock the caller supplies in any other form ({@code Clock.offset}, {@code Clock.tick}, a test
- * clock, their own) is read exactly, on every call.
+ * a step of the wall clock is followed within {@link #RESYNC_NANOS}. Where the OS slews the wall clock apart from
+ * {@code nanoTime()}'s, add at most the slew rate over {@link #RESYNC_NANOS} (0.5 us at NTP's 500 ppm). Within
+ * those bounds this is the system clock: the difference is of the same kind as, and far smaller than, the clock skew
+ * between hosts that {@link Gcra} already allows for; readings may step back by as much when the offset is taken
+ * again, as the wall clock itself may. A clock the caller supplies in any other form ({@code Clock.offset},
+ * {@code Clock.tick}, a test clock, their own) is read exactly, on every call.
  */
 interface EpochNanos {
 
