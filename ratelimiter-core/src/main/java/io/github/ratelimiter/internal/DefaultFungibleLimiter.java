@@ -232,7 +232,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
             return storeFailed(failure, limit, accountId, permits, false);
           }
           waited = true;
-          now = Gcra.epochNanos(clock.instant());
+          now = time.now();
           continue;
         }
       }
