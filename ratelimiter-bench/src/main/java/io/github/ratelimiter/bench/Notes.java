@@ -103,15 +103,17 @@ final class Notes {
     double b4j2 = Report.jmhScore(jmh, "bucket4jLocal", 2);
     if (inMemory1 > 0 && b4j1 > 0 && inMemory2 > 0 && b4j2 > 0) {
       n.append(String.format("- **In process**, this project's in-memory limiter runs at %.2fx Bucket4j's local "
-              + "bucket on one thread (%.0f vs %.0f ns per decision) and %.2fx on two threads sharing the bucket, "
-              + "while the algorithm alone (`gcraStep`, clock read included) takes %.0f ns. What a decision does "
-              + "around the arithmetic: an account-id check, the account's limit from the resource's cached rows "
-              + "(two hash lookups), a Caffeine lookup of the holder of the last `tat` this limiter saw, a hash "
-              + "lookup and a compare-and-set on the bucket, and a `Decision` with `remaining` and `retryAfter`. "
-              + "Bucket4j's local bucket is one object with a CAS on its state and no per-account lookup, which is "
-              + "why it leads on one thread; on two threads both are a CAS on one word and the lookups run in "
-              + "parallel. The JMH error bars here are wide (see the table): the machine is shared. The DynamoDB "
-              + "path is bounded by the store request (about 1 ms), four orders of magnitude above either.\n",
+              + "bucket on one thread (%.0f vs %.0f ns per decision) and %.2fx on two threads sharing the bucket; "
+              + "the algorithm alone (`gcraStep`, reading `Instant.now()`) takes %.0f ns. What a decision does: an "
+              + "account-id check; the system clock read as `System.nanoTime()` plus an offset taken again every "
+              + "millisecond (`EpochNanos`: `Instant.now()` is a native call that was about 40%% of a decision's "
+              + "profile; any other `Clock` is read exactly); the account's limit and the last `tat` this limiter "
+              + "saw, kept for the last account while the limit cache's answer holds, else two hash lookups and a "
+              + "Caffeine lookup; a hash lookup and a compare-and-set on the bucket; and a `Decision` (32 bytes) "
+              + "with `remaining` and `retryAfter`. Bucket4j's local bucket is one object with a CAS on its state "
+              + "and no per-account lookup. On two threads both contend for one word. The JMH error bars here are "
+              + "wide (see the table): the machine is shared. The DynamoDB path is bounded by the store request "
+              + "(about 1 ms), four orders of magnitude above either.\n",
           inMemory1 / b4j1, 1e3 / inMemory1, 1e3 / b4j1, inMemory2 / b4j2, 1e3 / gcra1));
     }
     return n.toString();
