@@ -65,7 +65,9 @@ public final class LimiterOptions {
 
   /**
    * Leased rate shares for this fungible limiter's hot keys, when set (see {@link Leasing}); empty means every
-   * decision is one store write. Not used by non-fungible limiters.
+   * decision is one store write, except for the accounts whose limit row switches leasing on
+   * ({@link io.github.ratelimiter.store.LimitRecord#leasing()}, leased with {@link Leasing#defaults()}). Not used by
+   * non-fungible limiters.
    */
   public Optional<Leasing> leasing() {
     return Optional.ofNullable(leasing);
@@ -117,7 +119,8 @@ public final class LimiterOptions {
     /**
      * Leases for hot keys of a fungible limiter: a process that asks one key for at least
      * {@link Leasing#hotThreshold()} permits per second takes chunks of the bucket with one write each and grants
-     * from them locally, exactly within the bucket's bound; unset, every decision is one store write.
+     * from them locally, exactly within the bucket's bound; unset, every decision is one store write (but for the
+     * accounts whose limit row switches leasing on).
      */
     public Builder leasing(Leasing leasing) {
       this.leasing = Objects.requireNonNull(leasing, "leasing");

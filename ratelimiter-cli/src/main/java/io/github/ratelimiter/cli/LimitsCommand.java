@@ -65,14 +65,17 @@ final class LimitsCommand {
       @ArgGroup(exclusive = true, multiplicity = "1") Kind kind,
       @Option(names = "--service", paramLabel = "NAME",
           description = "Owning service (a later 'limits sync' of another service reports the row as a conflict)")
-      String service) {
+      String service,
+      @Option(names = "--leasing",
+          description = "Lease this account's bucket when it is hot (a fungible limit only; README: Hot keys)")
+      boolean leasing) {
     if (kind.window != null && (kind.window.isNegative() || kind.window.isZero())) {
       throw new IllegalArgumentException("--window must be positive: " + Durations.human(kind.window));
     }
     if (limit < 0) {
       throw new IllegalArgumentException("--limit must not be negative: " + limit + " (0 blocks the account)");
     }
-    LimitRecord row = new LimitRecord(resource, account, limit, kind.window, service);
+    LimitRecord row = new LimitRecord(resource, account, limit, kind.window, service, leasing);
     try (DynamoDbStore store = root.store()) {
       // The store's put checks the row as a limits file's entries are checked (ids, limit, whole-second window up
       // to ten years) and throws before anything is sent.
@@ -208,7 +211,7 @@ final class LimitsCommand {
     }
     Output.table(root.out(), List.of("RESOURCE", "ACCOUNT", "LIMIT", "WINDOW", "KIND", "SERVICE"), rows.stream()
         .map(r -> List.of(r.resourceName(), r.accountId(), Long.toString(r.limit()),
-            r.window() == null ? "-" : Durations.human(r.window()), r.window() == null ? "non-fungible" : "fungible",
+            r.window() == null ? "-" : Durations.human(r.window()), kind(r),
             r.serviceName() == null ? "-" : r.serviceName()))
         .toList());
   }
@@ -220,15 +223,21 @@ final class LimitsCommand {
     json.put("limit", row.limit());
     json.put("windowSec", row.window() == null ? null : Durations.seconds(row.window()));
     json.put("kind", row.window() == null ? "non-fungible" : "fungible");
+    json.put("leasing", row.leasing());
     json.put("serviceName", row.serviceName());
     return json;
+  }
+
+  private static String kind(LimitRecord row) {
+    return row.window() == null ? "non-fungible" : row.leasing() ? "fungible, leased" : "fungible";
   }
 
   private static String describe(LimitRecord row) {
     if (row == null) {
       return "-";
     }
-    return row.window() == null ? row.limit() + " live" : row.limit() + " per " + Durations.human(row.window());
+    return row.window() == null ? row.limit() + " live"
+        : row.limit() + " per " + Durations.human(row.window()) + (row.leasing() ? ", leased" : "");
   }
 
 }

@@ -80,6 +80,16 @@ class CliTest {
     assertThat(cli.run("limits", "get", "emr", "acct-1", "--json").json().get(0).get("kind").asText())
         .isEqualTo("non-fungible");
     assertThat(cli.run("limits", "get", "orders-api", "acct-1").out()).contains("10").contains("90s");
+    assertThat(row.get("leasing").asBoolean()).isFalse();
+    assertThat(cli.run("limits", "set", "partner-api", "big", "--limit", "20000", "--window", "1s", "--leasing")
+        .exit()).isZero();
+    assertThat(cli.run("limits", "get", "partner-api", "big", "--json").json().get(0).get("leasing").asBoolean())
+        .isTrue();
+    assertThat(cli.run("limits", "get", "partner-api", "big").out()).contains("fungible, leased");
+    CliRunner.Result capLeased = cli.run("limits", "set", "emr", "acct-2", "--limit", "3", "--non-fungible",
+        "--leasing");
+    assertThat(capLeased.exit()).isEqualTo(2);
+    assertThat(capLeased.err()).contains("leasing: only a fungible limit");
 
     CliRunner.Result absent = cli.run("limits", "get", "orders-api", "nobody");
     assertThat(absent.exit()).isEqualTo(1);

@@ -83,12 +83,19 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
 
   /**
    * An account's seen {@code tat} holder, and its limit (with the limit's emission interval, 0 when it blocks) as
-   * the limit resolver answered, which holds for every {@code now < limitUntil} (see {@link LimitResolver.Lookup}).
+   * the limit resolver answered, which holds for every {@code now < limitUntil} (see {@link LimitResolver.Lookup}),
+   * and whether the account's key may be leased.
    */
-  private record Last(String accountId, AtomicLong tat, Limit limit, long interval, long limitUntil) {}
+  private record Last(String accountId, AtomicLong tat, Limit limit, long interval, long limitUntil,
+      boolean leased) {}
   private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
-  /** The leased path for hot keys (see {@link Leases}), or {@code null} when the resource does not lease. */
+  /** The leased path for hot keys (see {@link Leases}); used for the keys {@link Last#leased()} says. */
   private final LeasedBuckets leases;
+  /**
+   * Whether every key may be leased ({@link io.github.ratelimiter.LimiterOptions#leasing()} set); else only the
+   * accounts whose limit row switches it on ({@link LimitRecord#leasing()}), with {@link Leasing#defaults()}.
+   */
+  private final boolean leasesEveryKey;
   /** Accounts whose row was seen without a window, so that this is logged once per account. */
   private final Cache<String, Boolean> windowlessSeen = Caffeine.newBuilder().maximumSize(10_000).build();
 
@@ -112,7 +119,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     this.blockedRetryAfter = limitCacheTtl.isZero() ? Duration.ofSeconds(1) : limitCacheTtl;
     this.failureMode = failureMode;
     this.sleeper = sleeper;
-    this.leases = leasing == null ? null : new LeasedBuckets(resourceName, buckets, leasing, time::now);
+    this.leasesEveryKey = leasing != null;
+    this.leases = new LeasedBuckets(resourceName, buckets, leasing == null ? Leasing.defaults() : leasing, time::now);
     this.listener = listener;
     this.outages = OutageLog.of(log, resourceName, failureMode, clock);
     this.decisionTimeout = decisionTimeout;
@@ -173,16 +181,18 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     if (!sameAccount || now - last.limitUntil() >= 0) {
       Limit limit;
       long limitUntil;
+      boolean leasedRow;
       try {
         LimitResolver.Lookup lookup = limits.lookup(resourceName, accountId, now, deadline);
         limit = limitOf(lookup.row());
         limitUntil = lookup.untilNanos();
+        leasedRow = lookup.row() != null && lookup.row().leasing();
       } catch (RateLimiterException e) {
         return storeFailed(e, defaultLimit, accountId, permits);
       }
       long interval = limit == defaultLimit ? defaultInterval : limit.blocks() ? 0 : Gcra.intervalNanos(limit);
       AtomicLong tat = sameAccount ? last.tat() : seenTat.get(accountId, unseen);
-      last = new Last(accountId, tat, limit, interval, limitUntil);
+      last = new Last(accountId, tat, limit, interval, limitUntil, leasesEveryKey || leasedRow);
       this.last = last;
     }
     Limit limit = last.limit();
@@ -198,7 +208,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     long tolerance = Gcra.toleranceNanos(interval, limit.limit());
     long cost = Gcra.costNanos(interval, permits);
     AtomicLong seen = last.tat();
-    if (leases != null) {
+    boolean leasing = last.leased();
+    if (leasing) {
       try {
         Decision leased = leases.tryAcquire(accountId, seen, limit, now, permits, interval, tolerance, deadline);
         if (leased != null) {
@@ -237,7 +248,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         }
       }
       RateLimiterException failure = null;
-      LeasedBuckets.Key pressure = leases == null ? null : leases.directStarted(accountId);
+      LeasedBuckets.Key pressure = leasing ? leases.directStarted(accountId) : null;
       try {
         BucketResult result =
             buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known, deadline));

@@ -12,6 +12,7 @@ import io.github.ratelimiter.ThrottlingException;
 import io.github.ratelimiter.internal.LeasesPropertiesTest.SteppedClock;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.InMemoryStore;
+import io.github.ratelimiter.store.LimitRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,10 +53,15 @@ class LeasedBucketsTest {
 
   /** Asks one permit every {@code gapMillis} for {@code millis}; returns the admissions. */
   private long ask(DefaultFungibleLimiter limiter, long millis, double gapMillis) {
+    return ask(limiter, "acct", millis, gapMillis);
+  }
+
+  /** As above, for {@code account}. */
+  private long ask(DefaultFungibleLimiter limiter, String account, long millis, double gapMillis) {
     long admitted = 0;
     long end = clock.nanos + millis * MS;
     while (clock.nanos < end) {
-      if (limiter.tryAcquire("acct").allowed()) {
+      if (limiter.tryAcquire(account).allowed()) {
         admitted++;
       }
       clock.advance((long) (gapMillis * MS));
@@ -152,6 +158,17 @@ class LeasedBucketsTest {
     Decision decision = limiter.tryAcquire("acct");
     assertThat(decision.allowed()).isTrue();
     assertThat(decision.remaining()).isBetween(0L, LIMIT.limit());
+  }
+
+  @Test
+  void aLimitRowSwitchesLeasingOnForItsAccountOnlyWhenTheLimiterDoesNotLeaseEveryKey() {
+    store.limits().put(new LimitRecord("api", "big", LIMIT.limit(), LIMIT.window(), null, true));
+    DefaultFungibleLimiter limiter = limiter(null);
+    assertThat(ask(limiter, "big", 1_000, 2)).isEqualTo(500); // 500 per second, hot
+    long leased = writes.get();
+    assertThat(leased).as("writes for 500 decisions of the account whose row leases").isLessThan(80);
+    assertThat(ask(limiter, "other", 1_000, 2)).isEqualTo(500);
+    assertThat(writes.get() - leased).as("writes for 500 decisions of an account without").isEqualTo(500);
   }
 
   @Test

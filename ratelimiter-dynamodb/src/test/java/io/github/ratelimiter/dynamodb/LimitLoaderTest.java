@@ -101,6 +101,48 @@ class LimitLoaderTest {
   }
 
   @Test
+  void aLeasedRowIsStoredWithLeasingTrueReadBackAndItsSwitchAloneIsAnUpdate() {
+    String leased = String.join("\n",
+        "limits:",
+        "  - {resourceName: partner-api, accountId: big, limit: 20000, windowSec: 1, leasing: true}",
+        "  - {resourceName: partner-api, accountId: small, limit: 50, windowSec: 1}");
+    loader.sync(ServiceLimits.parseYaml("svc", "limits.yaml", leased), false);
+
+    assertThat(store.limits().find("partner-api", "big"))
+        .contains(new LimitRecord("partner-api", "big", 20_000, Duration.ofSeconds(1), "svc", true));
+    assertThat(store.limits().find("partner-api", "small")).get().extracting(LimitRecord::leasing).isEqualTo(false);
+    Map<String, AttributeValue> big = client.getItem(b -> b.tableName(tables.names.limitTable())
+        .key(Map.of("resourceName", AttributeValue.fromS("partner-api"), "accountId", AttributeValue.fromS("big"))))
+        .item();
+    assertThat(big.get("leasing")).isEqualTo(AttributeValue.fromBool(true));
+    Map<String, AttributeValue> small = client.getItem(b -> b.tableName(tables.names.limitTable())
+        .key(Map.of("resourceName", AttributeValue.fromS("partner-api"), "accountId", AttributeValue.fromS("small"))))
+        .item();
+    assertThat(small).as("a row that does not lease is what the Python loader writes").doesNotContainKey("leasing");
+    assertThat(loader.plan(ServiceLimits.parseYaml("svc", "limits.yaml", leased), false).unchanged()).isEqualTo(2);
+
+    SyncPlan off = loader.sync(ServiceLimits.parseYaml("svc", "limits.yaml", leased.replace(", leasing: true", "")),
+        false);
+    assertThat(off.count(Action.UPDATE)).isEqualTo(1);
+    assertThat(store.limits().find("partner-api", "big")).get().extracting(LimitRecord::leasing).isEqualTo(false);
+  }
+
+  @Test
+  void leasingIsOnlyForAFungibleLimitWithItsOwnWindowAndOnlyTrueOrFalse() {
+    assertThatThrownBy(() -> ServiceLimits.parseYaml("svc", "limits.yaml", String.join("\n",
+        "limits:",
+        "  - {resourceName: emr, accountId: a, limit: 3, kind: non-fungible, leasing: true}",
+        "  - {resourceName: api, accountId: a, limit: 10, leasing: true}",
+        "  - {resourceName: api, accountId: b, limit: 10, windowSec: 1, leasing: yes please}")))
+        .hasMessageContaining("limits[0].leasing: only a fungible limit is leased")
+        .hasMessageContaining("limits[1].leasing: a leased limit needs its own windowSec")
+        .hasMessageContaining("limits[2].leasing: must be true or false, was \"yes please\"");
+    assertThatThrownBy(() -> store.limits().put(new LimitRecord("emr", "a", 3, null, null, true)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("leasing: only a fungible limit");
+    assertThat(requests.total()).isZero();
+  }
+
+  @Test
   void aFractionalOrSubSecondWindowIsRefusedBeforeAnythingIsSent() {
     assertThatThrownBy(() -> ServiceLimits.parseJson("svc", "limits.json",
         "{\"limits\": [" + row("api", "a", 10, "1.5") + "," + row("api", "b", 10, "0.5") + "]}"))

@@ -1,6 +1,7 @@
 package io.github.ratelimiter.dynamodb.internal;
 
 import static io.github.ratelimiter.dynamodb.internal.Schema.ACCOUNT_ID;
+import static io.github.ratelimiter.dynamodb.internal.Schema.LEASING;
 import static io.github.ratelimiter.dynamodb.internal.Schema.LIMIT;
 import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.SERVICE_NAME;
@@ -28,7 +29,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * <ul>
  *   <li><b>Written:</b> {@code resourceName}, {@code accountId}, {@code limit} (an integer), {@code windowSec} (an
  *       integer number of seconds, {@code 0} for a row without a window, as the Python loader writes it) and
- *       {@code serviceName} when set. A window that is not a whole number of seconds is refused: the Python
+ *       {@code serviceName} when set; {@code leasing} ({@code true}) only on a row that switches leasing on, so
+ *       every other row is exactly what the Python loader writes. A window that is not a whole number of seconds is refused: the Python
  *       library reads {@code windowSec} as {@code int(...)} (1.5 s would be 1 s, 0.5 s a division by zero).
  *   <li><b>Read:</b> {@code windowSec} absent or {@code 0} means "no window"; a decimal {@code windowSec} (an older
  *       row of this library) is read exactly. A row with a negative, non-integer or missing {@code limit}, or a
@@ -54,7 +56,8 @@ public final class LimitItems {
      */
     public boolean sameAs(LimitRecord wanted) {
       return canonical && record.isPresent() && Objects.equals(serviceName, wanted.serviceName())
-          && record.get().limit() == wanted.limit() && Objects.equals(record.get().window(), wanted.window());
+          && record.get().limit() == wanted.limit() && Objects.equals(record.get().window(), wanted.window())
+          && record.get().leasing() == wanted.leasing();
     }
   }
 
@@ -80,6 +83,9 @@ public final class LimitItems {
     item.put(WINDOW_SEC, AttributeValue.fromN(row.window() == null ? "0" : Long.toString(row.window().getSeconds())));
     if (row.serviceName() != null) {
       item.put(SERVICE_NAME, AttributeValue.fromS(row.serviceName()));
+    }
+    if (row.leasing()) {
+      item.put(LEASING, AttributeValue.fromBool(true));
     }
     return item;
   }
@@ -114,6 +120,9 @@ public final class LimitItems {
     }
     if (row.window() != null) {
       windowProblem(row.window()).ifPresent(problems::add);
+    }
+    if (row.leasing() && row.window() == null) {
+      problems.add(LEASING + ": only a fungible limit (one with a window) is leased, this row has no window");
     }
     return problems;
   }
@@ -160,7 +169,8 @@ public final class LimitItems {
     String serviceName = service == null ? null : service.s();
     try {
       return new Stored(key, serviceName, Optional.of(new LimitRecord(key.resourceName(), key.accountId(),
-          limit(item.get(LIMIT)), window(item.get(WINDOW_SEC)), serviceName)), null, canonical(item));
+          limit(item.get(LIMIT)), window(item.get(WINDOW_SEC)), serviceName, leasing(item.get(LEASING)))), null,
+          canonical(item));
     } catch (RuntimeException e) {
       return new Stored(key, serviceName, Optional.empty(), e.getMessage(), false);
     }
@@ -181,6 +191,11 @@ public final class LimitItems {
     } catch (ArithmeticException e) {
       throw new IllegalArgumentException("limit: not an integer: " + value.n(), e);
     }
+  }
+
+  /** {@code leasing} is on only when stored as the boolean {@code true}; absent (every Python row) is off. */
+  private static boolean leasing(AttributeValue value) {
+    return value != null && Boolean.TRUE.equals(value.bool());
   }
 
   private static Duration window(AttributeValue value) {

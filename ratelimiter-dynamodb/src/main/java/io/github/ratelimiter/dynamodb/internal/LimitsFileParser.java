@@ -35,9 +35,10 @@ public final class LimitsFileParser {
   static final String LIMIT = "limit";
   static final String WINDOW_SEC = "windowSec";
   static final String KIND = "kind";
+  static final String LEASING = "leasing";
   static final String FUNGIBLE = "fungible";
   static final String NON_FUNGIBLE = "non-fungible";
-  private static final Set<String> FIELDS = Set.of(RESOURCE_NAME, ACCOUNT_ID, LIMIT, WINDOW_SEC, KIND);
+  private static final Set<String> FIELDS = Set.of(RESOURCE_NAME, ACCOUNT_ID, LIMIT, WINDOW_SEC, KIND, LEASING);
 
   /** A repeated key (a second "limits", a field twice in one entry) is an error, never last-wins. */
   private static final ObjectMapper JSON = JsonMapper.builder()
@@ -127,7 +128,7 @@ public final class LimitsFileParser {
       }
       String at = what + "[" + i + "]";
       LimitRecord owned = new LimitRecord(row.resourceName(), row.accountId(), row.limit(), row.window(),
-          serviceName);
+          serviceName, row.leasing());
       LimitItems.problems(owned).forEach(problem -> problems.add(at + "." + problem));
       if (row.serviceName() != null && !row.serviceName().equals(serviceName)) {
         problems.add(at + ".serviceName: '" + row.serviceName() + "' is not the service being loaded, '"
@@ -167,7 +168,8 @@ public final class LimitsFileParser {
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!FIELDS.contains(name)) {
-        problems.add(at + "." + name + ": unknown field (known: resourceName, accountId, limit, windowSec, kind)");
+        problems.add(at + "." + name
+            + ": unknown field (known: resourceName, accountId, limit, windowSec, kind, leasing)");
       }
     }
     String resource = id(node, at, RESOURCE_NAME, problems);
@@ -183,6 +185,20 @@ public final class LimitsFileParser {
     }
     Long limit = limit(node.get(LIMIT), at + "." + LIMIT, problems);
     Duration window = window(node.get(WINDOW_SEC), at + "." + WINDOW_SEC, problems);
+    boolean leasing = false;
+    JsonNode leasingNode = node.get(LEASING);
+    if (leasingNode != null && !leasingNode.isNull()) {
+      if (leasingNode.isBoolean()) {
+        leasing = leasingNode.asBoolean();
+      } else {
+        problems.add(at + "." + LEASING + ": must be true or false, was " + leasingNode);
+      }
+    }
+    if (leasing && NON_FUNGIBLE.equals(kind)) {
+      problems.add(at + "." + LEASING + ": only a fungible limit is leased (a non-fungible limit has no bucket)");
+    } else if (leasing && window == null) {
+      problems.add(at + "." + LEASING + ": a leased limit needs its own windowSec");
+    }
     if (NON_FUNGIBLE.equals(kind)) {
       if (window != null) {
         problems.add(at + "." + WINDOW_SEC + ": a non-fungible limit has no window; remove windowSec (or give 0),"
@@ -196,7 +212,7 @@ public final class LimitsFileParser {
     if (problems.count() > before || resource == null || account == null || limit == null) {
       return null;
     }
-    return new LimitRecord(resource, account, limit, window, null);
+    return new LimitRecord(resource, account, limit, window, null, leasing);
   }
 
   private static String id(JsonNode node, String at, String field, Problems problems) {

@@ -1,6 +1,7 @@
 package io.github.ratelimiter.dynamodb.internal;
 
-/** Attribute names of the three tables; the same as the Python library's, plus {@code tat} and {@code holder}. */
+/** Attribute names of the three tables; the same as the Python library's, plus {@code tat}, {@code holder} and
+ * {@code leasing}. */
 public final class Schema {
   private Schema() {}
 
@@ -14,6 +15,8 @@ public final class Schema {
   public static final String LIMIT = "limit";
   /** Limit table: the fungible window in seconds, a decimal. */
   public static final String WINDOW_SEC = "windowSec";
+  /** Limit table: {@code true} on a row whose bucket is leased when hot (this library's only; absent otherwise). */
+  public static final String LEASING = "leasing";
   /** Limit table: the owning service, and its index's key. */
   public static final String SERVICE_NAME = "serviceName";
   /** Non-fungible table's partition key: {@code resourceName:accountId}. */
