@@ -96,11 +96,6 @@ final class LimitResolver {
     this.accounts = ttl.isZero() ? null : Caffeine.newBuilder().maximumSize(100_000).build();
   }
 
-  /** The row for (resource, account), or empty. */
-  Optional<LimitRecord> find(String resourceName, String accountId) {
-    return find(resourceName, accountId, Gcra.epochNanos(clock.instant()));
-  }
-
   /** The row for (resource, account), or empty, at {@code nowNanos} (epoch nanoseconds of the clock). */
   Optional<LimitRecord> find(String resourceName, String accountId, long nowNanos) {
     return find(resourceName, accountId, nowNanos, Deadline.none());
