@@ -348,22 +348,7 @@ public abstract class NonFungibleLimiterContract extends StoreContract {
         plantPythonRow("cluster", "tenant", UUID.randomUUID().toString(), "j-old-" + round, now);
         plantPythonReservation("cluster", "tenant");
         plantPythonRow("cluster", "tenant", UUID.randomUUID().toString(), "j-" + round, now + 300);
-        CountDownLatch gate = new CountDownLatch(1);
-        List<Future<Optional<Reservation>>> asks = new ArrayList<>();
-        for (int t = 0; t < 16; t++) {
-          NonFungibleLimiter instance = instances.get(t % 2);
-          asks.add(pool.submit(() -> {
-            gate.await();
-            return instance.tryReserve("tenant");
-          }));
-        }
-        gate.countDown();
-        int granted = 0;
-        for (Future<Optional<Reservation>> ask : asks) {
-          if (ask.get(60, TimeUnit.SECONDS).isPresent()) {
-            granted++;
-          }
-        }
+        int granted = grantedAtOnce(pool, instances, "tenant");
         grantedPerRound.add(granted);
         assertThat(granted).as("granted in round %d", round).isEqualTo(cap - foreign);
         assertThat(instances.get(1).activeTokens("tenant")).hasSize(cap);
@@ -395,22 +380,7 @@ public abstract class NonFungibleLimiterContract extends StoreContract {
           }
           clock.advance(Duration.ofSeconds(300));
         }
-        CountDownLatch gate = new CountDownLatch(1);
-        List<Future<Optional<Reservation>>> asks = new ArrayList<>();
-        for (int t = 0; t < 16; t++) {
-          NonFungibleLimiter instance = instances.get(t % 2);
-          asks.add(pool.submit(() -> {
-            gate.await();
-            return instance.tryReserve("tenant");
-          }));
-        }
-        gate.countDown();
-        int granted = 0;
-        for (Future<Optional<Reservation>> ask : asks) {
-          if (ask.get(60, TimeUnit.SECONDS).isPresent()) {
-            granted++;
-          }
-        }
+        int granted = grantedAtOnce(pool, instances, "tenant");
         assertThat(granted).as("granted in round %d", round).isEqualTo(5);
         assertThat(instances.get(1).activeTokens("tenant")).hasSize(5);
         clock.advance(Duration.ofSeconds(300));
@@ -418,5 +388,30 @@ public abstract class NonFungibleLimiterContract extends StoreContract {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * 16 reservations of {@code account} asked at once, alternately through each of the two {@code instances}, on
+   * {@code pool}'s threads, released by one latch: how many were granted.
+   */
+  private static int grantedAtOnce(ExecutorService pool, List<NonFungibleLimiter> instances, String account)
+      throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    List<Future<Optional<Reservation>>> asks = new ArrayList<>();
+    for (int t = 0; t < 16; t++) {
+      NonFungibleLimiter instance = instances.get(t % 2);
+      asks.add(pool.submit(() -> {
+        gate.await();
+        return instance.tryReserve(account);
+      }));
+    }
+    gate.countDown();
+    int granted = 0;
+    for (Future<Optional<Reservation>> ask : asks) {
+      if (ask.get(60, TimeUnit.SECONDS).isPresent()) {
+        granted++;
+      }
+    }
+    return granted;
   }
 }
