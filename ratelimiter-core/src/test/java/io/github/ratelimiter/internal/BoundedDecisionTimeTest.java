@@ -13,11 +13,8 @@ import io.github.ratelimiter.store.InMemoryStore;
 import io.github.ratelimiter.store.LimitStore;
 import io.github.ratelimiter.store.RateLimitStore;
 import io.github.ratelimiter.store.SlotStore;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -122,7 +119,7 @@ class BoundedDecisionTimeTest {
   @Test
   void aWaiterDecidesOnAFreshClockReadingWithoutAskingTheStore() throws Exception {
     FaultyStore store = new FaultyStore();
-    SettableClock clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
     try (RateLimiters limiters = RateLimiters.builder().store(store).clock(clock).build()) {
       FungibleLimiter limiter = limiters.fungible("fresh", TWO_PER_HOUR);
       assertThat(limiter.tryAcquire("a").allowed()).isTrue();
@@ -166,34 +163,6 @@ class BoundedDecisionTimeTest {
       Thread.sleep(duration.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** A clock the test moves. */
-  private static final class SettableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    SettableClock(Instant start) {
-      this.now = new AtomicReference<>(start);
-    }
-
-    void advance(Duration duration) {
-      now.updateAndGet(t -> t.plus(duration));
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
     }
   }
 }

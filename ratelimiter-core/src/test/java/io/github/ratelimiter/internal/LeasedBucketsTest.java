@@ -9,7 +9,6 @@ import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.Sleeper;
 import io.github.ratelimiter.ThrottlingException;
-import io.github.ratelimiter.internal.LeasesPropertiesTest.SteppedClock;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.InMemoryStore;
 import io.github.ratelimiter.store.LimitRecord;
@@ -37,7 +36,7 @@ class LeasedBucketsTest {
   private static final Leasing LEASING_200 =
       Leasing.builder().refreshInterval(Duration.ofMillis(100)).hotThreshold(200).build();
 
-  private final SteppedClock clock = new SteppedClock(START);
+  private final TestClock clock = new TestClock(START);
   private final InMemoryStore store = InMemoryStore.create();
   private final AtomicLong writes = new AtomicLong();
   private final BucketStore counted = request -> {
@@ -59,8 +58,8 @@ class LeasedBucketsTest {
   /** As above, for {@code account}. */
   private long ask(DefaultFungibleLimiter limiter, String account, long millis, double gapMillis) {
     long admitted = 0;
-    long end = clock.nanos + millis * MS;
-    while (clock.nanos < end) {
+    long end = clock.nanos() + millis * MS;
+    while (clock.nanos() < end) {
       if (limiter.tryAcquire(account).allowed()) {
         admitted++;
       }
@@ -112,7 +111,7 @@ class LeasedBucketsTest {
   void aKilledProcesssChunkIsLostButTheOthersTakeTheRestAtOnce() {
     DefaultFungibleLimiter dying = limiter(LEASING);
     DefaultFungibleLimiter survivor = limiter(LEASING);
-    long start = clock.nanos;
+    long start = clock.nanos();
     long admitted = ask(dying, 300, 1) + ask(survivor, 300, 1);
     // The dying process stops for good holding up to one chunk (100 permits); the survivor asks for 4x the limit.
     for (int ms = 0; ms < 2_000; ms++) {
@@ -121,7 +120,7 @@ class LeasedBucketsTest {
       }
       clock.advance(MS);
     }
-    long bound = LIMIT.limit() + (clock.nanos - MS - start) / MS;
+    long bound = LIMIT.limit() + (clock.nanos() - MS - start) / MS;
     assertThat(admitted).isLessThanOrEqualTo(bound).isGreaterThanOrEqualTo(bound - 2 * 100);
   }
 

@@ -10,9 +10,6 @@ import io.github.ratelimiter.Sleeper;
 import io.github.ratelimiter.store.InMemoryStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -109,7 +106,7 @@ class LeasesPropertiesTest {
       @ForAll("schedules") List<Step> schedule) {
     Limit limit = Limit.of(limitCount, Duration.ofMillis(windowMillis));
     long interval = Gcra.intervalNanos(limit);
-    SteppedClock clock = new SteppedClock(START);
+    TestClock clock = new TestClock(START);
     InMemoryStore store = InMemoryStore.create();
     Leasing leasing = Leasing.builder().refreshInterval(Duration.ofMillis(refreshMillis)).hotThreshold(1).build();
     DefaultFungibleLimiter[] processes = new DefaultFungibleLimiter[4];
@@ -129,7 +126,7 @@ class LeasesPropertiesTest {
         Decision decision = processes[step.process()].tryAcquire("acct", permits);
         if (decision.allowed()) {
           for (int k = 0; k < permits; k++) {
-            admittedAt.add(clock.nanos);
+            admittedAt.add(clock.nanos());
           }
         }
         clock.advance(step.gapNanos() % 97);
@@ -158,33 +155,5 @@ class LeasesPropertiesTest {
     return new DefaultFungibleLimiter("hot", limit, store.buckets(),
         new LimitResolver(store.limits(), clock, Duration.ofSeconds(30)), clock, Duration.ofSeconds(30),
         FailureMode.FAIL_CLOSED, Sleeper.SYSTEM, leasing);
-  }
-
-  /** A clock moved by the test, in nanoseconds. */
-  static final class SteppedClock extends Clock {
-    long nanos;
-
-    SteppedClock(long startNanos) {
-      this.nanos = startNanos;
-    }
-
-    void advance(long by) {
-      nanos += by;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochSecond(0, nanos);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
   }
 }

@@ -6,11 +6,8 @@ import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiterListener;
 import java.lang.reflect.Proxy;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,26 +17,6 @@ import org.slf4j.Logger;
 
 /** A store outage gives one warning per interval with a count, not one per decision; listeners cannot break it. */
 class OutageLogTest {
-
-  /** A clock the test moves. */
-  private static final class StepClock extends Clock {
-    Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 
   /** A logger that keeps each warning's arguments. */
   private static Logger recording(List<List<Object>> warnings) {
@@ -63,16 +40,16 @@ class OutageLogTest {
   @Test
   void aThousandFailuresInAnIntervalAreOneWarningThenACountAtTheNext() {
     List<List<Object>> warnings = new ArrayList<>();
-    StepClock clock = new StepClock();
+    TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
     OutageLog log = OutageLog.of(recording(warnings), "api", FailureMode.FAIL_OPEN, clock);
     RateLimiterException down = new RateLimiterException("connection refused");
     for (int i = 0; i < 1000; i++) {
       log.failed(down);
-      clock.now = clock.now.plusMillis(5); // 5 s in all: inside one interval
+      clock.advance(Duration.ofMillis(5)); // 5 s in all: inside one interval
     }
     assertThat(warnings).hasSize(1);
     assertThat(warnings.get(0)).contains(1L, "'api' (fail open: admitted, degraded)");
-    clock.now = clock.now.plus(Duration.ofSeconds(10));
+    clock.advance(Duration.ofSeconds(10));
     log.failed(down);
     assertThat(warnings).hasSize(2);
     assertThat(warnings.get(1)).contains(1000L); // the 999 unreported ones and this one
