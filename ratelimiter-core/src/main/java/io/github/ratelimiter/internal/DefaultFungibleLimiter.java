@@ -305,8 +305,10 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * compare-and-set loop. Two threads racing here can leave the smaller of their two values; that is still a
    * {@code tat} the store held, and the stored one never decreases, so the seen value stays a lower bound of it and
    * every local denial stays exact. A race only makes this process deny locally a little less until the next answer.
+   * The one way the holder is raised, by the direct path and by {@link LeasedBuckets} alike (a compare-and-set on
+   * one side would guarantee nothing against a plain write on the other).
    */
-  private static void raise(AtomicLong seen, long tat) {
+  static void raise(AtomicLong seen, long tat) {
     if (seen.get() < tat) {
       seen.setRelease(tat);
     }

@@ -169,7 +169,7 @@ final class LeasedBuckets {
         long leaseCost = Gcra.costNanos(interval, lease);
         BucketResult result =
             buckets.consume(new BucketRequest(resourceName, accountId, now, leaseCost, tolerance, known, deadline));
-        raise(seen, result.tat());
+        DefaultFungibleLimiter.raise(seen, result.tat()); // the holder the direct path raises too
         if (result.allowed()) {
           long cursor = Leases.grant(Leases.chunkStart(result.tat(), leaseCost), result.tat(), now, cost, tolerance);
           Chunk chunk = new Chunk(cursor, result.tat());
@@ -234,13 +234,5 @@ final class LeasedBuckets {
     Duration wait = Gcra.retryAfter(known, now, Gcra.costNanos(interval, least), tolerance);
     return new Decision(false, held + Gcra.remaining(known, now, interval, tolerance),
         wait.isZero() ? Duration.ofNanos(interval) : wait, limit, false);
-  }
-
-  /** Raises the seen {@code tat} to {@code tat} unless it is already as large: it never goes down. */
-  static void raise(AtomicLong seen, long tat) {
-    long current = seen.get();
-    while (current < tat && !seen.compareAndSet(current, tat)) {
-      current = seen.get();
-    }
   }
 }
