@@ -208,10 +208,11 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     long tolerance = Gcra.toleranceNanos(interval, limit.limit());
     long cost = Gcra.costNanos(interval, permits);
     AtomicLong seen = last.tat();
-    boolean leasing = last.leased();
-    if (leasing) {
+    LeasedBuckets.Key leaseKey = last.leased() ? leases.key(accountId) : null;
+    if (leaseKey != null) {
       try {
-        Decision leased = leases.tryAcquire(accountId, seen, limit, now, permits, interval, tolerance, deadline);
+        Decision leased =
+            leases.tryAcquire(leaseKey, accountId, seen, limit, now, permits, interval, tolerance, deadline);
         if (leased != null) {
           // decided from the lease held locally; a write that takes a lease is heard as a store request
           listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE,
@@ -248,7 +249,9 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         }
       }
       RateLimiterException failure = null;
-      LeasedBuckets.Key pressure = leasing ? leases.directStarted(accountId) : null;
+      if (leaseKey != null) {
+        leaseKey.directStarted();
+      }
       try {
         BucketResult result =
             buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known, deadline));
@@ -262,13 +265,13 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         return denied(result.tat(), now, cost, interval, tolerance, limit);
       } catch (RateLimiterException e) {
         failure = e;
-        if (pressure != null && e instanceof ThrottlingException) {
-          leases.throttled(pressure, now); // this key's item is at its write ceiling: lease it
+        if (leaseKey != null && e instanceof ThrottlingException) {
+          leases.throttled(leaseKey, now); // this key's item is at its write ceiling: lease it
         }
         return storeFailed(e, limit, accountId, permits, true);
       } finally {
-        if (pressure != null) {
-          pressure.directEnded();
+        if (leaseKey != null) {
+          leaseKey.directEnded();
         }
         if (flight != null) {
           inFlight.remove(accountId, flight);

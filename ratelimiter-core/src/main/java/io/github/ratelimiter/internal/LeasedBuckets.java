@@ -101,7 +101,15 @@ final class LeasedBuckets {
       return directInFlight.get() >= HOT_IN_FLIGHT || now < hotUntil;
     }
 
-    /** Ends a direct decision begun with {@link LeasedBuckets#directStarted(String)}. */
+    /**
+     * Notes a direct decision on the key (one the leased path left to the caller) starting; the caller ends it with
+     * {@link #directEnded()}, whatever happens. Several in flight at once make the key hot.
+     */
+    void directStarted() {
+      directInFlight.incrementAndGet();
+    }
+
+    /** Ends a direct decision begun with {@link #directStarted()}. */
     void directEnded() {
       directInFlight.decrementAndGet();
     }
@@ -125,18 +133,23 @@ final class LeasedBuckets {
     this.hotThreshold = leasing.hotThreshold();
   }
 
+  /** What this process knows of the account's key, made on first use (one lookup per decision: pass it on). */
+  Key key(String accountId) {
+    return keys.get(accountId, k -> new Key());
+  }
+
   /**
    * Decides from the chunk this process holds, or by taking a new chunk when the key is hot here.
    *
+   * @param key the account's key, from {@link #key(String)}
    * @param seen the largest {@code tat} this process has seen for the key, shared with the direct path
    * @param deadline the decision's: bounds the lease write and any wait for another thread's
    * @return the decision, or {@code null} when the key is cold at this process and its chunk cannot grant the
    *     request: the caller then takes the direct path (one store step for exactly these permits)
    * @throws io.github.ratelimiter.RateLimiterException if the store fails while leasing
    */
-  Decision tryAcquire(String accountId, AtomicLong seen, Limit limit, long now, long permits, long interval,
+  Decision tryAcquire(Key key, String accountId, AtomicLong seen, Limit limit, long now, long permits, long interval,
       long tolerance, Deadline deadline) {
-    Key key = keys.get(accountId, k -> new Key());
     long demand = key.demand(now, permits, refreshNanos);
     long cost = Gcra.costNanos(interval, permits);
     Decision local = fromChunk(key, seen, limit, now, cost, interval, tolerance);
@@ -183,16 +196,6 @@ final class LeasedBuckets {
       }
     }
     return denied(key, seen.get(), limit, now, least, interval, tolerance);
-  }
-
-  /**
-   * Notes a direct decision on the key (one the leased path left to the caller) starting; the caller ends it with
-   * {@link Key#directEnded()} on the returned key, whatever happens. Several in flight at once make the key hot.
-   */
-  Key directStarted(String accountId) {
-    Key key = keys.get(accountId, k -> new Key());
-    key.directInFlight.incrementAndGet();
-    return key;
   }
 
   /**
