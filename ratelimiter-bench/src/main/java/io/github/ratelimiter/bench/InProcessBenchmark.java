@@ -6,7 +6,8 @@ import io.github.bucket4j.Bucket;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiters;
-import io.github.ratelimiter.internal.Gcra;
+import io.github.ratelimiter.internal.EpochNanos;
+import io.github.ratelimiter.store.Gcra;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
@@ -67,7 +68,7 @@ public class InProcessBenchmark {
   /** The algorithm alone: read the clock, one step, keep the new state (racy across threads, as a bare function). */
   @Benchmark
   public boolean gcraStep() {
-    long now = Gcra.epochNanos(java.time.Instant.now());
+    long now = EpochNanos.fromInstant(java.time.Instant.now());
     BucketResult result = Gcra.step(tat, now, interval, tolerance);
     tat = result.tat();
     return result.allowed();

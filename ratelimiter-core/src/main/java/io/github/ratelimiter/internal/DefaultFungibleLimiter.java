@@ -13,7 +13,6 @@ import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiterListener.DecisionOutcome;
 import io.github.ratelimiter.RateLimiterListener.LimiterKind;
 import io.github.ratelimiter.Sleeper;
-import io.github.ratelimiter.ThrottlingException;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
@@ -24,19 +23,26 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link FungibleLimiter} over any {@link BucketStore}; the arithmetic is {@link Gcra}'s.
+ * A {@link FungibleLimiter} over any {@link BucketStore}; the arithmetic is {@link io.github.ratelimiter.store.Gcra}'s.
  *
- * <p>Besides the store it keeps, per account, the largest {@code tat} it has seen. Since {@code tat} never
- * decreases, a request that this value already denies is answered here, exactly, without a store request. When that
- * value says the bucket holds the last permit or so, the threads of this process ask the store one at a time (see
- * {@link #nearlyExhausted}), so a bucket at its limit does not turn every refill into a burst of failed writes.
+ * <p>A decision is a {@link FungibleCall} taken through named steps, and reported once, at one exit:
+ * <ol>
+ *   <li><b>resolve</b>: the account's {@link Rate} (its limit row, else the default) and its {@link KnownBucket},
+ *       the one place this process keeps what it knows of the bucket;
+ *   <li><b>leased</b>, for a key that leases ({@link LeasedBuckets}): from the chunk held, a new chunk, or the
+ *       direct step;
+ *   <li><b>direct</b>: one store step for exactly these permits, or a local denial.
+ * </ol>
+ *
+ * <p>Per bucket it keeps the largest {@code tat} it has seen. Since {@code tat} never decreases, a request that this
+ * value already denies is answered here, exactly, without a store request. When that value says the bucket holds the
+ * last permit or so, the threads of this process ask the store one at a time (see {@link Rate#nearlyExhausted}), so
+ * a bucket at its limit does not turn every refill into a burst of failed writes.
  *
  * <p><b>Time per decision.</b> Each decision starts a {@link Deadline} from the decision timeout and carries it into
  * every store call it makes (the limit read when the cached limits have expired, the bucket's one to three requests,
@@ -52,7 +58,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private static final Logger log = LoggerFactory.getLogger(DefaultFungibleLimiter.class);
 
   private final String resourceName;
-  private final Limit defaultLimit;
+  private final Rate defaultRate;
   private final BucketStore buckets;
   private final LimitResolver limits;
   private final Clock clock;
@@ -65,32 +71,27 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final OutageLog outages;
   /** The longest one decision may take; {@code null}: unbounded (a store in process). */
   private final Duration decisionTimeout;
-  /** The default limit's emission interval, worked out once: most accounts have no limit row of their own. */
-  private final long defaultInterval;
+  /** Per account, what this process knows of its bucket. */
+  private final Cache<String, KnownBucket> known = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final Function<String, KnownBucket> unknown = account -> new KnownBucket();
   /**
-   * Per account, a {@code tat} this process has seen (the largest, but for races, see {@link #raise}); a holder, so
-   * that raising it is no cache write.
-   */
-  private final Cache<String, AtomicLong> seenTat = Caffeine.newBuilder().maximumSize(100_000).build();
-  private final Function<String, AtomicLong> unseen = account -> new AtomicLong(BucketStore.UNKNOWN);
-  /**
-   * The account decided last, in front of {@link #seenTat} and the limit lookup: a run of decisions for one account
+   * The account decided last, in front of {@link #known} and the limit lookup: a run of decisions for one account
    * (one thread, a hot tenant) skips the cache, and the limit resolver until its answer may change. A plain field: a
-   * stale or lost write only costs a lookup, and a holder that the cache has since evicted is still a true lower
+   * stale or lost write only costs a lookup, and a bucket the cache has since evicted still holds a true lower
    * bound of the stored {@code tat}.
    */
-  private Last last;
+  private Account last;
 
   /**
-   * An account's seen {@code tat} holder, and its limit (with the limit's emission interval, 0 when it blocks) as
-   * the limit resolver answered, which holds for every {@code now < limitUntil} (see {@link LimitResolver.Lookup}),
-   * and whether the account's key may be leased.
+   * An account's bucket, and its rate as the limit resolver answered, which holds for every {@code now < rateUntil}
+   * (see {@link LimitResolver.Lookup}), and whether its key is leased.
    */
-  private record Last(String accountId, AtomicLong tat, Limit limit, long interval, long limitUntil,
-      boolean leased) {}
-  private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
-  /** The leased path for hot keys (see {@link Leases}); used for the keys {@link Last#leased()} says. */
+  private record Account(String accountId, KnownBucket bucket, Rate rate, long rateUntil, boolean leased) {}
+
+  /** The leased path for hot keys (see {@link Leases}); used for the keys {@link Account#leased()} says. */
   private final LeasedBuckets leases;
+  /** The direct step, as the leased path calls it. */
+  private final Function<FungibleCall, Decision> directStep = this::direct;
   /**
    * Whether every key may be leased ({@link io.github.ratelimiter.LimiterOptions#leasing()} set); else only the
    * accounts whose limit row switches it on ({@link LimitRecord#leasing()}), with {@link Leasing#defaults()}.
@@ -110,8 +111,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing,
       Duration decisionTimeout, RateLimiterListener listener) {
     this.resourceName = resourceName;
-    this.defaultLimit = defaultLimit;
-    this.defaultInterval = defaultLimit.blocks() ? 0 : Gcra.intervalNanos(defaultLimit);
+    this.defaultRate = Rate.of(defaultLimit);
     this.buckets = buckets;
     this.limits = limits;
     this.clock = clock;
@@ -139,17 +139,13 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   @Override
   public Limit limitFor(String accountId) {
     Arguments.requireId("accountId", accountId);
-    return limitAt(accountId, time.now(), startDeadline());
-  }
-
-  private Limit limitAt(String accountId, long now, Deadline deadline) {
-    return limitOf(limits.lookup(resourceName, accountId, now, deadline).row());
+    return limitOf(limits.lookup(resourceName, accountId, time.now(), startDeadline()).row());
   }
 
   /** The limit a row (or none: null) gives. */
   private Limit limitOf(LimitRecord row) {
     if (row == null) {
-      return defaultLimit;
+      return defaultRate.limit();
     }
     if (row.window() == null) {
       return windowless(row);
@@ -162,6 +158,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * on the default limit's window, and that is logged once per account, not per decision.
    */
   private Limit windowless(LimitRecord row) {
+    Limit defaultLimit = defaultRate.limit();
     if (windowlessSeen.asMap().putIfAbsent(row.accountId(), Boolean.TRUE) == null) {
       log.warn("the limit row of '{}' for account '{}' has no window (windowSec 0 or absent): its limit {} applies"
           + " per the default window {}; give the row a windowSec (logged once per account)", resourceName,
@@ -174,184 +171,142 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   public Decision tryAcquire(String accountId, long permits) {
     Arguments.requireId("accountId", accountId);
     Arguments.requirePositive("permits", permits);
-    long now = time.now();
-    Deadline deadline = startDeadline();
-    Last last = this.last;
-    boolean sameAccount = last != null && last.accountId().equals(accountId);
-    if (!sameAccount || now - last.limitUntil() >= 0) {
-      Limit limit;
-      long limitUntil;
-      boolean leasedRow;
+    FungibleCall call = new FungibleCall(accountId, permits, time.now(), startDeadline());
+    Decision decision;
+    try {
+      decision = decide(call);
+    } catch (RateLimiterException e) {
+      return storeFailed(call, e);
+    }
+    listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE,
+        decision.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, permits, call.storeAsked);
+    return decision;
+  }
+
+  /**
+   * The steps of one decision: resolve, then leased or direct.
+   *
+   * @throws RateLimiterException if the store failed (or the deadline passed) on the way
+   */
+  private Decision decide(FungibleCall call) {
+    resolve(call);
+    Rate rate = call.rate;
+    if (rate.blocks()) {
+      return new Decision(false, 0, blockedRetryAfter, rate.limit(), false);
+    }
+    if (call.permits > rate.limit().limit()) {
+      throw new IllegalArgumentException("permits " + call.permits + " exceeds the limit " + rate.limit()
+          + " of resource '" + resourceName + "' for account '" + call.accountId + "': it can never be granted");
+    }
+    call.cost = rate.cost(call.permits);
+    return call.leased ? leases.decide(call, directStep) : direct(call);
+  }
+
+  /**
+   * Resolve: the account's rate, bucket and leasing, from the last account decided while the resolver's answer
+   * holds, else from the limit resolver (which may read the store) and the bucket cache.
+   */
+  private void resolve(FungibleCall call) {
+    Account account = last;
+    boolean sameAccount = account != null && account.accountId().equals(call.accountId);
+    if (!sameAccount || call.now - account.rateUntil() >= 0) {
+      call.rate = defaultRate; // the rate a failure is reported with, should the lookup fail
+      LimitResolver.Lookup lookup;
       try {
-        LimitResolver.Lookup lookup = limits.lookup(resourceName, accountId, now, deadline);
-        limit = limitOf(lookup.row());
-        limitUntil = lookup.untilNanos();
-        leasedRow = lookup.row() != null && lookup.row().leasing();
+        lookup = limits.lookup(resourceName, call.accountId, call.now, call.deadline);
       } catch (RateLimiterException e) {
-        return storeFailed(e, defaultLimit, accountId, permits);
+        call.storeAsked = true;
+        throw e;
       }
-      long interval = limit == defaultLimit ? defaultInterval : limit.blocks() ? 0 : Gcra.intervalNanos(limit);
-      AtomicLong tat = sameAccount ? last.tat() : seenTat.get(accountId, unseen);
-      last = new Last(accountId, tat, limit, interval, limitUntil, leasesEveryKey || leasedRow);
-      this.last = last;
+      Limit limit = limitOf(lookup.row());
+      Rate rate = limit == defaultRate.limit() ? defaultRate : Rate.of(limit);
+      KnownBucket bucket = sameAccount ? account.bucket() : known.get(call.accountId, unknown);
+      boolean leasedRow = lookup.row() != null && lookup.row().leasing();
+      account = new Account(call.accountId, bucket, rate, lookup.untilNanos(), leasesEveryKey || leasedRow);
+      last = account;
     }
-    Limit limit = last.limit();
-    if (limit.blocks()) {
-      listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DENIED, permits, false);
-      return new Decision(false, 0, blockedRetryAfter, limit, false);
-    }
-    if (permits > limit.limit()) {
-      throw new IllegalArgumentException("permits " + permits + " exceeds the limit " + limit + " of resource '"
-          + resourceName + "' for account '" + accountId + "': it can never be granted");
-    }
-    long interval = last.interval();
-    long tolerance = Gcra.toleranceNanos(interval, limit.limit());
-    long cost = Gcra.costNanos(interval, permits);
-    AtomicLong seen = last.tat();
-    LeasedBuckets.Key leaseKey = last.leased() ? leases.key(accountId) : null;
-    if (leaseKey != null) {
-      try {
-        Decision leased =
-            leases.tryAcquire(leaseKey, accountId, seen, limit, now, permits, interval, tolerance, deadline);
-        if (leased != null) {
-          // decided from the lease held locally; a write that takes a lease is heard as a store request
-          listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE,
-              leased.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, permits, false);
-          return leased;
-        }
-      } catch (RateLimiterException e) {
-        return storeFailed(e, limit, accountId, permits);
-      }
-    }
+    call.bucket = account.bucket();
+    call.rate = account.rate();
+    call.leased = account.leased();
+  }
+
+  /**
+   * Direct: one store step for exactly these permits, unless the seen {@code tat} denies locally; near exhaustion,
+   * one thread of this process at a time asks the store and the others wait for its answer once.
+   */
+  private Decision direct(FungibleCall call) {
+    Rate rate = call.rate;
+    KnownBucket bucket = call.bucket;
     boolean waited = false;
     while (true) {
-      long known = seen.get();
-      if (Gcra.certainlyDenied(known, now, cost, tolerance)) {
-        listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DENIED, permits, false);
-        return denied(known, now, cost, interval, tolerance, limit);
+      long seen = bucket.seenTat();
+      if (rate.certainlyDenied(seen, call.now, call.cost)) {
+        return rate.denied(seen, call.now, call.cost);
       }
-      CompletableFuture<Void> flight = null;
-      if (!waited && nearlyExhausted(known, now, cost, tolerance)) {
-        flight = new CompletableFuture<>();
-        CompletableFuture<Void> other = inFlight.putIfAbsent(accountId, flight);
+      CompletableFuture<Void> mine = null;
+      if (!waited && rate.nearlyExhausted(seen, call.now, call.cost)) {
+        mine = new CompletableFuture<>();
+        CompletableFuture<Void> other = bucket.startStoreCall(mine);
         if (other != null) {
           // Another thread is asking the store for the last permits: its answer will most likely deny us locally.
           // Wait for it once, within this decision's deadline, then decide on a fresh clock reading; never queue
-          // behind the calls that follow it.
-          RateLimiterException failure = awaitFlight(other, deadline);
-          if (failure != null) {
-            // that thread's call failed (or our deadline passed first): share the failure rather than call too
-            return storeFailed(failure, limit, accountId, permits, false);
-          }
+          // behind the calls that follow it. If that call failed (or our deadline passed first), share the failure.
+          awaitStoreCall(other, call.deadline);
           waited = true;
-          now = time.now();
+          call.now = time.now();
           continue;
         }
       }
       RateLimiterException failure = null;
-      if (leaseKey != null) {
-        leaseKey.directStarted();
-      }
       try {
-        BucketResult result =
-            buckets.consume(new BucketRequest(resourceName, accountId, now, cost, tolerance, known, deadline));
-        raise(seen, result.tat());
-        listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE,
-            result.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, permits, true);
-        if (result.allowed()) {
-          return new Decision(true, Gcra.remaining(result.tat(), now, interval, tolerance), Duration.ZERO, limit,
-              false);
-        }
-        return denied(result.tat(), now, cost, interval, tolerance, limit);
+        call.storeAsked = true;
+        BucketResult result = buckets.consume(new BucketRequest(resourceName, call.accountId, call.now, call.cost,
+            rate.tolerance(), seen, call.deadline));
+        bucket.raise(result.tat());
+        return result.allowed() ? rate.allowed(result.tat(), call.now) : rate.denied(result.tat(), call.now, call.cost);
       } catch (RateLimiterException e) {
         failure = e;
-        if (leaseKey != null && e instanceof ThrottlingException) {
-          leases.throttled(leaseKey, now); // this key's item is at its write ceiling: lease it
-        }
-        return storeFailed(e, limit, accountId, permits, true);
+        throw e;
       } finally {
-        if (leaseKey != null) {
-          leaseKey.directEnded();
-        }
-        if (flight != null) {
-          inFlight.remove(accountId, flight);
-          if (failure != null) {
-            flight.completeExceptionally(failure);
-          } else {
-            flight.complete(null);
-          }
+        if (mine != null) {
+          bucket.endStoreCall(mine, failure);
         }
       }
     }
   }
 
   /**
-   * Waits for another thread's store call on the same bucket, within {@code deadline}: its store failure, or null
-   * when it got an answer (which it recorded in the seen {@code tat}); the deadline's failure when it passes first.
+   * Waits for another thread's store call on the same bucket, within {@code deadline}; returns when it got an answer
+   * (which it recorded in the seen {@code tat}).
+   *
+   * @throws RateLimiterException that call's store failure, or the deadline's when it passes first
    */
-  private static RateLimiterException awaitFlight(CompletableFuture<Void> flight, Deadline deadline) {
+  private static void awaitStoreCall(CompletableFuture<Void> call, Deadline deadline) {
+    deadline.await(call, "another thread's UpdateItem on the same bucket answered");
     try {
-      deadline.await(flight, "another thread's UpdateItem on the same bucket answered");
-    } catch (RateLimiterException passed) {
-      return passed;
-    }
-    try {
-      flight.join();
-      return null;
+      call.join();
     } catch (CompletionException e) {
-      return e.getCause() instanceof RateLimiterException failure ? failure : null;
+      if (e.getCause() instanceof RateLimiterException failure) {
+        throw failure;
+      }
     }
   }
 
   /**
-   * Raises the seen {@code tat} to {@code tat} unless it is already as large: a check and an ordered write, not a
-   * compare-and-set loop. Two threads racing here can leave the smaller of their two values; that is still a
-   * {@code tat} the store held, and the stored one never decreases, so the seen value stays a lower bound of it and
-   * every local denial stays exact. A race only makes this process deny locally a little less until the next answer.
-   * The one way the holder is raised, by the direct path and by {@link LeasedBuckets} alike (a compare-and-set on
-   * one side would guarantee nothing against a plain write on the other).
+   * The exit of a decision the store failed: thrown ({@link FailureMode#FAIL_CLOSED}) or admitted and marked
+   * degraded ({@link FailureMode#FAIL_OPEN}), heard by the listener either way and logged once per interval.
    */
-  static void raise(AtomicLong seen, long tat) {
-    if (seen.get() < tat) {
-      seen.setRelease(tat);
-    }
-  }
-
-  /**
-   * Whether the last seen state leaves room for this request but not for another like it: the bucket is at its
-   * limit, and every thread of this process that asks now would race for the same permit. Then only one asks the
-   * store at a time; the others wait for its answer, which usually denies them locally. Far from exhaustion requests
-   * go to the store concurrently, since there is room for all of them.
-   */
-  private static boolean nearlyExhausted(long known, long now, long cost, long tolerance) {
-    return known != BucketStore.UNKNOWN && Math.max(known, now) + 2 * cost - now > tolerance;
-  }
-
-  private static Decision denied(long tat, long now, long cost, long interval, long tolerance, Limit limit) {
-    return new Decision(false, Gcra.remaining(tat, now, interval, tolerance),
-        Gcra.retryAfter(tat, now, cost, tolerance), limit, false);
-  }
-
-  /**
-   * The answer when the store failed: thrown ({@link FailureMode#FAIL_CLOSED}) or admitted and marked degraded
-   * ({@link FailureMode#FAIL_OPEN}), heard by the listener either way and logged once per interval.
-   */
-  private Decision storeFailed(RateLimiterException e, Limit limit, String accountId, long permits) {
-    return storeFailed(e, limit, accountId, permits, true);
-  }
-
-  /** As above; {@code storeAsked} is false when the failure is another thread's, shared by a waiter. */
-  private Decision storeFailed(RateLimiterException e, Limit limit, String accountId, long permits,
-      boolean storeAsked) {
+  private Decision storeFailed(FungibleCall call, RateLimiterException e) {
     outages.failed(e);
     if (failureMode == FailureMode.FAIL_CLOSED) {
-      listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.ERROR, permits,
-          storeAsked);
+      listener.onDecision(resourceName, call.accountId, LimiterKind.FUNGIBLE, DecisionOutcome.ERROR, call.permits,
+          call.storeAsked);
       throw e;
     }
-    listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DEGRADED, permits,
-        storeAsked);
-    return new Decision(true, 0, Duration.ZERO, limit, true);
+    listener.onDecision(resourceName, call.accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DEGRADED, call.permits,
+        call.storeAsked);
+    Rate rate = call.rate == null ? defaultRate : call.rate;
+    return new Decision(true, 0, Duration.ZERO, rate.limit(), true);
   }
 
   @Override

@@ -183,7 +183,7 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
 
   private long limitFor(String accountId, Deadline deadline) {
     Arguments.requireId("accountId", accountId);
-    return limits.find(resourceName, accountId, Gcra.epochNanos(clock.instant()), deadline).map(row -> row.limit())
+    return limits.find(resourceName, accountId, EpochNanos.fromInstant(clock.instant()), deadline).map(row -> row.limit())
         .orElse(defaultLimit);
   }
 

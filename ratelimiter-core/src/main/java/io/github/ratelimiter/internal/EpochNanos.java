@@ -4,9 +4,9 @@ import java.time.Clock;
 import java.time.Instant;
 
 /**
- * A clock read as epoch nanoseconds, the time every decision works in ({@link Gcra}).
+ * A clock read as epoch nanoseconds, the time every decision works in ({@link io.github.ratelimiter.store.Gcra}).
  *
- * <p>{@link #of(Clock)} reads any clock exactly as {@code Gcra.epochNanos(clock.instant())}, with one exception: the
+ * <p>{@link #of(Clock)} reads any clock exactly as {@code fromInstant(clock.instant())}, with one exception: the
  * JDK's system clock ({@link Clock#systemUTC()}, in any zone), whose {@code instant()} is a native call that costs
  * about as much as the rest of an in-memory decision. That clock is read instead as {@link System#nanoTime()} plus
  * an offset taken from {@code Instant.now()}, taken again at least every {@link #RESYNC_NANOS}.
@@ -24,7 +24,7 @@ import java.time.Instant;
  * again, as the wall clock itself may. A clock the caller supplies in any other form ({@code Clock.offset},
  * {@code Clock.tick}, a test clock, their own) is read exactly, on every call.
  */
-interface EpochNanos {
+public interface EpochNanos {
 
   /** How often the system clock's offset is taken again: a stepped wall clock is followed within this. */
   long RESYNC_NANOS = 1_000_000L;
@@ -35,12 +35,17 @@ interface EpochNanos {
   /** The clock's time now, in nanoseconds since the epoch. */
   long now();
 
+  /** Epoch nanoseconds of an instant, exact until the year 2262: the one conversion the limiters use. */
+  static long fromInstant(Instant instant) {
+    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+  }
+
   /** {@code clock} read as epoch nanoseconds (see the class description). */
   static EpochNanos of(Clock clock) {
     if (clock.getClass() == SystemTime.SYSTEM_CLOCK_CLASS) {
       return SystemTime.INSTANCE;
     }
-    return () -> Gcra.epochNanos(clock.instant());
+    return () -> fromInstant(clock.instant());
   }
 
   /** The system clock as {@code nanoTime()} plus an offset; one for the JVM, so every limiter shares its offset. */
@@ -77,7 +82,7 @@ interface EpochNanos {
       long wall = 0;
       for (int attempt = 0; attempt < 3; attempt++) {
         long before = System.nanoTime();
-        wall = Gcra.epochNanos(Instant.now());
+        wall = fromInstant(Instant.now());
         long after = System.nanoTime();
         if (after - before <= MAX_SYNC_GAP_NANOS) {
           long mid = before + (after - before) / 2;

@@ -1,14 +1,13 @@
 package io.github.ratelimiter.internal;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.RateLimiterException;
+import io.github.ratelimiter.ThrottlingException;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
-import io.github.ratelimiter.store.Deadline;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,12 +15,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * The leased path of a fungible limiter, for one resource: per key, the chunk of the bucket's timeline this process
- * holds, the demand it measures, and at most one lease write in flight. The algorithm and its proof are in
- * {@link Leases}; this class only keeps the state and applies it atomically.
+ * The leased path of a fungible limiter, for one resource: per key (its {@link KnownBucket}), the chunk of the
+ * bucket's timeline this process holds, the demand it measures, and at most one lease write in flight. The
+ * algorithm and its proof are in {@link Leases}; this class keeps the state, applies it atomically, and decides
+ * whether a decision takes a lease or goes to the direct path, keeping the books that choice needs (direct decisions
+ * in flight, throttling) itself.
  *
  * <p>Thread-safe: a chunk's cursor moves by compare-and-set, a new chunk is published by one volatile write, and
  * only one thread per key writes a lease at a time (the others wait for its answer once, then take from the new
@@ -54,20 +56,20 @@ final class LeasedBuckets {
   /** How many refresh intervals a key counts as hot after the store throttled a direct decision on it. */
   static final int THROTTLED_INTERVALS = 10;
 
-  /** What this process knows of one key. */
-  static final class Key {
-    volatile Chunk chunk = NO_CHUNK;
-    final LongAdder asked = new LongAdder();
-    volatile long since = Long.MIN_VALUE;
-    volatile long perSecond;
-    final AtomicBoolean rolling = new AtomicBoolean();
-    final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>();
+  /** The lease state of one key (part of its {@link KnownBucket}). */
+  static final class Lease {
+    private volatile Chunk chunk = NO_CHUNK;
+    private final LongAdder asked = new LongAdder();
+    private volatile long since = Long.MIN_VALUE;
+    private volatile long perSecond;
+    private final AtomicBoolean rolling = new AtomicBoolean();
+    private final AtomicReference<CompletableFuture<Void>> inFlight = new AtomicReference<>();
     /** Nanoseconds of the current interval a lease write of this key was in flight: no one asked meanwhile. */
-    final LongAdder stalled = new LongAdder();
+    private final LongAdder stalled = new LongAdder();
     /** This process's direct decisions on the key in flight now. */
-    final AtomicInteger directInFlight = new AtomicInteger();
+    private final AtomicInteger directInFlight = new AtomicInteger();
     /** Hot until then (epoch nanoseconds) whatever the demand, after the store throttled the key; 0: not. */
-    volatile long hotUntil;
+    private volatile long hotUntil;
 
     /**
      * Counts the permits asked and returns the demand rate: that of the last complete refresh interval, or, if
@@ -100,19 +102,6 @@ final class LeasedBuckets {
     boolean pressed(long now) {
       return directInFlight.get() >= HOT_IN_FLIGHT || now < hotUntil;
     }
-
-    /**
-     * Notes a direct decision on the key (one the leased path left to the caller) starting; the caller ends it with
-     * {@link #directEnded()}, whatever happens. Several in flight at once make the key hot.
-     */
-    void directStarted() {
-      directInFlight.incrementAndGet();
-    }
-
-    /** Ends a direct decision begun with {@link #directStarted()}. */
-    void directEnded() {
-      directInFlight.decrementAndGet();
-    }
   }
 
   private final String resourceName;
@@ -120,7 +109,6 @@ final class LeasedBuckets {
   private final LongSupplier nanoClock;
   private final long refreshNanos;
   private final long hotThreshold;
-  private final Cache<String, Key> keys = Caffeine.newBuilder().maximumSize(100_000).build();
 
   /**
    * @param nanoClock epoch nanoseconds now, read again only by a thread that waited for another's lease
@@ -133,109 +121,118 @@ final class LeasedBuckets {
     this.hotThreshold = leasing.hotThreshold();
   }
 
-  /** What this process knows of the account's key, made on first use (one lookup per decision: pass it on). */
-  Key key(String accountId) {
-    return keys.get(accountId, k -> new Key());
-  }
-
   /**
-   * Decides from the chunk this process holds, or by taking a new chunk when the key is hot here.
+   * Decides a call on a leased key: from the chunk this process holds, by taking a new chunk when the key is hot
+   * here, or else by {@code direct} (one store step for exactly these permits), counted as a direct decision in
+   * flight and noting when the store throttled it.
    *
-   * @param key the account's key, from {@link #key(String)}
-   * @param seen the largest {@code tat} this process has seen for the key, shared with the direct path
-   * @param deadline the decision's: bounds the lease write and any wait for another thread's
-   * @return the decision, or {@code null} when the key is cold at this process and its chunk cannot grant the
-   *     request: the caller then takes the direct path (one store step for exactly these permits)
-   * @throws io.github.ratelimiter.RateLimiterException if the store fails while leasing
+   * @throws io.github.ratelimiter.RateLimiterException if the store fails
    */
-  Decision tryAcquire(Key key, String accountId, AtomicLong seen, Limit limit, long now, long permits, long interval,
-      long tolerance, Deadline deadline) {
-    long demand = key.demand(now, permits, refreshNanos);
-    long cost = Gcra.costNanos(interval, permits);
-    Decision local = fromChunk(key, seen, limit, now, cost, interval, tolerance);
+  Decision decide(FungibleCall call, Function<FungibleCall, Decision> direct) {
+    Lease lease = call.bucket.lease();
+    long demand = lease.demand(call.now, call.permits, refreshNanos);
+    Decision local = fromChunk(lease, call, call.now);
     if (local != null) {
       return local;
     }
+    Limit limit = call.rate.limit();
     long maxLease = Leases.maxLease(limit.limit(), limit.window().toNanos(), refreshNanos);
-    if ((demand < hotThreshold && !key.pressed(now)) || maxLease <= 1) {
-      return null;
+    if ((demand < hotThreshold && !lease.pressed(call.now)) || maxLease <= 1) {
+      return counted(lease, call, direct);
     }
-    long wanted = Leases.wanted(demand, refreshNanos, permits, maxLease, seen.get() <= now);
-    long least = Leases.least(wanted, maxLease, permits);
+    try {
+      return lease(lease, call, demand, maxLease);
+    } catch (RateLimiterException e) {
+      call.storeAsked = true; // a failed lease write (or a wait for one that outlived the deadline) counts as asked
+      throw e;
+    }
+  }
+
+  /** The direct path for a key that is cold here, counted while in flight; a throttled write makes the key hot. */
+  private Decision counted(Lease lease, FungibleCall call, Function<FungibleCall, Decision> direct) {
+    lease.directInFlight.incrementAndGet();
+    try {
+      return direct.apply(call);
+    } catch (ThrottlingException e) {
+      lease.hotUntil = call.now + THROTTLED_INTERVALS * refreshNanos; // its item is at its write ceiling: lease it
+      throw e;
+    } finally {
+      lease.directInFlight.decrementAndGet();
+    }
+  }
+
+  /** Takes a new chunk (or waits for another thread's) and grants from it, or denies. */
+  private Decision lease(Lease lease, FungibleCall call, long demand, long maxLease) {
+    Rate rate = call.rate;
+    KnownBucket bucket = call.bucket;
+    long now = call.now;
+    long wanted = Leases.wanted(demand, refreshNanos, call.permits, maxLease, bucket.seenTat() <= now);
+    long least = Leases.least(wanted, maxLease, call.permits);
     for (int attempt = 0; attempt < 2; attempt++) {
-      long known = seen.get();
-      long lease = Leases.lease(wanted, least, Gcra.remaining(known, now, interval, tolerance));
-      if (lease == 0) {
+      long known = bucket.seenTat();
+      long size = Leases.lease(wanted, least, rate.remaining(known, now));
+      if (size == 0) {
         break;
       }
       CompletableFuture<Void> flight = new CompletableFuture<>();
-      CompletableFuture<Void> other = key.inFlight.compareAndExchange(null, flight);
+      CompletableFuture<Void> other = lease.inFlight.compareAndExchange(null, flight);
       if (other != null) {
         // Another thread is taking a chunk for this key: wait for its answer once, then try that chunk afresh.
-        deadline.await(other, "another thread's lease of this key was taken");
+        call.deadline.await(other, "another thread's lease of this key was taken");
         long later = nanoClock.getAsLong();
-        Decision after = fromChunk(key, seen, limit, later, cost, interval, tolerance);
-        return after != null ? after : denied(key, seen.get(), limit, later, least, interval, tolerance);
+        Decision after = fromChunk(lease, call, later);
+        return after != null ? after : denied(lease, call, bucket.seenTat(), later, least);
       }
       long writing = now;
       try {
-        long leaseCost = Gcra.costNanos(interval, lease);
-        BucketResult result =
-            buckets.consume(new BucketRequest(resourceName, accountId, now, leaseCost, tolerance, known, deadline));
-        DefaultFungibleLimiter.raise(seen, result.tat()); // the holder the direct path raises too
+        long leaseCost = rate.cost(size);
+        BucketResult result = buckets.consume(new BucketRequest(resourceName, call.accountId, now, leaseCost,
+            rate.tolerance(), known, call.deadline));
+        bucket.raise(result.tat());
         if (result.allowed()) {
-          long cursor = Leases.grant(Leases.chunkStart(result.tat(), leaseCost), result.tat(), now, cost, tolerance);
+          long cursor = Leases.grant(Leases.chunkStart(result.tat(), leaseCost), result.tat(), now, call.cost,
+              rate.tolerance());
           Chunk chunk = new Chunk(cursor, result.tat());
-          key.chunk = chunk;
-          return allowed(chunk, seen, limit, now, interval, tolerance);
+          lease.chunk = chunk;
+          return allowed(chunk, call, now);
         }
       } finally {
-        key.stalled.add(Math.max(0, nanoClock.getAsLong() - writing));
-        key.inFlight.set(null);
+        lease.stalled.add(Math.max(0, nanoClock.getAsLong() - writing));
+        lease.inFlight.set(null);
         flight.complete(null);
       }
     }
-    return denied(key, seen.get(), limit, now, least, interval, tolerance);
+    return denied(lease, call, bucket.seenTat(), now, least);
   }
 
-  /**
-   * Notes that the store throttled a direct decision on the key at {@code now}: it counts as hot for the next
-   * {@link #THROTTLED_INTERVALS} refresh intervals, so its decisions move to leases, which write it far less often.
-   */
-  void throttled(Key key, long now) {
-    key.hotUntil = now + THROTTLED_INTERVALS * refreshNanos;
-  }
-
-  /** A grant from the chunk held, or {@code null} when it cannot. */
-  private static Decision fromChunk(Key key, AtomicLong seen, Limit limit, long now, long cost, long interval,
-      long tolerance) {
-    Chunk chunk = key.chunk;
+  /** A grant from the chunk held at {@code now}, or {@code null} when it cannot. */
+  private static Decision fromChunk(Lease lease, FungibleCall call, long now) {
+    Chunk chunk = lease.chunk;
     while (true) {
       long cursor = chunk.cursor.get();
-      long next = Leases.grant(cursor, chunk.end, now, cost, tolerance);
+      long next = Leases.grant(cursor, chunk.end, now, call.cost, call.rate.tolerance());
       if (next == Leases.NONE) {
         return null;
       }
       if (chunk.cursor.compareAndSet(cursor, next)) {
-        return allowed(chunk, seen, limit, now, interval, tolerance);
+        return allowed(chunk, call, now);
       }
     }
   }
 
-  private static Decision allowed(Chunk chunk, AtomicLong seen, Limit limit, long now, long interval,
-      long tolerance) {
-    long held = Leases.held(chunk.cursor.get(), chunk.end, now, interval, tolerance);
-    return new Decision(true, held + Gcra.remaining(seen.get(), now, interval, tolerance), Duration.ZERO, limit,
-        false);
+  private static Decision allowed(Chunk chunk, FungibleCall call, long now) {
+    Rate rate = call.rate;
+    long held = Leases.held(chunk.cursor.get(), chunk.end, now, rate.interval(), rate.tolerance());
+    return new Decision(true, held + rate.remaining(call.bucket.seenTat(), now), Duration.ZERO, rate.limit(), false);
   }
 
   /** Denied here: retry once {@code least} permits fit in the bucket (at least one emission interval). */
-  private static Decision denied(Key key, long known, Limit limit, long now, long least, long interval,
-      long tolerance) {
-    Chunk chunk = key.chunk;
-    long held = Leases.held(chunk.cursor.get(), chunk.end, now, interval, tolerance);
-    Duration wait = Gcra.retryAfter(known, now, Gcra.costNanos(interval, least), tolerance);
-    return new Decision(false, held + Gcra.remaining(known, now, interval, tolerance),
-        wait.isZero() ? Duration.ofNanos(interval) : wait, limit, false);
+  private static Decision denied(Lease lease, FungibleCall call, long known, long now, long least) {
+    Rate rate = call.rate;
+    Chunk chunk = lease.chunk;
+    long held = Leases.held(chunk.cursor.get(), chunk.end, now, rate.interval(), rate.tolerance());
+    Duration wait = rate.retryAfter(known, now, rate.cost(least));
+    return new Decision(false, held + rate.remaining(known, now),
+        wait.isZero() ? Duration.ofNanos(rate.interval()) : wait, rate.limit(), false);
   }
 }

@@ -1,6 +1,5 @@
 package io.github.ratelimiter.store;
 
-import io.github.ratelimiter.internal.Gcra;
 import java.util.Objects;
 
 /**
@@ -48,12 +47,6 @@ public interface BucketStore {
     /** Checks that the deadline is there ({@link Deadline#none()} for none). */
     public BucketRequest {
       Objects.requireNonNull(deadline, "deadline");
-    }
-
-    /** A step without a deadline of its own ({@link Deadline#none()}): the store's own timeouts bound it. */
-    public BucketRequest(
-        String resourceName, String accountId, long nowNanos, long costNanos, long toleranceNanos, long knownTat) {
-      this(resourceName, accountId, nowNanos, costNanos, toleranceNanos, knownTat, Deadline.none());
     }
 
     /**

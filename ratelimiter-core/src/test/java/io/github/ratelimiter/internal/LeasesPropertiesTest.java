@@ -1,5 +1,6 @@
 package io.github.ratelimiter.internal;
 
+import io.github.ratelimiter.store.Gcra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ratelimiter.Decision;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class LimitResolverTest {
 
   /** Epoch nanoseconds of the decision asking; the resolver's clock is not read when the caller gives the time. */
-  private long now = Gcra.epochNanos(Instant.parse("2026-01-01T00:00:00Z"));
+  private long now = EpochNanos.fromInstant(Instant.parse("2026-01-01T00:00:00Z"));
   private final Clock clock = Clock.systemUTC();
   private final InMemoryStore store = InMemoryStore.create();
   private final CountingLimits limits = new CountingLimits(store.limits());

@@ -21,7 +21,7 @@ final class TestClock extends Clock {
 
   /** A clock at {@code start}. */
   TestClock(Instant start) {
-    this(Gcra.epochNanos(start));
+    this(EpochNanos.fromInstant(start));
   }
 
   /** Now, in nanoseconds since the epoch. */

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class BucketRequestTest {
 
   private static BucketRequest at(long now) {
-    return new BucketRequest("api", "acct", now, 100, 1_000, BucketStore.UNKNOWN);
+    return new BucketRequest("api", "acct", now, 100, 1_000, BucketStore.UNKNOWN, Deadline.none());
   }
 
   @Test

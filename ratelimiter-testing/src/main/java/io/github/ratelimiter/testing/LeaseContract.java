@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
+import io.github.ratelimiter.store.Deadline;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -51,7 +52,7 @@ public abstract class LeaseContract extends StoreContract {
             List<Chunk> taken = new ArrayList<>();
             long known = BucketStore.UNKNOWN;
             for (int denials = 0; denials < 3; ) {
-              BucketResult result = store.consume(new BucketRequest("hot", "tenant", now, size * T, tolerance, known));
+              BucketResult result = store.consume(new BucketRequest("hot", "tenant", now, size * T, tolerance, known, Deadline.none()));
               known = Math.max(known, result.tat());
               if (result.allowed()) {
                 taken.add(new Chunk(result.tat() - size * T, result.tat()));
@@ -83,10 +84,10 @@ public abstract class LeaseContract extends StoreContract {
       long left = LIMIT - permits;
       BucketStore store = stores.get(0);
       if (left > 0) {
-        assertThat(store.consume(new BucketRequest("hot", "tenant", now, left * T, tolerance, previousEnd))
+        assertThat(store.consume(new BucketRequest("hot", "tenant", now, left * T, tolerance, previousEnd, Deadline.none()))
             .allowed()).isTrue();
       }
-      assertThat(store.consume(new BucketRequest("hot", "tenant", now, T, tolerance, now + tolerance)).allowed())
+      assertThat(store.consume(new BucketRequest("hot", "tenant", now, T, tolerance, now + tolerance, Deadline.none())).allowed())
           .isFalse();
     } finally {
       pool.shutdownNow();

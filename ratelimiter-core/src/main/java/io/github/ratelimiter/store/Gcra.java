@@ -1,4 +1,4 @@
-package io.github.ratelimiter.internal;
+package io.github.ratelimiter.store;
 
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
@@ -58,7 +58,9 @@ import java.time.Duration;
  * granted, not how many: the long-run rate stays at most {@code L / W}. Keep hosts on NTP (sub-millisecond skew on
  * AWS with the Time Sync Service).
  *
- * <p>Everything here is a pure function of (state, request, now). Not instantiable.
+ * <p>Everything here is a pure function of (state, request, now), in epoch nanoseconds. It lives in the store SPI
+ * because it is the rule every {@link BucketStore} applies ({@link BucketStore.BucketRequest#applyTo(long)}); the
+ * limiters use the same functions to decide locally. Not instantiable.
  */
 public final class Gcra {
 
@@ -93,7 +95,7 @@ public final class Gcra {
   /**
    * One step of the algorithm.
    *
-   * @param tat the stored theoretical arrival time, or {@link io.github.ratelimiter.store.BucketStore#UNKNOWN} for
+   * @param tat the stored theoretical arrival time, or {@link BucketStore#UNKNOWN} for
    *     no row
    * @return whether admitted, and {@code tat} after the step
    */
@@ -108,7 +110,7 @@ public final class Gcra {
 
   /** Whether a request of {@code cost} is certainly denied, given a {@code tat} the bucket has at least. */
   public static boolean certainlyDenied(long seenTat, long now, long cost, long tolerance) {
-    return seenTat != Long.MIN_VALUE && Math.max(seenTat, now) + cost - now > tolerance;
+    return seenTat != BucketStore.UNKNOWN && Math.max(seenTat, now) + cost - now > tolerance;
   }
 
   /** How many single permits the bucket holds at {@code now}, given its {@code tat}. */
@@ -123,8 +125,4 @@ public final class Gcra {
     return wait <= 0 ? Duration.ZERO : Duration.ofNanos(wait);
   }
 
-  /** Epoch nanoseconds of an instant, exact until the year 2262. */
-  public static long epochNanos(java.time.Instant instant) {
-    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
-  }
 }

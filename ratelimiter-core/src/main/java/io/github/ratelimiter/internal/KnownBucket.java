@@ -1,0 +1,72 @@
+package io.github.ratelimiter.internal;
+
+import io.github.ratelimiter.store.BucketStore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * What this process knows of one bucket (one account of one fungible limiter), kept in one place: the largest
+ * {@code tat} it has seen, the store call in flight near exhaustion, and, for a leased key, its lease state. One
+ * lookup per decision finds it all. Thread-safe.
+ */
+final class KnownBucket {
+
+  /** A {@code tat} the store held: a lower bound of the stored one, which never decreases. */
+  private final AtomicLong seenTat = new AtomicLong(BucketStore.UNKNOWN);
+  /** The direct store call on this bucket that the other threads wait for near exhaustion, or null. */
+  private final AtomicReference<CompletableFuture<Void>> storeCall = new AtomicReference<>();
+  /** The lease state, made on the first leased decision; null until then. */
+  private volatile LeasedBuckets.Lease lease;
+
+  /** The largest {@code tat} seen (but for races, see {@link #raise}), or {@link BucketStore#UNKNOWN}. */
+  long seenTat() {
+    return seenTat.get();
+  }
+
+  /**
+   * Raises the seen {@code tat} to {@code tat} unless it is already as large: a check and an ordered write, not a
+   * compare-and-set loop. Two threads racing here can leave the smaller of their two values; that is still a
+   * {@code tat} the store held, and the stored one never decreases, so the seen value stays a lower bound of it and
+   * every local denial stays exact. A race only makes this process deny locally a little less until the next answer.
+   * The one way the value is raised, by the direct path and the leased path alike.
+   */
+  void raise(long tat) {
+    if (seenTat.get() < tat) {
+      seenTat.setRelease(tat);
+    }
+  }
+
+  /**
+   * Registers {@code call} as the store call on this bucket that others wait for; returns the one already
+   * registered (and registers nothing), or null when {@code call} now is.
+   */
+  CompletableFuture<Void> startStoreCall(CompletableFuture<Void> call) {
+    return storeCall.compareAndExchange(null, call);
+  }
+
+  /** Ends a call registered with {@link #startStoreCall}: its waiters share {@code failure}, or decide afresh. */
+  void endStoreCall(CompletableFuture<Void> call, Throwable failure) {
+    storeCall.compareAndSet(call, null);
+    if (failure != null) {
+      call.completeExceptionally(failure);
+    } else {
+      call.complete(null);
+    }
+  }
+
+  /** The lease state, made on first use. */
+  LeasedBuckets.Lease lease() {
+    LeasedBuckets.Lease current = lease;
+    if (current == null) {
+      synchronized (this) { // once per key, no store call inside
+        current = lease;
+        if (current == null) {
+          current = new LeasedBuckets.Lease();
+          lease = current;
+        }
+      }
+    }
+    return current;
+  }
+}
