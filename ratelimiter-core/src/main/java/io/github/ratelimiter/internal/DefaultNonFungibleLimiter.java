@@ -456,8 +456,9 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   }
 
   /**
-   * A reservation granted while the store failed, for the failure policy's {@link io.github.ratelimiter.FailureMode#FAIL_OPEN}:
-   * it holds no slot and writes nothing (see {@link SlotReservation}).
+   * A reservation granted while the store failed, for the failure policy's
+   * {@link io.github.ratelimiter.FailureMode#FAIL_OPEN}: it holds no slot and writes nothing (see
+   * {@link SlotReservation}).
    */
   Reservation degraded(String accountId) {
     return new SlotReservation(accountId, clock.instant().plus(reservationTtl));

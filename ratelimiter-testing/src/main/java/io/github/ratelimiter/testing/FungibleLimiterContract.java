@@ -163,7 +163,8 @@ public abstract class FungibleLimiterContract extends StoreContract {
     assertThat(limits.listByResource("api", 3, Deadline.none())).hasValueSatisfying(rows ->
         assertThat(rows).extracting(LimitRecord::accountId).containsExactlyInAnyOrder("a", "b", "c"));
     assertThat(limits.listByResource("api", 2, Deadline.none())).isEmpty();
-    assertThat(limits.listByResource("none", 2, Deadline.none())).hasValueSatisfying(rows -> assertThat(rows).isEmpty());
+    assertThat(limits.listByResource("none", 2, Deadline.none()))
+        .hasValueSatisfying(rows -> assertThat(rows).isEmpty());
   }
 
   @Test

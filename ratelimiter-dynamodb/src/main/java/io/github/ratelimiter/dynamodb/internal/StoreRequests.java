@@ -122,12 +122,12 @@ public final class StoreRequests {
   /**
    * Sends one request, {@code call}, that has no condition: reports how its last attempt ended, with the time of the
    * whole call (OK, or THROTTLED or ERROR), and throws a failure as the library's exception ({@link Errors#map},
-   * naming {@code operation} and {@code table}, the SDK's exception its cause). Every request the store sends on a
-   * decision's behalf goes through this or {@link #send(String, String, Supplier, Function)}.
+   * naming {@code operation} and {@code table}, the SDK's exception its cause). The store's requests go through this
+   * or {@link #send(String, String, Supplier, Function)}, the one place that sequence is written.
    *
    * @return what {@code call} returned
-   * @throws io.github.ratelimiter.RateLimiterException if the request failed (or, from {@link #observe(AwsRequest.Builder,
-   *     Deadline, String) observe} in {@code call}, the deadline had passed)
+   * @throws io.github.ratelimiter.RateLimiterException if the request failed (or, from
+   *     {@link #observe(AwsRequest.Builder, Deadline, String) observe} in {@code call}, the deadline had passed)
    */
   public <T> T send(String operation, String table, Supplier<T> call) {
     return sent(operation, table, call, null);
@@ -168,8 +168,9 @@ public final class StoreRequests {
   }
 
   /**
-   * The time a call starts, to pass to {@link #ended}; 0 (no clock read) when unobserved. (For a call that
-   * {@link #send} cannot wrap; prefer that.)
+   * The time a call starts, to pass to {@link #ended}; 0 (no clock read) when unobserved. {@link #start},
+   * {@link #ended} and {@link #failed} are the steps {@link #send} takes, left public for the bucket store until it
+   * sends through {@link #send} too; nothing else should need them.
    */
   public long start() {
     return override == null ? 0 : System.nanoTime();
