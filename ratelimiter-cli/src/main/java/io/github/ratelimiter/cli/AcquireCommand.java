@@ -4,6 +4,7 @@ import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -45,7 +46,7 @@ final class AcquireCommand implements Callable<Integer> {
     }
     DynamoDbStore store = root.store();
     try (RateLimiters limiters = RateLimiters.builder().store(store).build()) {
-      Optional<LimitRecord> row = store.limits().find(resource, account);
+      Optional<LimitRecord> row = store.limits().find(resource, account, Deadline.none());
       Limit fallback;
       if (row.isPresent()) {
         if (row.get().window() == null) {

@@ -4,6 +4,7 @@ import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.LimitLoader;
 import io.github.ratelimiter.dynamodb.ServiceLimits;
 import io.github.ratelimiter.dynamodb.SyncPlan;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,7 @@ final class LimitsCommand {
   int get(@Parameters(index = "0", paramLabel = "RESOURCE") String resource,
       @Parameters(index = "1", paramLabel = "ACCOUNT") String account) {
     try (DynamoDbStore store = root.store()) {
-      Optional<LimitRecord> row = store.limits().find(resource, account);
+      Optional<LimitRecord> row = store.limits().find(resource, account, Deadline.none());
       if (row.isEmpty()) {
         root.err().println("no limit row for (" + resource + ", " + account + "): limiters apply their default");
         root.err().flush();

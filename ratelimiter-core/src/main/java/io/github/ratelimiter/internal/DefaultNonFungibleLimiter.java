@@ -126,6 +126,9 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   /** A slot this process freed, and the count of ended claims then (a claim ended since means it is taken again). */
   private record Freed(int slot, long claimsEndedThen) {}
 
+  /** The reservation id of a degraded reservation and its token: no slot. */
+  static final String DEGRADED_ID = "degraded";
+
   /** How long, in seconds, a view lets a freed slot be claimed without a query. */
   static final long VIEW_SECONDS = 1;
 
@@ -189,18 +192,37 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
 
   @Override
   public Reservation reserve(String accountId) {
-    Deadline deadline = startDeadline();
-    long limit = limitFor(accountId, deadline);
-    return tryReserve(accountId, limit, deadline).orElseThrow(() -> new CapacityExhaustedException(limit == 0
-        ? "account '" + accountId + "' has no capacity for resource '" + resourceName + "' (its limit is 0)"
-        : "account '" + accountId + "' holds its limit of " + limit + " live '" + resourceName
-            + "' reservations and tokens", resourceName, accountId, null));
+    Attempt attempt = attempt(accountId);
+    return attempt.reservation().orElseThrow(() -> exhausted(accountId, attempt.limit()));
   }
 
   @Override
   public Optional<Reservation> tryReserve(String accountId) {
+    return attempt(accountId).reservation();
+  }
+
+  /** A reservation decision: the limit it was made at, and the reservation when one was granted. */
+  record Attempt(long limit, Optional<Reservation> reservation) {}
+
+  /**
+   * One reservation decision, as {@link #tryReserve(String)}, and the limit it was made at: one deadline, started
+   * here, bounds the limit's resolution and every request after it, and the limit is resolved once. The failure
+   * policy decides through this, so that its own events need no second resolution.
+   *
+   * @throws io.github.ratelimiter.RateLimiterException if the store fails or the deadline passes
+   */
+  Attempt attempt(String accountId) {
     Deadline deadline = startDeadline();
-    return tryReserve(accountId, limitFor(accountId, deadline), deadline);
+    long limit = limitFor(accountId, deadline);
+    return new Attempt(limit, tryReserve(accountId, limit, deadline));
+  }
+
+  /** The exception of a {@link #reserve(String)} that found no free slot at {@code limit}. */
+  CapacityExhaustedException exhausted(String accountId, long limit) {
+    return new CapacityExhaustedException(limit == 0
+        ? "account '" + accountId + "' has no capacity for resource '" + resourceName + "' (its limit is 0)"
+        : "account '" + accountId + "' holds its limit of " + limit + " live '" + resourceName
+            + "' reservations and tokens", resourceName, accountId, null);
   }
 
   /**
@@ -332,7 +354,7 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     try {
       SlotRecord row = SlotRecord.slot(resourceName, key.accountId(), key.slot(), holder, null,
           now + reservationTtl.toSeconds());
-      return slots.claim(row, now, deadline) ? Optional.of(new HeldReservation(row)) : Optional.empty();
+      return slots.claim(row, now, deadline) ? Optional.of(new SlotReservation(row)) : Optional.empty();
     } finally {
       lastClaimEnded.put(key, claimsEnded.incrementAndGet()); // before the claim is seen to end
       claiming.remove(key, claim.future());
@@ -411,7 +433,7 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   public List<ActiveToken> activeTokens(String accountId) {
     Arguments.requireId("accountId", accountId);
     long now = nowEpochSecond();
-    return slots.list(resourceName, accountId).stream()
+    return slots.list(resourceName, accountId, Deadline.none()).stream()
         .filter(row -> row.liveAt(now))
         .map(row -> new ActiveToken(resourceName, accountId, row.reservationId(), tokenResourceId(row),
             Instant.ofEpochSecond(row.expirationTime()), row.isForeign()))
@@ -433,13 +455,47 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
         resourceName, row.accountId(), row.reservationId());
   }
 
-  /** A reservation; its {@link State} moves from held to a token, deleted or lost, once. */
-  private final class HeldReservation implements Reservation {
+  /**
+   * A reservation granted while the store failed, for the failure policy's
+   * {@link io.github.ratelimiter.FailureMode#FAIL_OPEN}: it holds no slot and writes nothing (see
+   * {@link SlotReservation}).
+   */
+  Reservation degraded(String accountId) {
+    return new SlotReservation(accountId, clock.instant().plus(reservationTtl));
+  }
+
+  /** A degraded token for {@code resourceId}, living {@code ttl} from now: no row, so nothing to write. */
+  private SlotToken degradedToken(String accountId, String resourceId, Duration ttl) {
+    Instant expiresAt = clock.instant().plus(ttl);
+    return new SlotToken(new SlotRecord(resourceName, accountId, DEGRADED_ID, null, resourceId,
+        expiresAt.getEpochSecond()), true, expiresAt);
+  }
+
+  /**
+   * A reservation, held or degraded; its {@link State} moves from held to a token, deleted or lost, once. A held
+   * one is its slot's row in the store: turning it into a token and deleting it are writes conditioned on its
+   * holder. A {@link Reservation#degraded() degraded} one stands for a row that was never written (reservation id
+   * {@value #DEGRADED_ID}, no holder): its token writes nothing, and deleting it does nothing, so that a caller's
+   * usual reserve, create-token, release sequence runs through an outage without leaving rows behind.
+   */
+  private final class SlotReservation implements Reservation {
     private final SlotRecord row;
+    private final boolean degraded;
+    private final Instant expiresAt;
     private final AtomicReference<State> state = new AtomicReference<>(State.HELD);
 
-    HeldReservation(SlotRecord row) {
+    /** The reservation whose row the store holds. */
+    SlotReservation(SlotRecord row) {
       this.row = row;
+      this.degraded = false;
+      this.expiresAt = Instant.ofEpochSecond(row.expirationTime());
+    }
+
+    /** A degraded reservation, expiring at {@code expiresAt}. */
+    SlotReservation(String accountId, Instant expiresAt) {
+      this.row = new SlotRecord(resourceName, accountId, DEGRADED_ID, null, null, expiresAt.getEpochSecond());
+      this.degraded = true;
+      this.expiresAt = expiresAt;
     }
 
     @Override
@@ -454,7 +510,7 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
 
     @Override
     public Instant expiresAt() {
-      return Instant.ofEpochSecond(row.expirationTime());
+      return expiresAt;
     }
 
     @Override
@@ -467,7 +523,12 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
       Arguments.requireId("resourceId", resourceId);
       Arguments.requireSeconds("ttl", ttl);
       if (!state.compareAndSet(State.HELD, State.CONVERTING)) {
-        throw new IllegalStateException("reservation " + reservationId() + " is " + state.get().description);
+        throw new IllegalStateException("reservation " + reservationId() + " is "
+            + (degraded ? "already a token" : state.get().description));
+      }
+      if (degraded) {
+        state.set(State.TOKEN);
+        return degradedToken(row.accountId(), resourceId, ttl);
       }
       long now = nowEpochSecond();
       SlotRecord token = new SlotRecord(resourceName, row.accountId(), row.reservationId(), row.holder(), resourceId,
@@ -484,12 +545,13 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
         throw lost(row, "reservation");
       }
       state.set(State.TOKEN);
-      return new HeldToken(token);
+      return new SlotToken(token);
     }
 
+    /** Frees a held reservation's slot, once; a degraded reservation has none (and can still become a token). */
     @Override
     public void delete() {
-      if (state.compareAndSet(State.HELD, State.DELETED) && slots.delete(row)) {
+      if (!degraded && state.compareAndSet(State.HELD, State.DELETED) && slots.delete(row)) {
         noteFreed(row);
       }
     }
@@ -500,17 +562,38 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     }
 
     @Override
+    public boolean degraded() {
+      return degraded;
+    }
+
+    @Override
     public String toString() {
-      return "Reservation[" + resourceName + ":" + row.accountId() + " slot " + row.reservationId() + ", "
-          + state.get().description + "]";
+      return degraded
+          ? "Reservation[" + resourceName + ":" + row.accountId() + ", degraded: holds no slot]"
+          : "Reservation[" + resourceName + ":" + row.accountId() + " slot " + row.reservationId() + ", "
+              + state.get().description + "]";
     }
   }
 
-  private final class HeldToken implements Token {
+  /**
+   * A token, held or degraded: a held one is its slot's row in the store, renewed and released by writes conditioned
+   * on its holder; a {@link Token#degraded() degraded} one (of a degraded reservation) stands for a row that was
+   * never written, so renewing it only moves its expiry and releasing it writes nothing.
+   */
+  private final class SlotToken implements Token {
     private final SlotRecord row;
+    private final boolean degraded;
+    private final Instant expiresAt;
 
-    HeldToken(SlotRecord row) {
+    /** The token whose row the store holds. */
+    SlotToken(SlotRecord row) {
+      this(row, false, Instant.ofEpochSecond(row.expirationTime()));
+    }
+
+    SlotToken(SlotRecord row, boolean degraded, Instant expiresAt) {
       this.row = row;
+      this.degraded = degraded;
+      this.expiresAt = expiresAt;
     }
 
     @Override
@@ -530,24 +613,27 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
 
     @Override
     public Instant expiresAt() {
-      return Instant.ofEpochSecond(row.expirationTime());
+      return expiresAt;
     }
 
     @Override
     public Token renew(Duration ttl) {
       Arguments.requireSeconds("ttl", ttl);
+      if (degraded) {
+        return degradedToken(row.accountId(), row.resourceId(), ttl);
+      }
       long now = nowEpochSecond();
       SlotRecord renewed = new SlotRecord(resourceName, row.accountId(), row.reservationId(), row.holder(),
           row.resourceId(), now + ttl.toSeconds());
       if (!slots.update(renewed, now)) {
         throw lost(row, "token");
       }
-      return new HeldToken(renewed);
+      return new SlotToken(renewed);
     }
 
     @Override
     public boolean release() {
-      boolean released = slots.delete(row);
+      boolean released = !degraded && slots.delete(row);
       if (released) {
         noteFreed(row);
       }
@@ -555,9 +641,15 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     }
 
     @Override
+    public boolean degraded() {
+      return degraded;
+    }
+
+    @Override
     public String toString() {
-      return "Token[" + resourceName + ":" + row.accountId() + " slot " + row.reservationId() + ", "
-          + row.resourceId() + "]";
+      return "Token[" + resourceName + ":" + row.accountId() + (degraded
+          ? ", " + row.resourceId() + ", degraded: holds no slot]"
+          : " slot " + row.reservationId() + ", " + row.resourceId() + "]");
     }
   }
 }

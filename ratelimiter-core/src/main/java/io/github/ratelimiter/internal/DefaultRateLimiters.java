@@ -97,7 +97,7 @@ public final class DefaultRateLimiters implements RateLimiters {
           new FailurePolicyNonFungibleLimiter(
               new DefaultNonFungibleLimiter(name, defaultLimit, slots, limits, clock, reservationTtl, tokenTtl,
                   options.decisionTimeout().orElse(decisionTimeout)),
-              options.failureModeOr(failureMode), clock, reservationTtl, tokenTtl, listener),
+              options.failureModeOr(failureMode), clock, listener),
           defaultLimit, options));
     }
     if ((Long) handed.defaultLimit() != defaultLimit || !handed.options().equals(options)) {

@@ -1,7 +1,6 @@
 package io.github.ratelimiter.internal;
 
 import io.github.ratelimiter.ActiveToken;
-import io.github.ratelimiter.CapacityExhaustedException;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiterException;
@@ -9,13 +8,9 @@ import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiterListener.DecisionOutcome;
 import io.github.ratelimiter.RateLimiterListener.LimiterKind;
 import io.github.ratelimiter.Reservation;
-import io.github.ratelimiter.Token;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,24 +28,15 @@ final class FailurePolicyNonFungibleLimiter implements NonFungibleLimiter {
 
   private static final Logger log = LoggerFactory.getLogger(FailurePolicyNonFungibleLimiter.class);
 
-  /** The id of a degraded reservation and its token: no slot. */
-  static final String DEGRADED_ID = "degraded";
-
-  private final NonFungibleLimiter limiter;
+  private final DefaultNonFungibleLimiter limiter;
   private final FailureMode failureMode;
-  private final Clock clock;
-  private final Duration reservationTtl;
-  private final Duration tokenTtl;
   private final RateLimiterListener listener;
   private final OutageLog outages;
 
-  FailurePolicyNonFungibleLimiter(NonFungibleLimiter limiter, FailureMode failureMode, Clock clock,
-      Duration reservationTtl, Duration tokenTtl, RateLimiterListener listener) {
+  FailurePolicyNonFungibleLimiter(DefaultNonFungibleLimiter limiter, FailureMode failureMode, Clock clock,
+      RateLimiterListener listener) {
     this.limiter = limiter;
     this.failureMode = failureMode;
-    this.clock = clock;
-    this.reservationTtl = reservationTtl;
-    this.tokenTtl = tokenTtl;
     this.listener = listener;
     this.outages = OutageLog.of(log, limiter.resourceName(), failureMode, clock);
   }
@@ -65,41 +51,34 @@ final class FailurePolicyNonFungibleLimiter implements NonFungibleLimiter {
     return limiter.limitFor(accountId);
   }
 
+  /** One decision ({@link DefaultNonFungibleLimiter#attempt}): one deadline, the limit resolved once. */
   @Override
   public Reservation reserve(String accountId) {
-    long limit;
+    DefaultNonFungibleLimiter.Attempt attempt;
     try {
-      limit = limiter.limitFor(accountId);
+      attempt = limiter.attempt(accountId);
     } catch (RateLimiterException e) {
       return storeFailed(e, accountId);
     }
-    try {
-      Reservation reservation = limiter.reserve(accountId);
-      decided(accountId, DecisionOutcome.ALLOWED, true);
-      return reservation;
-    } catch (CapacityExhaustedException e) {
-      decided(accountId, DecisionOutcome.DENIED, limit != 0);
-      throw e;
-    } catch (RateLimiterException e) {
-      return storeFailed(e, accountId);
+    if (attempt.reservation().isEmpty()) {
+      decided(accountId, DecisionOutcome.DENIED, attempt.limit() != 0);
+      throw limiter.exhausted(accountId, attempt.limit());
     }
+    decided(accountId, DecisionOutcome.ALLOWED, true);
+    return attempt.reservation().get();
   }
 
   @Override
   public Optional<Reservation> tryReserve(String accountId) {
-    long limit;
+    DefaultNonFungibleLimiter.Attempt attempt;
     try {
-      limit = limiter.limitFor(accountId);
+      attempt = limiter.attempt(accountId);
     } catch (RateLimiterException e) {
       return Optional.of(storeFailed(e, accountId));
     }
-    try {
-      Optional<Reservation> reservation = limiter.tryReserve(accountId);
-      decided(accountId, reservation.isPresent() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, limit != 0);
-      return reservation;
-    } catch (RateLimiterException e) {
-      return Optional.of(storeFailed(e, accountId));
-    }
+    decided(accountId, attempt.reservation().isPresent() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED,
+        attempt.limit() != 0);
+    return attempt.reservation();
   }
 
   private void decided(String accountId, DecisionOutcome outcome, boolean storeAsked) {
@@ -114,7 +93,7 @@ final class FailurePolicyNonFungibleLimiter implements NonFungibleLimiter {
       throw e;
     }
     decided(accountId, DecisionOutcome.DEGRADED, true);
-    return new DegradedReservation(accountId, clock.instant().plus(reservationTtl));
+    return limiter.degraded(accountId);
   }
 
   @Override
@@ -130,117 +109,5 @@ final class FailurePolicyNonFungibleLimiter implements NonFungibleLimiter {
   @Override
   public String toString() {
     return limiter.toString();
-  }
-
-  /** A reservation granted while the store failed: holds nothing, writes nothing. */
-  private final class DegradedReservation implements Reservation {
-    private final String accountId;
-    private final Instant expiresAt;
-    private final AtomicBoolean tokenCreated = new AtomicBoolean();
-
-    DegradedReservation(String accountId, Instant expiresAt) {
-      this.accountId = accountId;
-      this.expiresAt = expiresAt;
-    }
-
-    @Override
-    public String reservationId() {
-      return DEGRADED_ID;
-    }
-
-    @Override
-    public String accountId() {
-      return accountId;
-    }
-
-    @Override
-    public Instant expiresAt() {
-      return expiresAt;
-    }
-
-    @Override
-    public Token createToken(String resourceId) {
-      return createToken(resourceId, tokenTtl);
-    }
-
-    @Override
-    public Token createToken(String resourceId, Duration ttl) {
-      Arguments.requireId("resourceId", resourceId);
-      Arguments.requireSeconds("ttl", ttl);
-      if (!tokenCreated.compareAndSet(false, true)) {
-        throw new IllegalStateException("reservation " + reservationId() + " is already a token");
-      }
-      return new DegradedToken(resourceId, accountId, clock.instant().plus(ttl));
-    }
-
-    @Override
-    public void delete() {}
-
-    @Override
-    public void close() {}
-
-    @Override
-    public boolean degraded() {
-      return true;
-    }
-
-    @Override
-    public String toString() {
-      return "Reservation[" + limiter.resourceName() + ":" + accountId + ", degraded: holds no slot]";
-    }
-  }
-
-  /** The token of a degraded reservation: holds nothing, writes nothing. */
-  private final class DegradedToken implements Token {
-    private final String resourceId;
-    private final String accountId;
-    private final Instant expiresAt;
-
-    DegradedToken(String resourceId, String accountId, Instant expiresAt) {
-      this.resourceId = resourceId;
-      this.accountId = accountId;
-      this.expiresAt = expiresAt;
-    }
-
-    @Override
-    public String resourceId() {
-      return resourceId;
-    }
-
-    @Override
-    public String accountId() {
-      return accountId;
-    }
-
-    @Override
-    public String reservationId() {
-      return DEGRADED_ID;
-    }
-
-    @Override
-    public Instant expiresAt() {
-      return expiresAt;
-    }
-
-    @Override
-    public Token renew(Duration ttl) {
-      Arguments.requireSeconds("ttl", ttl);
-      return new DegradedToken(resourceId, accountId, clock.instant().plus(ttl));
-    }
-
-    @Override
-    public boolean release() {
-      return false;
-    }
-
-    @Override
-    public boolean degraded() {
-      return true;
-    }
-
-    @Override
-    public String toString() {
-      return "Token[" + limiter.resourceName() + ":" + accountId + ", " + resourceId + ", degraded: holds no slot]";
-    }
   }
 }

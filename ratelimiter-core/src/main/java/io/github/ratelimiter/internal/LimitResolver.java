@@ -96,14 +96,10 @@ final class LimitResolver {
     this.accounts = ttl.isZero() ? null : Caffeine.newBuilder().maximumSize(100_000).build();
   }
 
-  /** The row for (resource, account), or empty, at {@code nowNanos} (epoch nanoseconds of the clock). */
-  Optional<LimitRecord> find(String resourceName, String accountId, long nowNanos) {
-    return find(resourceName, accountId, nowNanos, Deadline.none());
-  }
-
   /**
-   * As {@link #find(String, String, long)}, a read that it needs sent within the decision's {@code deadline}. (A
-   * caller that waits for another's read of the same resource waits for that read, which its own deadline bounds.)
+   * The row for (resource, account), or empty, at {@code nowNanos} (epoch nanoseconds of the clock), a read that it
+   * needs sent within the decision's {@code deadline}. (A caller that waits for another's read of the same resource
+   * waits for that read, which its own deadline bounds.)
    */
   Optional<LimitRecord> find(String resourceName, String accountId, long nowNanos, Deadline deadline) {
     return Optional.ofNullable(lookup(resourceName, accountId, nowNanos, deadline).row());
@@ -121,7 +117,7 @@ final class LimitResolver {
   record Lookup(LimitRecord row, long untilNanos) {}
 
   /**
-   * As {@link #find(String, String, long, Deadline)}, and until when that answer holds (see {@link Lookup}). A caller
+   * As {@link #find}, and until when that answer holds (see {@link Lookup}). A caller
    * may keep using it for any time before then instead of asking again: the rows behind it are not read again before
    * then, so a changed row still takes effect within the time to live.
    */

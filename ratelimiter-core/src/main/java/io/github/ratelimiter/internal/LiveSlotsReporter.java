@@ -3,6 +3,7 @@ package io.github.ratelimiter.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.ratelimiter.RateLimiterListener;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.SlotRecord;
 import io.github.ratelimiter.store.SlotStore;
 import java.time.Clock;
@@ -31,8 +32,8 @@ final class LiveSlotsReporter implements SlotStore {
   }
 
   @Override
-  public List<SlotRecord> list(String resourceName, String accountId) {
-    List<SlotRecord> rows = slots.list(resourceName, accountId);
+  public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
+    List<SlotRecord> rows = slots.list(resourceName, accountId, deadline);
     long now = clock.instant().getEpochSecond();
     int count = 0;
     for (SlotRecord row : rows) {
@@ -46,8 +47,8 @@ final class LiveSlotsReporter implements SlotStore {
   }
 
   @Override
-  public boolean claim(SlotRecord row, long nowEpochSecond) {
-    boolean claimed = slots.claim(row, nowEpochSecond);
+  public boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline) {
+    boolean claimed = slots.claim(row, nowEpochSecond, deadline);
     if (claimed) {
       changed(row, 1);
     }

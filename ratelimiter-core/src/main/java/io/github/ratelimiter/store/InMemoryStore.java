@@ -55,7 +55,7 @@ public final class InMemoryStore implements RateLimitStore {
 
   private final class Limits implements LimitStore {
     @Override
-    public Optional<LimitRecord> find(String resourceName, String accountId) {
+    public Optional<LimitRecord> find(String resourceName, String accountId, Deadline deadline) {
       return Optional.ofNullable(limitRows.get(new Key(resourceName, accountId)));
     }
 
@@ -131,14 +131,14 @@ public final class InMemoryStore implements RateLimitStore {
     }
 
     @Override
-    public List<SlotRecord> list(String resourceName, String accountId) {
+    public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
       List<SlotRecord> rows = new ArrayList<>(rows(resourceName, accountId).values());
       rows.sort(SlotRecord.ORDER);
       return rows;
     }
 
     @Override
-    public boolean claim(SlotRecord row, long nowEpochSecond) {
+    public boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline) {
       boolean[] taken = new boolean[1];
       rows(row.resourceName(), row.accountId()).compute(row.reservationId(), (id, old) -> {
         taken[0] = old == null || !old.liveAt(nowEpochSecond);

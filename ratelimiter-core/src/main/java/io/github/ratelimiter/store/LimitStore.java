@@ -8,17 +8,13 @@ import java.util.Optional;
  */
 public interface LimitStore {
 
-  /** The row for the account on the resource, read consistently, or empty when there is none. */
-  Optional<LimitRecord> find(String resourceName, String accountId);
-
   /**
-   * {@link #find(String, String)} within a decision's {@code deadline}: a store that sends requests bounds them by
-   * the time left and fails with {@link Deadline#passed} rather than send one after it. The default ignores the
-   * deadline, which is right for a store that answers in process.
+   * The row for the account on the resource, read consistently, or empty when there is none, within
+   * {@code deadline}: a store that sends requests bounds them by the time left and fails with {@link Deadline#passed}
+   * rather than send one after it; a store that answers in process ignores it. Callers outside a decision pass
+   * {@link Deadline#none()}.
    */
-  default Optional<LimitRecord> find(String resourceName, String accountId, Deadline deadline) {
-    return find(resourceName, accountId);
-  }
+  Optional<LimitRecord> find(String resourceName, String accountId, Deadline deadline);
 
   /** Writes the row, replacing any row with the same resource and account. */
   void put(LimitRecord record);
@@ -33,20 +29,13 @@ public interface LimitStore {
   List<LimitRecord> listByResource(String resourceName);
 
   /**
-   * Every row of the resource, read consistently, if it has at most {@code atMost} rows; empty when it has more.
-   * Limiters use this to learn a resource's overrides and its accounts without one ("no row") in one read, which a
-   * store should answer with one request where it can. This default lists all rows and counts them.
-   */
-  default Optional<List<LimitRecord>> listByResource(String resourceName, int atMost) {
-    List<LimitRecord> rows = listByResource(resourceName);
-    return rows.size() <= atMost ? Optional.of(rows) : Optional.empty();
-  }
-
-  /**
-   * {@link #listByResource(String, int)} within a decision's {@code deadline}, as for
-   * {@link #find(String, String, Deadline)}.
+   * Every row of the resource, read consistently, if it has at most {@code atMost} rows; empty when it has more;
+   * within {@code deadline}, as for {@link #find}. Limiters use this to learn a resource's overrides and its accounts
+   * without one ("no row") in one read, which a store should answer with one request where it can. This default,
+   * for a store that answers in process, lists all rows and counts them.
    */
   default Optional<List<LimitRecord>> listByResource(String resourceName, int atMost, Deadline deadline) {
-    return listByResource(resourceName, atMost);
+    List<LimitRecord> rows = listByResource(resourceName);
+    return rows.size() <= atMost ? Optional.of(rows) : Optional.empty();
   }
 }

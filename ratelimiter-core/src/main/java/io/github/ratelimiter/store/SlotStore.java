@@ -11,30 +11,19 @@ public interface SlotStore {
 
   /**
    * Every row of (resource, account), expired and foreign ones included, read consistently, all pages, in
-   * {@link SlotRecord#ORDER}.
+   * {@link SlotRecord#ORDER}, within {@code deadline}: a store that sends requests bounds them by the time left and
+   * fails with {@link Deadline#passed} rather than send one after it; a store that answers in process ignores it.
+   * Callers outside a decision pass {@link Deadline#none()}.
    */
-  List<SlotRecord> list(String resourceName, String accountId);
+  List<SlotRecord> list(String resourceName, String accountId, Deadline deadline);
 
   /**
-   * {@link #list(String, String)} within a decision's {@code deadline}: a store that sends requests bounds them by
-   * the time left and fails with {@link Deadline#passed} rather than send one after it. The default ignores the
-   * deadline, which is right for a store that answers in process.
-   */
-  default List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
-    return list(resourceName, accountId);
-  }
-
-  /**
-   * Writes the row if its key is free at {@code nowEpochSecond}: absent, or expired.
+   * Writes the row if its key is free at {@code nowEpochSecond}: absent, or expired; within {@code deadline}, as
+   * for {@link #list}.
    *
    * @return whether the row was written; false when a live row holds the key
    */
-  boolean claim(SlotRecord row, long nowEpochSecond);
-
-  /** {@link #claim(SlotRecord, long)} within a decision's {@code deadline}, as for {@link #list(String, String, Deadline)}. */
-  default boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline) {
-    return claim(row, nowEpochSecond);
-  }
+  boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline);
 
   /**
    * Replaces the row if its slot is still held by {@code row.holder()} and live at {@code nowEpochSecond}.

@@ -24,7 +24,7 @@ class LimitResolverTest {
   private final CountingLimits limits = new CountingLimits(store.limits());
 
   private Optional<LimitRecord> find(LimitResolver resolver, String account) {
-    return resolver.find("api", account, now);
+    return resolver.find("api", account, now, Deadline.none());
   }
 
   private void advance(long seconds) {
@@ -164,18 +164,18 @@ class LimitResolverTest {
     }
 
     @Override
-    public Optional<LimitRecord> find(String resourceName, String accountId) {
+    public Optional<LimitRecord> find(String resourceName, String accountId, Deadline deadline) {
       pointReads++;
-      return delegate.find(resourceName, accountId);
+      return delegate.find(resourceName, accountId, deadline);
     }
 
     @Override
-    public Optional<List<LimitRecord>> listByResource(String resourceName, int atMost) {
+    public Optional<List<LimitRecord>> listByResource(String resourceName, int atMost, Deadline deadline) {
       wholeReads++;
       if (failing) {
         throw new RateLimiterException("the limit table is unavailable");
       }
-      return delegate.listByResource(resourceName, atMost);
+      return delegate.listByResource(resourceName, atMost, deadline);
     }
 
     @Override

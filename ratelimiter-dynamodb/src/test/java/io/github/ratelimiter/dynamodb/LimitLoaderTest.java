@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.dynamodb.SyncPlan.Action;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.testing.LocalDynamoDb;
 import java.lang.reflect.InvocationHandler;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,6 +51,11 @@ class LimitLoaderTest {
     store.close();
   }
 
+  /** The limit row as the store reads it, outside any decision. */
+  private Optional<LimitRecord> stored(String resourceName, String accountId) {
+    return store.limits().find(resourceName, accountId, Deadline.none());
+  }
+
   @Test
   void anEmptyListDeletesEveryRowOfTheService() {
     loader.sync(json("orders", row("api", "a", 10, "1"), row("api", "b", 20, "1")), false);
@@ -66,8 +73,8 @@ class LimitLoaderTest {
     SyncPlan plan = loader.sync(json("svc", row("a", "bc", 1, "1"), row("ab", "c", 2, "1")), false);
 
     assertThat(plan.count(Action.CREATE)).isEqualTo(2);
-    assertThat(store.limits().find("a", "bc")).get().extracting(LimitRecord::limit).isEqualTo(1L);
-    assertThat(store.limits().find("ab", "c")).get().extracting(LimitRecord::limit).isEqualTo(2L);
+    assertThat(stored("a", "bc")).get().extracting(LimitRecord::limit).isEqualTo(1L);
+    assertThat(stored("ab", "c")).get().extracting(LimitRecord::limit).isEqualTo(2L);
     SyncPlan again = loader.sync(json("svc", row("a", "bc", 1, "1"), row("ab", "c", 2, "1")), false);
     assertThat(again.changes()).isEmpty();
     assertThat(again.unchanged()).isEqualTo(2);
@@ -79,7 +86,7 @@ class LimitLoaderTest {
 
     loader.sync(ServiceLimits.parseJson("svc", "limits.json", file), false);
 
-    assertThat(store.limits().find("api", "a")).contains(new LimitRecord("api", "a", 10, null, "svc"));
+    assertThat(stored("api", "a")).contains(new LimitRecord("api", "a", 10, null, "svc"));
     assertThat(client.getItem(b -> b.tableName(tables.names.limitTable())
         .key(Map.of("resourceName", AttributeValue.fromS("api"), "accountId", AttributeValue.fromS("a"))))
         .item().get("windowSec")).isEqualTo(AttributeValue.fromN("0"));
@@ -94,8 +101,8 @@ class LimitLoaderTest {
 
     loader.sync(limits, false);
 
-    assertThat(store.limits().find("emr-cluster", "a")).contains(new LimitRecord("emr-cluster", "a", 3, null, "svc"));
-    assertThat(store.limits().find("api", "a"))
+    assertThat(stored("emr-cluster", "a")).contains(new LimitRecord("emr-cluster", "a", 3, null, "svc"));
+    assertThat(stored("api", "a"))
         .contains(new LimitRecord("api", "a", 10, Duration.ofSeconds(90), "svc"));
     assertThat(loader.plan(limits, false).unchanged()).isEqualTo(2);
   }
@@ -108,9 +115,9 @@ class LimitLoaderTest {
         "  - {resourceName: partner-api, accountId: small, limit: 50, windowSec: 1}");
     loader.sync(ServiceLimits.parseYaml("svc", "limits.yaml", leased), false);
 
-    assertThat(store.limits().find("partner-api", "big"))
+    assertThat(stored("partner-api", "big"))
         .contains(new LimitRecord("partner-api", "big", 20_000, Duration.ofSeconds(1), "svc", true));
-    assertThat(store.limits().find("partner-api", "small")).get().extracting(LimitRecord::leasing).isEqualTo(false);
+    assertThat(stored("partner-api", "small")).get().extracting(LimitRecord::leasing).isEqualTo(false);
     Map<String, AttributeValue> big = client.getItem(b -> b.tableName(tables.names.limitTable())
         .key(Map.of("resourceName", AttributeValue.fromS("partner-api"), "accountId", AttributeValue.fromS("big"))))
         .item();
@@ -124,7 +131,7 @@ class LimitLoaderTest {
     SyncPlan off = loader.sync(ServiceLimits.parseYaml("svc", "limits.yaml", leased.replace(", leasing: true", "")),
         false);
     assertThat(off.count(Action.UPDATE)).isEqualTo(1);
-    assertThat(store.limits().find("partner-api", "big")).get().extracting(LimitRecord::leasing).isEqualTo(false);
+    assertThat(stored("partner-api", "big")).get().extracting(LimitRecord::leasing).isEqualTo(false);
   }
 
   @Test
@@ -154,7 +161,7 @@ class LimitLoaderTest {
     assertThatThrownBy(() -> store.limits().put(new LimitRecord("api", "a", 10, Duration.ofMillis(500), null)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("windowSec");
     assertThat(requests.total()).isZero();
-    assertThat(store.limits().find("api", "a")).isEmpty();
+    assertThat(stored("api", "a")).isEmpty();
   }
 
   @Test
@@ -163,7 +170,7 @@ class LimitLoaderTest {
         "resourceName", AttributeValue.fromS("api"), "accountId", AttributeValue.fromS("a"),
         "limit", AttributeValue.fromN("10"), "windowSec", AttributeValue.fromN("0"),
         "serviceName", AttributeValue.fromS("svc"))));
-    assertThat(store.limits().find("api", "a")).contains(new LimitRecord("api", "a", 10, null, "svc"));
+    assertThat(stored("api", "a")).contains(new LimitRecord("api", "a", 10, null, "svc"));
 
     SyncPlan plan = loader.sync(json("svc", row("api", "a", 10, "60")), false);
 
@@ -171,7 +178,7 @@ class LimitLoaderTest {
       assertThat(c.action()).isEqualTo(Action.UPDATE);
       assertThat(c.before()).isEqualTo(new LimitRecord("api", "a", 10, null, "svc"));
     });
-    assertThat(store.limits().find("api", "a")).get().extracting(LimitRecord::window)
+    assertThat(stored("api", "a")).get().extracting(LimitRecord::window)
         .isEqualTo(Duration.ofSeconds(60));
   }
 
@@ -213,19 +220,19 @@ class LimitLoaderTest {
       assertThat(c.wanted().limit()).isEqualTo(99);
     });
     assertThat(billing.changes()).extracting(SyncPlan.Change::key).containsExactly(new LimitKey("api", "own"));
-    assertThat(store.limits().find("api", "shared")).contains(
+    assertThat(stored("api", "shared")).contains(
         new LimitRecord("api", "shared", 10, Duration.ofSeconds(1), "orders"));
 
     SyncPlan forced = loader.sync(json("billing", row("api", "shared", 99, "1"), row("api", "own", 5, "1")), true);
     assertThat(forced.conflicts()).isEmpty();
     assertThat(forced.changes()).singleElement().extracting(SyncPlan.Change::action).isEqualTo(Action.TAKE_OVER);
-    assertThat(store.limits().find("api", "shared")).contains(
+    assertThat(stored("api", "shared")).contains(
         new LimitRecord("api", "shared", 99, Duration.ofSeconds(1), "billing"));
 
     // the former owner neither deletes nor silently retakes it
     assertThat(loader.sync(json("orders"), false).changes()).isEmpty();
     assertThat(loader.sync(json("orders", row("api", "shared", 10, "1")), false).conflicts()).hasSize(1);
-    assertThat(store.limits().find("api", "shared").orElseThrow().serviceName()).isEqualTo("billing");
+    assertThat(stored("api", "shared").orElseThrow().serviceName()).isEqualTo("billing");
   }
 
   @Test
@@ -235,7 +242,7 @@ class LimitLoaderTest {
     SyncPlan plan = loader.sync(json("svc", row("api", "a", 10, "1")), false);
 
     assertThat(plan.conflicts()).singleElement().extracting(SyncPlan.Conflict::owner).isNull();
-    assertThat(store.limits().find("api", "a").orElseThrow().limit()).isEqualTo(1);
+    assertThat(stored("api", "a").orElseThrow().limit()).isEqualTo(1);
   }
 
   @Test
@@ -299,7 +306,7 @@ class LimitLoaderTest {
     assertThat(requests.snapshot()).containsOnlyKeys("Query", "BatchGetItem");
     assertThat(store.limits().listByService("svc")).extracting(LimitRecord::accountId)
         .containsExactlyInAnyOrder("keep", "change", "drop");
-    assertThat(store.limits().find("api", "change").orElseThrow().limit()).isEqualTo(1);
+    assertThat(stored("api", "change").orElseThrow().limit()).isEqualTo(1);
   }
 
   @Test

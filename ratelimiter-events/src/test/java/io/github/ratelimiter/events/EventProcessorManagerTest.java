@@ -9,6 +9,7 @@ import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.events.ProcessingResult.Outcome;
 import io.github.ratelimiter.store.BucketStore;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.InMemoryStore;
 import io.github.ratelimiter.store.LimitStore;
 import io.github.ratelimiter.store.RateLimitStore;
@@ -318,13 +319,13 @@ class EventProcessorManagerTest {
     }
 
     @Override
-    public List<SlotRecord> list(String resourceName, String accountId) {
-      return delegate.list(resourceName, accountId);
+    public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
+      return delegate.list(resourceName, accountId, deadline);
     }
 
     @Override
-    public boolean claim(SlotRecord row, long nowEpochSecond) {
-      return delegate.claim(row, nowEpochSecond);
+    public boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline) {
+      return delegate.claim(row, nowEpochSecond, deadline);
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.LimitStore;
 import java.time.Duration;
@@ -159,10 +160,11 @@ public abstract class FungibleLimiterContract extends StoreContract {
       limits.put(new LimitRecord("api", account, 2, Duration.ofSeconds(1), null));
     }
     limits.put(new LimitRecord("other", "a", 2, Duration.ofSeconds(1), null));
-    assertThat(limits.listByResource("api", 3)).hasValueSatisfying(rows ->
+    assertThat(limits.listByResource("api", 3, Deadline.none())).hasValueSatisfying(rows ->
         assertThat(rows).extracting(LimitRecord::accountId).containsExactlyInAnyOrder("a", "b", "c"));
-    assertThat(limits.listByResource("api", 2)).isEmpty();
-    assertThat(limits.listByResource("none", 2)).hasValueSatisfying(rows -> assertThat(rows).isEmpty());
+    assertThat(limits.listByResource("api", 2, Deadline.none())).isEmpty();
+    assertThat(limits.listByResource("none", 2, Deadline.none()))
+        .hasValueSatisfying(rows -> assertThat(rows).isEmpty());
   }
 
   @Test

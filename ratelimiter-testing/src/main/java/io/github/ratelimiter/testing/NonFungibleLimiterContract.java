@@ -10,6 +10,7 @@ import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.ReservationNotFoundException;
 import io.github.ratelimiter.Token;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.SlotRecord;
 import io.github.ratelimiter.store.SlotStore;
@@ -44,7 +45,8 @@ public abstract class NonFungibleLimiterContract extends StoreContract {
       long expirationTime) {
     // Claimed "at the end of time", so that it overwrites like the Python library's unconditional writes.
     openStore().slots().claim(
-        new SlotRecord(resourceName, accountId, reservationId, null, resourceId, expirationTime), Long.MAX_VALUE);
+        new SlotRecord(resourceName, accountId, reservationId, null, resourceId, expirationTime), Long.MAX_VALUE,
+        Deadline.none());
   }
 
   /** Plants a live Python reservation that was never turned into a token; returns its id. */
@@ -326,7 +328,7 @@ public abstract class NonFungibleLimiterContract extends StoreContract {
     assertThat(limiters.nonFungible("cluster", 1).activeTokens("acct")).extracting(ActiveToken::resourceId)
         .containsExactly("j-1");
     assertThat(slots.delete(slots.findByResourceId("j-1").get(0))).isTrue();
-    assertThat(slots.list("cluster", "acct")).isEmpty();
+    assertThat(slots.list("cluster", "acct", Deadline.none())).isEmpty();
   }
 
   /**

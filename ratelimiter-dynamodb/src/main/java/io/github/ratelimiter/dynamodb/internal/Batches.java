@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
@@ -32,6 +31,8 @@ public final class Batches {
   public static final int GET_BATCH = 100;
 
   private final DynamoDbClient client;
+  /** Reported to no one (batches serve the limit sync, not decisions); maps failures as every store call does. */
+  private final StoreRequests requests;
   private final String table;
   private final Sleeper sleeper;
   private final int maxAttempts;
@@ -42,6 +43,7 @@ public final class Batches {
   public Batches(DynamoDbClient client, String table, Sleeper sleeper, int maxAttempts, Duration baseDelay,
       Duration maxDelay) {
     this.client = client;
+    this.requests = StoreRequests.unobserved(client);
     this.table = table;
     this.sleeper = sleeper;
     this.maxAttempts = maxAttempts;
@@ -59,12 +61,8 @@ public final class Batches {
       }
       for (int attempt = 1; !pending.isEmpty(); attempt++) {
         KeysAndAttributes request = KeysAndAttributes.builder().keys(pending).consistentRead(true).build();
-        BatchGetItemResponse response;
-        try {
-          response = client.batchGetItem(b -> b.requestItems(Map.of(table, request)));
-        } catch (SdkException e) {
-          throw Errors.map(e, "BatchGetItem", table);
-        }
+        BatchGetItemResponse response = requests.send("BatchGetItem", table,
+            () -> client.batchGetItem(b -> b.requestItems(Map.of(table, request))));
         response.responses().getOrDefault(table, List.of())
             .forEach(item -> found.put(LimitItems.keyOf(item), item));
         KeysAndAttributes left = response.unprocessedKeys().get(table);
@@ -83,12 +81,8 @@ public final class Batches {
       List<WriteRequest> pending = writes.subList(from, Math.min(writes.size(), from + WRITE_BATCH));
       for (int attempt = 1; !pending.isEmpty(); attempt++) {
         List<WriteRequest> batch = pending;
-        BatchWriteItemResponse response;
-        try {
-          response = client.batchWriteItem(b -> b.requestItems(Map.of(table, batch)));
-        } catch (SdkException e) {
-          throw Errors.map(e, "BatchWriteItem", table);
-        }
+        BatchWriteItemResponse response = requests.send("BatchWriteItem", table,
+            () -> client.batchWriteItem(b -> b.requestItems(Map.of(table, batch))));
         List<WriteRequest> left = response.unprocessedItems().get(table);
         pending = left == null ? List.of() : left;
         if (!pending.isEmpty()) {

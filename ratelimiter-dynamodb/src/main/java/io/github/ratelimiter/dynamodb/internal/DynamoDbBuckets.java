@@ -4,15 +4,12 @@ import static io.github.ratelimiter.dynamodb.internal.Schema.ACCOUNT_ID;
 import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.TAT;
 
-import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
 import io.github.ratelimiter.store.BucketStore;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
@@ -134,8 +131,7 @@ public final class DynamoDbBuckets implements BucketStore {
 
   private Attempt update(String tableName, BucketRequest request, String update, String condition,
       Map<String, AttributeValue> values) {
-    long start = requests.start();
-    try {
+    return requests.send("UpdateItem", tableName, () -> {
       UpdateItemResponse response = client.updateItem(
           requests.observe(UpdateItemRequest.builder(), request.deadline(), "UpdateItem")
           .tableName(tableName)
@@ -147,34 +143,24 @@ public final class DynamoDbBuckets implements BucketStore {
           .returnValues(ReturnValue.UPDATED_NEW)
           .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
           .build());
-      requests.ended("UpdateItem", StoreOutcome.OK, start);
       return new Admitted(Long.parseLong(response.attributes().get(TAT).n()));
-    } catch (ConditionalCheckFailedException e) {
-      requests.ended("UpdateItem", StoreOutcome.CONDITION_FAILED, start);
-      if (e.hasItem()) {
-        AttributeValue tat = e.item().get(TAT);
+    }, refused -> {
+      if (refused.hasItem()) {
+        AttributeValue tat = refused.item().get(TAT);
         return new Refused(true, tat == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(tat.n())));
       }
       return new Refused(false, OptionalLong.empty());
-    } catch (SdkException e) {
-      requests.failed("UpdateItem", e, start);
-      throw Errors.map(e, "UpdateItem", tableName);
-    }
+    });
   }
 
   private OptionalLong read(String tableName, BucketRequest request) {
-    long start = requests.start();
-    try {
+    return requests.send("GetItem", tableName, () -> {
       GetItemResponse response = client.getItem(b -> requests.observe(b, request.deadline(), "GetItem")
           .tableName(tableName).key(key(request))
           .consistentRead(true).projectionExpression("#tat").expressionAttributeNames(NAMES));
-      requests.ended("GetItem", StoreOutcome.OK, start);
       AttributeValue tat = response.hasItem() ? response.item().get(TAT) : null;
       return tat == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(tat.n()));
-    } catch (SdkException e) {
-      requests.failed("GetItem", e, start);
-      throw Errors.map(e, "GetItem", tableName);
-    }
+    });
   }
 
   private static Map<String, AttributeValue> key(BucketRequest request) {

@@ -3,7 +3,6 @@ package io.github.ratelimiter.dynamodb.internal;
 import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.SERVICE_NAME;
 
-import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
 import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.LimitStore;
@@ -15,7 +14,6 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
@@ -54,52 +52,25 @@ public final class DynamoDbLimits implements LimitStore {
   }
 
   @Override
-  public Optional<LimitRecord> find(String resourceName, String accountId) {
-    return find(resourceName, accountId, Deadline.none());
-  }
-
-  @Override
   public Optional<LimitRecord> find(String resourceName, String accountId, Deadline deadline) {
     String tableName = table.get();
-    long start = requests.start();
-    try {
-      GetItemResponse response = client.getItem(
-          b -> requests.observe(b, deadline, "GetItem").tableName(tableName).key(key(resourceName, accountId)).consistentRead(true));
-      requests.ended("GetItem", StoreOutcome.OK, start);
-      return response.hasItem() && !response.item().isEmpty() ? parse(response.item()) : Optional.empty();
-    } catch (SdkException e) {
-      requests.failed("GetItem", e, start);
-      throw Errors.map(e, "GetItem", tableName);
-    }
+    GetItemResponse response = requests.send("GetItem", tableName, () -> client.getItem(b -> requests
+        .observe(b, deadline, "GetItem").tableName(tableName).key(key(resourceName, accountId)).consistentRead(true)));
+    return response.hasItem() && !response.item().isEmpty() ? parse(response.item()) : Optional.empty();
   }
 
   @Override
   public void put(LimitRecord record) {
     String tableName = table.get();
     Map<String, AttributeValue> item = LimitItems.item(record);
-    long start = requests.start();
-    try {
-      client.putItem(b -> requests.observe(b).tableName(tableName).item(item));
-      requests.ended("PutItem", StoreOutcome.OK, start);
-    } catch (SdkException e) {
-      requests.failed("PutItem", e, start);
-      throw Errors.map(e, "PutItem", tableName);
-    }
+    requests.send("PutItem", tableName, () -> client.putItem(b -> requests.observe(b).tableName(tableName).item(item)));
   }
 
   @Override
   public boolean delete(String resourceName, String accountId) {
     String tableName = table.get();
-    long start = requests.start();
-    try {
-      boolean deleted = client.deleteItem(b -> requests.observe(b).tableName(tableName)
-          .key(key(resourceName, accountId)).returnValues(ReturnValue.ALL_OLD)).hasAttributes();
-      requests.ended("DeleteItem", StoreOutcome.OK, start);
-      return deleted;
-    } catch (SdkException e) {
-      requests.failed("DeleteItem", e, start);
-      throw Errors.map(e, "DeleteItem", tableName);
-    }
+    return requests.send("DeleteItem", tableName, () -> client.deleteItem(b -> requests.observe(b).tableName(tableName)
+        .key(key(resourceName, accountId)).returnValues(ReturnValue.ALL_OLD)).hasAttributes());
   }
 
   @Override
@@ -118,11 +89,6 @@ public final class DynamoDbLimits implements LimitStore {
   }
 
   /** One consistent Query of up to {@code atMost + 1} rows: more rows, or a page cut short by size, mean "too many". */
-  @Override
-  public Optional<List<LimitRecord>> listByResource(String resourceName, int atMost) {
-    return listByResource(resourceName, atMost, Deadline.none());
-  }
-
   @Override
   public Optional<List<LimitRecord>> listByResource(String resourceName, int atMost, Deadline deadline) {
     String tableName = table.get();
@@ -147,7 +113,7 @@ public final class DynamoDbLimits implements LimitStore {
   }
 
   private List<LimitRecord> query(QueryRequest.Builder request) {
-    return Queries.all(client, requests, table.get(), request, DynamoDbLimits::parse);
+    return Queries.all(client, requests, table.get(), request, DynamoDbLimits::parse, Deadline.none());
   }
 
   private static Optional<LimitRecord> parse(Map<String, AttributeValue> item) {

@@ -8,9 +8,8 @@ import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_COORDINATE
 import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_ID;
 import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 
-import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
-import io.github.ratelimiter.store.SlotRecord;
 import io.github.ratelimiter.store.Deadline;
+import io.github.ratelimiter.store.SlotRecord;
 import io.github.ratelimiter.store.SlotStore;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -21,10 +20,8 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 
 /**
@@ -71,11 +68,6 @@ public final class DynamoDbSlots implements SlotStore {
   }
 
   @Override
-  public List<SlotRecord> list(String resourceName, String accountId) {
-    return list(resourceName, accountId, Deadline.none());
-  }
-
-  @Override
   public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
     List<SlotRecord> rows = query(deadline, QueryRequest.builder()
         .consistentRead(true)
@@ -94,11 +86,6 @@ public final class DynamoDbSlots implements SlotStore {
         .keyConditionExpression("#resourceId = :resourceId")
         .expressionAttributeNames(Map.of("#resourceId", RESOURCE_ID))
         .expressionAttributeValues(Map.of(":resourceId", AttributeValue.fromS(resourceId))));
-  }
-
-  @Override
-  public boolean claim(SlotRecord row, long nowEpochSecond) {
-    return claim(row, nowEpochSecond, Deadline.none());
   }
 
   @Override
@@ -134,19 +121,11 @@ public final class DynamoDbSlots implements SlotStore {
       values.put(":resourceId", AttributeValue.fromS(row.resourceId()));
     }
     String finalCondition = condition;
-    long start = requests.start();
-    try {
+    return requests.send("DeleteItem", tableName, () -> {
       client.deleteItem(b -> requests.observe(b).tableName(tableName).key(key(row))
           .conditionExpression(finalCondition).expressionAttributeNames(names).expressionAttributeValues(values));
-      requests.ended("DeleteItem", StoreOutcome.OK, start);
       return true;
-    } catch (ConditionalCheckFailedException e) {
-      requests.ended("DeleteItem", StoreOutcome.CONDITION_FAILED, start);
-      return false;
-    } catch (SdkException e) {
-      requests.failed("DeleteItem", e, start);
-      throw Errors.map(e, "DeleteItem", tableName);
-    }
+    }, conditionFailed -> false);
   }
 
   private boolean put(SlotRecord row, String condition, Map<String, String> names,
@@ -162,20 +141,12 @@ public final class DynamoDbSlots implements SlotStore {
     if (row.resourceId() != null) {
       item.put(RESOURCE_ID, AttributeValue.fromS(row.resourceId()));
     }
-    long start = requests.start();
-    try {
+    return requests.send("PutItem", tableName, () -> {
       client.putItem(b -> requests.observe(b, deadline, "PutItem").tableName(tableName).item(item)
           .conditionExpression(condition)
           .expressionAttributeNames(names).expressionAttributeValues(values));
-      requests.ended("PutItem", StoreOutcome.OK, start);
       return true;
-    } catch (ConditionalCheckFailedException e) {
-      requests.ended("PutItem", StoreOutcome.CONDITION_FAILED, start);
-      return false;
-    } catch (SdkException e) {
-      requests.failed("PutItem", e, start);
-      throw Errors.map(e, "PutItem", tableName);
-    }
+    }, conditionFailed -> false);
   }
 
   private List<SlotRecord> query(Deadline deadline, QueryRequest.Builder request) {

@@ -1,13 +1,11 @@
 package io.github.ratelimiter.dynamodb.internal;
 
-import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
 import io.github.ratelimiter.store.Deadline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
@@ -18,12 +16,7 @@ final class Queries {
 
   private Queries() {}
 
-  static <T> List<T> all(DynamoDbClient client, StoreRequests requests, String tableName,
-      QueryRequest.Builder request, Function<Map<String, AttributeValue>, Optional<T>> parser) {
-    return all(client, requests, tableName, request, parser, Deadline.none());
-  }
-
-  /** As above, every page within the decision's {@code deadline}. */
+  /** Every page, each within the decision's {@code deadline} ({@link Deadline#none()} outside a decision). */
   static <T> List<T> all(DynamoDbClient client, StoreRequests requests, String tableName,
       QueryRequest.Builder request, Function<Map<String, AttributeValue>, Optional<T>> parser, Deadline deadline) {
     List<T> rows = new ArrayList<>();
@@ -43,14 +36,6 @@ final class Queries {
 
   /** One page: one Query request, reported to {@code requests}. */
   static QueryResponse page(DynamoDbClient client, StoreRequests requests, String tableName, QueryRequest request) {
-    long start = requests.start();
-    try {
-      QueryResponse response = client.query(request);
-      requests.ended("Query", StoreOutcome.OK, start);
-      return response;
-    } catch (SdkException e) {
-      requests.failed("Query", e, start);
-      throw Errors.map(e, "Query", tableName);
-    }
+    return requests.send("Query", tableName, () -> client.query(request));
   }
 }

@@ -1,13 +1,17 @@
 package io.github.ratelimiter.dynamodb.internal;
 
+import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiterListener.StoreOutcome;
 import io.github.ratelimiter.store.Deadline;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.AwsRequest;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -15,6 +19,7 @@ import software.amazon.awssdk.core.metrics.CoreMetric;
 import software.amazon.awssdk.metrics.MetricCollection;
 import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
 /**
  * Reports each request the store sends to a {@link RateLimiterListener}: one event per HTTP attempt, as DynamoDB
@@ -35,7 +40,6 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * all its attempts and backoff; after the deadline nothing is sent.
  */
 public final class StoreRequests {
-
 
   private static final String ATTEMPT = "ApiCallAttempt";
   private static final String THROTTLING = "Throttling";
@@ -144,21 +148,68 @@ public final class StoreRequests {
     return config.apiCallTimeout(timeout).build();
   }
 
+  /**
+   * Sends one request, {@code call}, that has no condition: reports how its last attempt ended, with the time of the
+   * whole call (OK, or THROTTLED or ERROR), and throws a failure as the library's exception ({@link Errors#map},
+   * naming {@code operation} and {@code table}, the SDK's exception its cause). The store's requests go through this
+   * or {@link #send(String, String, Supplier, Function)}, the one place that sequence is written.
+   *
+   * @return what {@code call} returned
+   * @throws io.github.ratelimiter.RateLimiterException if the request failed (or, from
+   *     {@link #observe(AwsRequest.Builder, Deadline, String) observe} in {@code call}, the deadline had passed)
+   */
+  public <T> T send(String operation, String table, Supplier<T> call) {
+    return sent(operation, table, call, null);
+  }
+
+  /**
+   * As {@link #send(String, String, Supplier)}, for a conditional write: a failed condition is an answer, not an
+   * error, reported as CONDITION_FAILED and answered by {@code conditionFailed} (from the exception, which carries the
+   * item when the request asked for it).
+   */
+  public <T> T send(String operation, String table, Supplier<T> call,
+      Function<ConditionalCheckFailedException, T> conditionFailed) {
+    return sent(operation, table, call, Objects.requireNonNull(conditionFailed, "conditionFailed"));
+  }
+
+  /** The one implementation of both: a failed condition without {@code conditionFailed} is a failure like any other. */
+  private <T> T sent(String operation, String table, Supplier<T> call,
+      Function<ConditionalCheckFailedException, T> conditionFailed) {
+    long start = start();
+    try {
+      T answer = call.get();
+      ended(operation, StoreOutcome.OK, start);
+      return answer;
+    } catch (ConditionalCheckFailedException e) {
+      if (conditionFailed == null) {
+        throw failure(operation, table, e, start);
+      }
+      ended(operation, StoreOutcome.CONDITION_FAILED, start);
+      return conditionFailed.apply(e);
+    } catch (SdkException e) {
+      throw failure(operation, table, e, start);
+    }
+  }
+
+  private RateLimiterException failure(String operation, String table, SdkException e, long startNanos) {
+    failed(operation, e, startNanos);
+    return Errors.map(e, operation, table);
+  }
 
   /** The time a call starts, to pass to {@link #ended}; 0 (no clock read) when unobserved. */
-  public long start() {
+  private long start() {
     return override == null ? 0 : System.nanoTime();
   }
 
   /** Reports the last attempt of a call that started at {@code startNanos}. */
-  public void ended(String operation, StoreOutcome outcome, long startNanos) {
+  private void ended(String operation, StoreOutcome outcome, long startNanos) {
     if (override != null) {
       listener.onStoreRequest(operation, outcome, System.nanoTime() - startNanos);
     }
   }
 
   /** Reports the last attempt of a call that failed with {@code e}. */
-  public void failed(String operation, SdkException e, long startNanos) {
+  private void failed(String operation, SdkException e, long startNanos) {
     if (override != null) {
       ended(operation, Errors.isThrottling(e) ? StoreOutcome.THROTTLED : StoreOutcome.ERROR, startNanos);
     }
