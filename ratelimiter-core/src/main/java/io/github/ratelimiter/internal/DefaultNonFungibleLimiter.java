@@ -152,11 +152,7 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   /** The longest one reservation may take; {@code null}: unbounded (a store in process). */
   private final Duration decisionTimeout;
 
-  DefaultNonFungibleLimiter(String resourceName, long defaultLimit, SlotStore slots, LimitResolver limits,
-      Clock clock, Duration reservationTtl, Duration tokenTtl) {
-    this(resourceName, defaultLimit, slots, limits, clock, reservationTtl, tokenTtl, null);
-  }
-
+  /** A limiter whose reservations each end within {@code decisionTimeout}, or unbounded when it is {@code null}. */
   DefaultNonFungibleLimiter(String resourceName, long defaultLimit, SlotStore slots, LimitResolver limits,
       Clock clock, Duration reservationTtl, Duration tokenTtl, Duration decisionTimeout) {
     this.resourceName = resourceName;
