@@ -205,11 +205,7 @@ final class Demo {
   }
 
   private TableNames demoTableNames() {
-    Map<String, String> env = root.tableEnvironment();
-    boolean configured = env.keySet().stream().anyMatch(k -> k.equals(TableNames.LIMITER_TABLES_BASE_NAME)
-        || k.equals(TableNames.FUNGIBLE_TABLE) || k.equals(TableNames.LIMIT_TABLE)
-        || k.equals(TableNames.NON_FUNGIBLE_TABLE));
-    TableNames names = configured ? TableNames.fromEnvironment(env) : TableNames.of("ratelimiter-demo");
+    TableNames names = root.tablesConfigured() ? root.tableNames() : TableNames.of("ratelimiter-demo");
     if (names.fungibleTable() == null || names.limitTable() == null || names.nonFungibleTable() == null) {
       throw new IllegalArgumentException("the demo needs all three tables: set --base-name or every table name");
     }
