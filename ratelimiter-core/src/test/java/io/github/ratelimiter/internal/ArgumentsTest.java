@@ -34,7 +34,8 @@ class ArgumentsTest {
         .hasMessage("limitCacheTtl must not be negative: PT-1S");
     assertThatThrownBy(() -> builder.tokenTtl(Duration.ofMillis(999)))
         .hasMessage("tokenTtl must be at least one second: PT0.999S");
-    assertThatThrownBy(() -> builder.decisionTimeout(Duration.ZERO)).hasMessage("decisionTimeout must be positive: PT0S");
+    assertThatThrownBy(() -> builder.decisionTimeout(Duration.ZERO))
+        .hasMessage("decisionTimeout must be positive: PT0S");
   }
 
   @Test
