@@ -1,5 +1,6 @@
 package io.github.ratelimiter;
 
+import io.github.ratelimiter.internal.Arguments;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -136,7 +137,7 @@ public final class LimiterOptions {
      * @throws IllegalArgumentException if {@code timeout} is null, zero or negative
      */
     public Builder decisionTimeout(Duration timeout) {
-      this.decisionTimeout = RateLimiters.Builder.requirePositive("decisionTimeout", timeout);
+      this.decisionTimeout = Arguments.requirePositive("decisionTimeout", timeout);
       return this;
     }
 

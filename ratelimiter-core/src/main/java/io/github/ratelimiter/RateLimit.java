@@ -33,6 +33,13 @@ import java.time.temporal.ChronoUnit;
  * }</pre>
  *
  * <p>{@link #limit()} and {@link #window()} are the defaults used when the limit table has no row for the account.
+ * The window is a number of {@link #unit()}s, seconds by default, as the Python library's
+ * {@code @rate_limit('my-resource', 1, 10)} counts it: a unit the compiler checks, where a text would be checked only
+ * when the proxy is made.
+ *
+ * <p>The Spring Boot starter applies this annotation to beans' methods too (the account then falls back to the
+ * current HTTP request's route's); its {@code @RateLimited} is this annotation, attribute for attribute, plus an
+ * {@code account} expression in SpEL, which only Spring can evaluate.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

@@ -1,5 +1,6 @@
 package io.github.ratelimiter;
 
+import io.github.ratelimiter.internal.Arguments;
 import io.github.ratelimiter.internal.DefaultRateLimiters;
 import io.github.ratelimiter.store.InMemoryStore;
 import io.github.ratelimiter.store.RateLimitStore;
@@ -125,7 +126,11 @@ public interface RateLimiters extends AutoCloseable {
   @Override
   void close();
 
-  /** Configures {@link RateLimiters}. Not thread-safe; each setter fails fast on a bad value. */
+  /**
+   * Configures {@link RateLimiters}. Not thread-safe; each setter fails fast on a bad value, naming it: a null
+   * collaborator (store, clock, failure mode, sleeper, listener) with a {@link NullPointerException}, a null or
+   * out-of-range duration with an {@link IllegalArgumentException}, as every argument check of the library does.
+   */
   final class Builder {
     private RateLimitStore store;
     private Clock clock = Clock.systemUTC();
@@ -159,9 +164,11 @@ public interface RateLimiters extends AutoCloseable {
     /**
      * How long limit rows (and the absence of a row) are cached; default 30 s. Zero disables the cache: every
      * decision then reads its account's row first, which doubles its cost.
+     *
+     * @throws IllegalArgumentException if {@code ttl} is null or negative
      */
     public Builder limitCacheTtl(Duration ttl) {
-      this.limitCacheTtl = requireNotNegative("limitCacheTtl", ttl);
+      this.limitCacheTtl = Arguments.requireNotNegative("limitCacheTtl", ttl);
       return this;
     }
 
@@ -180,15 +187,23 @@ public interface RateLimiters extends AutoCloseable {
       return this;
     }
 
-    /** How long a non-fungible reservation lives unless turned into a token; default 300 s. */
+    /**
+     * How long a non-fungible reservation lives unless turned into a token; default 300 s.
+     *
+     * @throws IllegalArgumentException if {@code ttl} is null or shorter than one second
+     */
     public Builder reservationTtl(Duration ttl) {
-      this.reservationTtl = requirePositiveSeconds("reservationTtl", ttl);
+      this.reservationTtl = Arguments.requireSeconds("reservationTtl", ttl);
       return this;
     }
 
-    /** How long a non-fungible token lives unless renewed or released; default 8 h. */
+    /**
+     * How long a non-fungible token lives unless renewed or released; default 8 h.
+     *
+     * @throws IllegalArgumentException if {@code ttl} is null or shorter than one second
+     */
     public Builder tokenTtl(Duration ttl) {
-      this.tokenTtl = requirePositiveSeconds("tokenTtl", ttl);
+      this.tokenTtl = Arguments.requireSeconds("tokenTtl", ttl);
       return this;
     }
 
@@ -204,7 +219,7 @@ public interface RateLimiters extends AutoCloseable {
      * @throws IllegalArgumentException if {@code timeout} is null, zero or negative
      */
     public Builder decisionTimeout(Duration timeout) {
-      this.decisionTimeout = requirePositive("decisionTimeout", timeout);
+      this.decisionTimeout = Arguments.requirePositive("decisionTimeout", timeout);
       return this;
     }
 
@@ -229,29 +244,6 @@ public interface RateLimiters extends AutoCloseable {
       }
       return new DefaultRateLimiters(store, clock, limitCacheTtl, failureMode, sleeper, reservationTtl, tokenTtl,
           decisionTimeout == null ? store.decisionTimeout().orElse(null) : decisionTimeout, List.copyOf(listeners));
-    }
-
-    static Duration requireNotNegative(String name, Duration value) {
-      Objects.requireNonNull(value, name);
-      if (value.isNegative()) {
-        throw new IllegalArgumentException(name + " must not be negative: " + value);
-      }
-      return value;
-    }
-
-    static Duration requirePositive(String name, Duration value) {
-      if (value == null || value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive: " + value);
-      }
-      return value;
-    }
-
-    static Duration requirePositiveSeconds(String name, Duration value) {
-      Objects.requireNonNull(value, name);
-      if (value.compareTo(Duration.ofSeconds(1)) < 0) {
-        throw new IllegalArgumentException(name + " must be at least one second: " + value);
-      }
-      return value;
     }
   }
 }

@@ -48,8 +48,9 @@ public interface Reservation extends AutoCloseable {
 
   /**
    * Whether the store failed and the limiter's {@link FailureMode#FAIL_OPEN} granted this reservation without it.
-   * A degraded reservation holds no slot and counts against nothing; its {@link #id()} is {@code "degraded"}, its
-   * {@link #createToken(String)} gives a degraded token without writing anything, and deleting it does nothing.
+   * A degraded reservation holds no slot and counts against nothing; its {@link #reservationId()} is
+   * {@code "degraded"}, its {@link #createToken(String)} gives a degraded token without writing anything, and deleting
+   * it does nothing.
    */
   default boolean degraded() {
     return false;

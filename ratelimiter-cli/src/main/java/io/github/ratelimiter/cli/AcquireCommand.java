@@ -89,7 +89,7 @@ final class AcquireCommand implements Callable<Integer> {
         Output.table(root.out(), List.of("RESOURCE", "ACCOUNT", "PERMITS", "ALLOWED", "REMAINING", "RETRY-AFTER",
             "LIMIT"), List.of(List.of(resource, account, Long.toString(permits), decision.allowed() ? "yes" : "no",
                 Long.toString(decision.remaining()), Durations.human(decision.retryAfter()),
-                Durations.human(decision.limit()) + (row.isPresent() ? "" : " (default)"))));
+                decision.limit() + (row.isPresent() ? "" : " (default)"))));
       }
       return decision.allowed() ? ExitCodes.OK : ExitCodes.DENIED_OR_NOT_FOUND;
     }

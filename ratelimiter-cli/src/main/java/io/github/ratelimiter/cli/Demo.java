@@ -116,13 +116,9 @@ final class Demo {
       double offered = workload.threads() * 1000.0 / workload.pauseMillis(); // at most: each call also takes time
       double allowed = limit.limit() * 1e9 / limit.window().toNanos();
       String pace = offered < allowed
-          ? String.format("polite: ~%.0f calls/s under its %s, never denied, below its bound", offered, limitText())
-          : String.format("greedy: ~%.0f calls/s for %s, the rest denied", offered, limitText());
+          ? String.format("polite: ~%.0f calls/s under its %s, never denied, below its bound", offered, limit)
+          : String.format("greedy: ~%.0f calls/s for %s, the rest denied", offered, limit);
       return pace + "; up to " + cap + (cap == 1 ? " cluster" : " clusters");
-    }
-
-    private String limitText() {
-      return Durations.human(limit);
     }
 
     /** The most a token bucket that was at most full at the start can have granted after {@code elapsed}. */
@@ -205,11 +201,7 @@ final class Demo {
   }
 
   private TableNames demoTableNames() {
-    Map<String, String> env = root.tableEnvironment();
-    boolean configured = env.keySet().stream().anyMatch(k -> k.equals(TableNames.LIMITER_TABLES_BASE_NAME)
-        || k.equals(TableNames.FUNGIBLE_TABLE) || k.equals(TableNames.LIMIT_TABLE)
-        || k.equals(TableNames.NON_FUNGIBLE_TABLE));
-    TableNames names = configured ? TableNames.fromEnvironment(env) : TableNames.of("ratelimiter-demo");
+    TableNames names = root.tablesConfigured() ? root.tableNames() : TableNames.of("ratelimiter-demo");
     if (names.fungibleTable() == null || names.limitTable() == null || names.nonFungibleTable() == null) {
       throw new IllegalArgumentException("the demo needs all three tables: set --base-name or every table name");
     }

@@ -85,7 +85,7 @@ final class DemoChart {
 
     g.setColor(Color.BLACK);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-    g.drawString(tenant.name() + ": " + Durations.human(tenant.limit) + ", cap " + tenant.cap, left, y0 + 18);
+    g.drawString(tenant.name() + ": " + tenant.limit + ", cap " + tenant.cap, left, y0 + 18);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     g.drawString("admitted " + tenant.admitted.sum() + " of " + tenant.bound(elapsed) + " allowed, "
         + tenant.denied.sum() + " denied; at most " + tenant.maxHeld.get() + " of " + tenant.cap + " clusters live",

@@ -56,7 +56,7 @@ final class DemoReport {
       List<List<String>> rows = new ArrayList<>();
       for (Demo.Tenant t : tenants) {
         long bound = t.bound(elapsed);
-        rows.add(List.of(t.name(), Durations.human(t.limit),
+        rows.add(List.of(t.name(), t.limit.toString(),
             Long.toString(t.offered.sum()), Long.toString(t.admitted.sum()), Long.toString(t.denied.sum()),
             Long.toString(bound), String.format("%.1f%%", bound == 0 ? 0.0 : 100.0 * t.admitted.sum() / bound),
             t.admitted.sum() <= bound ? "ok" : "OVER"));

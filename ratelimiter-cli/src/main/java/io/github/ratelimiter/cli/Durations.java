@@ -1,42 +1,23 @@
 package io.github.ratelimiter.cli;
 
+import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
-/** Durations on the command line: {@code 1.5} (seconds), {@code 500ms}, {@code 20s}, {@code 2m}, {@code 1h}, ISO. */
+/**
+ * Durations on the command line, read as the library reads its variables ({@link DynamoDbClients#parseDuration}:
+ * {@code 1.5} seconds, {@code 500ms}, {@code 20s}, {@code 2m}, {@code 1h}, ISO), and written as people write them.
+ */
 final class Durations implements ITypeConverter<Duration> {
-
-  private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)?");
 
   @Override
   public Duration convert(String value) {
-    return parse(value);
-  }
-
-  static Duration parse(String value) {
-    String text = value.trim().toLowerCase(Locale.ROOT);
-    Matcher m = SIMPLE.matcher(text);
-    if (m.matches()) {
-      BigDecimal number = new BigDecimal(m.group(1));
-      String unit = m.group(2) == null ? "s" : m.group(2);
-      BigDecimal nanosPerUnit = BigDecimal.valueOf(switch (unit) {
-        case "ms" -> 1_000_000L;
-        case "s" -> 1_000_000_000L;
-        case "m" -> 60_000_000_000L;
-        case "h" -> 3_600_000_000_000L;
-        default -> 86_400_000_000_000L;
-      });
-      return Duration.ofNanos(number.multiply(nanosPerUnit).longValue());
-    }
     try {
-      return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("not a duration: '" + value + "' (e.g. 1.5, 500ms, 20s, 2m, 1h, PT20S)");
+      return DynamoDbClients.parseDuration("the value", value);
+    } catch (IllegalArgumentException e) {
+      throw new TypeConversionException(e.getMessage());
     }
   }
 
@@ -71,10 +52,5 @@ final class Durations implements ITypeConverter<Duration> {
       }
     }
     return seconds(duration).toPlainString() + "s";
-  }
-
-  /** A limit as people say it: {@code 50 per 1s}, {@code 3 per 10m}. */
-  static String human(io.github.ratelimiter.Limit limit) {
-    return limit.limit() + " per " + human(limit.window());
   }
 }

@@ -1,5 +1,6 @@
 package io.github.ratelimiter.cli;
 
+import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.LimitLoader;
 import io.github.ratelimiter.dynamodb.ServiceLimits;
@@ -70,9 +71,6 @@ final class LimitsCommand {
       @Option(names = "--leasing",
           description = "Lease this account's bucket when it is hot (a fungible limit only; README: Hot keys)")
       boolean leasing) {
-    if (kind.window != null && (kind.window.isNegative() || kind.window.isZero())) {
-      throw new IllegalArgumentException("--window must be positive: " + Durations.human(kind.window));
-    }
     if (limit < 0) {
       throw new IllegalArgumentException("--limit must not be negative: " + limit + " (0 blocks the account)");
     }
@@ -238,7 +236,7 @@ final class LimitsCommand {
       return "-";
     }
     return row.window() == null ? row.limit() + " live"
-        : row.limit() + " per " + Durations.human(row.window()) + (row.leasing() ? ", leased" : "");
+        : Limit.of(row.limit(), row.window()) + (row.leasing() ? ", leased" : "");
   }
 
 }

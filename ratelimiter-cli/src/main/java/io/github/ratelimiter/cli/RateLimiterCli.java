@@ -150,26 +150,24 @@ final class RateLimiterCli implements Callable<Integer> {
     return environment;
   }
 
-  /** The environment overlaid by the table-name flags, as {@link TableNames#fromEnvironment(Map)} reads it. */
-  Map<String, String> tableEnvironment() {
-    Map<String, String> env = new HashMap<>(environment);
-    put(env, TableNames.LIMITER_TABLES_BASE_NAME, baseName);
-    put(env, TableNames.FUNGIBLE_TABLE, fungibleTable);
-    put(env, TableNames.LIMIT_TABLE, limitTable);
-    put(env, TableNames.NON_FUNGIBLE_TABLE, nonFungibleTable);
-    put(env, TableNames.NON_FUNGIBLE_RES_INDEX, resourceIndex);
-    put(env, TableNames.LIMIT_SERVICE_INDEX, serviceIndex);
-    return env;
+  /** Whether a flag or variable names the tables (the demo otherwise uses its own). */
+  boolean tablesConfigured() {
+    return baseName != null || fungibleTable != null || limitTable != null || nonFungibleTable != null
+        || environment.containsKey(TableNames.LIMITER_TABLES_BASE_NAME)
+        || environment.containsKey(TableNames.FUNGIBLE_TABLE) || environment.containsKey(TableNames.LIMIT_TABLE)
+        || environment.containsKey(TableNames.NON_FUNGIBLE_TABLE);
   }
 
   /**
-   * The table names from flags and environment.
+   * The table names: each flag in place of its variable, as {@link TableNames.Builder} takes them.
    *
    * @throws IllegalStateException if none is configured, naming the flags and variables
    */
   TableNames tableNames() {
     try {
-      return TableNames.fromEnvironment(tableEnvironment());
+      return TableNames.builder().baseName(baseName).fungibleTable(fungibleTable).limitTable(limitTable)
+          .nonFungibleTable(nonFungibleTable).resourceIndex(resourceIndex).limitServiceIndex(serviceIndex)
+          .environment(environment::get).build();
     } catch (IllegalStateException e) {
       throw new IllegalStateException(e.getMessage() + "; or pass --base-name NAME (or --limit-table etc.)", e);
     }
@@ -243,11 +241,5 @@ final class RateLimiterCli implements Callable<Integer> {
 
   PrintWriter err() {
     return spec.commandLine().getErr();
-  }
-
-  private static void put(Map<String, String> env, String name, String value) {
-    if (value != null) {
-      env.put(name, value);
-    }
   }
 }

@@ -3,7 +3,15 @@ package io.github.ratelimiter.internal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** Argument checks shared by every public entry point: each names the argument and the value. */
+/**
+ * The argument checks of every public entry point (the limiters, {@code RateLimiters.Builder},
+ * {@code LimiterOptions.Builder}, the {@code @RateLimit} proxy): each names the argument and the value.
+ *
+ * <p>A null id, count or duration is an {@link IllegalArgumentException} naming the argument ({@code "ttl must not be
+ * null"}), like any other bad value of it: the contract suites pin this for account ids. A null collaborator (a
+ * store, a clock, a listener, options) is {@link java.util.Objects#requireNonNull(Object, String)}'s
+ * {@link NullPointerException} naming it, as in the JDK.
+ */
 public final class Arguments {
 
   /**
@@ -43,11 +51,31 @@ public final class Arguments {
 
   /** Requires a duration of at least one second. */
   public static Duration requireSeconds(String name, Duration value) {
+    if (requireNonNullValue(name, value).compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException(name + " must be at least one second: " + value);
+    }
+    return value;
+  }
+
+  /** Requires a positive duration. */
+  public static Duration requirePositive(String name, Duration value) {
+    if (requireNonNullValue(name, value).isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive: " + value);
+    }
+    return value;
+  }
+
+  /** Requires a duration that is zero or positive. */
+  public static Duration requireNotNegative(String name, Duration value) {
+    if (requireNonNullValue(name, value).isNegative()) {
+      throw new IllegalArgumentException(name + " must not be negative: " + value);
+    }
+    return value;
+  }
+
+  private static <T> T requireNonNullValue(String name, T value) {
     if (value == null) {
       throw new IllegalArgumentException(name + " must not be null");
-    }
-    if (value.compareTo(Duration.ofSeconds(1)) < 0) {
-      throw new IllegalArgumentException(name + " must be at least one second: " + value);
     }
     return value;
   }

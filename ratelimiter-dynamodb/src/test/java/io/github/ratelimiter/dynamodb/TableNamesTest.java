@@ -124,4 +124,67 @@ class TableNamesTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fungibleTable");
     assertThat(TableNames.of("x").limitTable()).isEqualTo("x-limits");
   }
+
+  /**
+   * A name given to the builder is its variable set to that name: over every combination, giving some names and
+   * setting the others gives what the environment alone would give with both (the CLI's flags, the starter's
+   * properties).
+   */
+  @Test
+  void aNameGivenToTheBuilderIsItsVariableSetToIt() {
+    List<String> variables = new ArrayList<>(SUFFIXES.keySet());
+    variables.add(TableNames.LIMITER_TABLES_BASE_NAME);
+    int checked = 0;
+    for (int given = 0; given < 1 << variables.size(); given++) {
+      for (int set = 0; set < 1 << variables.size(); set++) {
+        Map<String, String> env = new HashMap<>();
+        Map<String, String> merged = new HashMap<>();
+        TableNames.Builder builder = TableNames.builder().environment(env::get);
+        for (int v = 0; v < variables.size(); v++) {
+          String variable = variables.get(v);
+          if ((set & 1 << v) != 0) {
+            env.put(variable, "env-" + v);
+            merged.put(variable, "env-" + v);
+          }
+          if ((given & 1 << v) != 0) {
+            give(builder, variable, "given-" + v);
+            merged.put(variable, "given-" + v);
+          }
+        }
+        if (python(merged, TableNames.FUNGIBLE_TABLE) == null && python(merged, TableNames.LIMIT_TABLE) == null
+            && python(merged, TableNames.NON_FUNGIBLE_TABLE) == null) {
+          assertThatThrownBy(builder::build).as("%s", merged).isInstanceOf(IllegalStateException.class)
+              .hasMessageContaining("LIMITER_TABLES_BASE_NAME");
+        } else {
+          assertThat(builder.build()).as("%s", merged).isEqualTo(TableNames.fromEnvironment(merged));
+        }
+        checked++;
+      }
+    }
+    assertThat(checked).isEqualTo(64 * 64);
+  }
+
+  private static void give(TableNames.Builder builder, String variable, String name) {
+    switch (variable) {
+      case TableNames.FUNGIBLE_TABLE -> builder.fungibleTable(name);
+      case TableNames.LIMIT_TABLE -> builder.limitTable(name);
+      case TableNames.NON_FUNGIBLE_TABLE -> builder.nonFungibleTable(name);
+      case TableNames.NON_FUNGIBLE_RES_INDEX -> builder.resourceIndex(name);
+      case TableNames.LIMIT_SERVICE_INDEX -> builder.limitServiceIndex(name);
+      default -> builder.baseName(name);
+    }
+  }
+
+  @Test
+  void theBuilderReadsNoVariableUnlessToldWhereAndChecksWhatItIsGiven() {
+    assertThat(TableNames.builder().baseName("prod").build()).isEqualTo(TableNames.of("prod"));
+    assertThat(TableNames.builder().limitTable("limits").baseName(null).build())
+        .isEqualTo(new TableNames(null, "limits", null, null, null));
+    assertThatThrownBy(() -> TableNames.builder().build()).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("LIMITER_TABLES_BASE_NAME");
+    assertThatThrownBy(() -> TableNames.builder().limitTable("a b")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("limitTable must be 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' and '.': 'a b'");
+    assertThatThrownBy(() -> TableNames.builder().baseName("")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("baseName must be 1 to 200 characters");
+  }
 }

@@ -63,7 +63,7 @@ public final class EventRules {
   private EventRules() {}
 
   /**
-   * Parses a rules document: JSON when it starts with {@code '{'} or {@code '['}, YAML otherwise.
+   * Parses a rules document: JSON when it starts with <code>'{'</code> or <code>'['</code>, YAML otherwise.
    *
    * @throws IllegalArgumentException if the document is not valid, naming where and why
    */

@@ -1,15 +1,24 @@
 package io.github.ratelimiter.spring;
 
+import io.github.ratelimiter.RateLimit;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.time.temporal.ChronoUnit;
 
 /**
  * Rate-limits calls to a method of a Spring bean: each call first takes {@link #permits()} permits of
  * {@link #resource()} for the call's account, or throws {@link io.github.ratelimiter.CapacityExhaustedException}
  * without calling the method (a 429 through the starter's exception handler in a web application).
+ *
+ * <p><b>The core's {@link RateLimit}, plus an account expression.</b> Every attribute the two share has the same
+ * name, type, default and meaning ({@code resource}, {@code limit}, {@code window} in {@code unit}s, seconds by
+ * default, as the Python library's {@code @rate_limit} counts, {@code permits}, {@code accountIdParam}); what this
+ * one adds is {@link #account()}, a SpEL expression, which only Spring can evaluate. The starter applies both
+ * annotations to beans: moving a method's {@code @RateLimit} to {@code @RateLimited} changes nothing until an
+ * {@code account} is set.
  *
  * <p>Applied by a proxy (a class-based one, so beans need no interface), like {@code @Transactional}: calls from
  * inside the same bean are not limited, and the class and method must not be final. The account is, in order:
@@ -17,7 +26,9 @@ import java.lang.annotation.Target;
  *   <li>{@link #account()}, a SpEL expression over the arguments, when set: {@code "#order.tenantId"} (parameters by
  *       name, compiled with {@code -parameters} as Spring Boot's build plugins do, or as {@code #p0}, {@code #a0});
  *       {@code @beanName} references other beans;
- *   <li>else the parameter annotated {@link io.github.ratelimiter.AccountId} (a {@code String});
+ *   <li>else the argument that {@link RateLimit} takes: at {@link #accountIdParam()} when set, else of the
+ *       parameter annotated {@link io.github.ratelimiter.AccountId}, else of the parameter named {@code accountId}
+ *       (a {@code String});
  *   <li>else the account that the current HTTP request's route ({@code ratelimiter.http.routes}) resolved.
  * </ol>
  * A call whose account is none of these fails with {@link IllegalStateException}.
@@ -25,14 +36,16 @@ import java.lang.annotation.Target;
  * <pre>{@code
  * @Service
  * class Orders {
- *   @RateLimited(resource = "orders-create", limit = 5, window = "1s", account = "#order.tenantId")
+ *   @RateLimited(resource = "orders-create", limit = 5, window = 1, account = "#order.tenantId")
  *   Order create(NewOrder order) { ... }
+ *
+ *   @RateLimited(resource = "exports", limit = 5, window = 1, unit = ChronoUnit.MINUTES)
+ *   Export export(@AccountId String tenant) { ... }
  * }
  * }</pre>
  *
  * <p>The annotation is checked when the bean is created: a bad window, limit or expression fails the startup,
- * naming the method. The core's {@link io.github.ratelimiter.RateLimit} works on Spring beans too, with its account
- * rules and then the route's account. A resource declared by several routes and methods must have one default limit.
+ * naming the method. A resource declared by several routes and methods must have one default limit.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
@@ -45,12 +58,18 @@ public @interface RateLimited {
   /** The default limit (the bucket's capacity) for accounts without a row in the limit table. */
   long limit();
 
-  /** The default window, as in properties: {@code 1s}, {@code 500ms}, {@code 1m}, {@code PT1S}. */
-  String window();
+  /** The default window, in {@link #unit()}s. */
+  long window();
 
-  /** A SpEL expression over the arguments that gives the account, e.g. {@code #order.tenantId}; see above. */
-  String account() default "";
+  /** The unit of {@link #window()}; seconds by default. */
+  ChronoUnit unit() default ChronoUnit.SECONDS;
 
   /** Permits taken per call. */
   long permits() default 1;
+
+  /** The 0-based position of the account id parameter; -1 to find it by annotation or name (see above). */
+  int accountIdParam() default -1;
+
+  /** A SpEL expression over the arguments that gives the account, e.g. {@code #order.tenantId}; see above. */
+  String account() default "";
 }

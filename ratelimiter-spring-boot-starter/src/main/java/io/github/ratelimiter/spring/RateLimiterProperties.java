@@ -75,46 +75,63 @@ public class RateLimiterProperties implements Validator {
   /** Rate limits on HTTP routes, applied by a servlet filter. */
   private final Http http = new Http();
 
+  /** Whether the starter configures anything at all. */
   public boolean isEnabled() {
     return enabled;
   }
 
+  /** Sets {@link #isEnabled()}. */
   public void setEnabled(boolean enabled) {
     this.enabled = enabled;
   }
 
+  /** The store: dynamodb (the default: shared by every instance) or in-memory (this process only). */
   public StoreType getStore() {
     return store;
   }
 
+  /** Sets {@link #getStore()}. */
   public void setStore(StoreType store) {
     this.store = store;
   }
 
+  /**
+   * What a decision answers when the store fails: fail-closed (the default: an HTTP route answers 503, a limited method
+   * throws) or fail-open (the request passes and is counted as degraded).
+   */
   public FailureMode getFailureMode() {
     return failureMode;
   }
 
+  /** Sets {@link #getFailureMode()}. */
   public void setFailureMode(FailureMode failureMode) {
     this.failureMode = failureMode;
   }
 
+  /**
+   * How long limit rows of the limit table (and the absence of a row) are cached: a changed row takes effect within
+   * this time. Zero disables the cache, which doubles the cost of a decision.
+   */
   public Duration getLimitCacheTtl() {
     return limitCacheTtl;
   }
 
+  /** Sets {@link #getLimitCacheTtl()}. */
   public void setLimitCacheTtl(Duration limitCacheTtl) {
     this.limitCacheTtl = limitCacheTtl;
   }
 
+  /** The DynamoDB client the starter builds when the context has no DynamoDbClient bean. */
   public DynamoDb getDynamodb() {
     return dynamodb;
   }
 
+  /** The DynamoDB table and index names. */
   public Tables getTables() {
     return tables;
   }
 
+  /** Rate limits on HTTP routes, applied by a servlet filter. */
   public Http getHttp() {
     return http;
   }
@@ -189,50 +206,69 @@ public class RateLimiterProperties implements Validator {
     /** Attempts per call, 1 for no retry; else RATELIMITER_DYNAMODB_MAX_ATTEMPTS, else 3. */
     private Integer maxAttempts;
 
+    /** How long one HTTP attempt may take; else RATELIMITER_DYNAMODB_ATTEMPT_TIMEOUT, else 200ms. */
     public Duration getAttemptTimeout() {
       return attemptTimeout;
     }
 
+    /** Sets {@link #getAttemptTimeout()}. */
     public void setAttemptTimeout(Duration attemptTimeout) {
       this.attemptTimeout = attemptTimeout;
     }
 
+    /** How long a whole call may take, retries included; else RATELIMITER_DYNAMODB_CALL_TIMEOUT, else 1s. */
     public Duration getCallTimeout() {
       return callTimeout;
     }
 
+    /** Sets {@link #getCallTimeout()}. */
     public void setCallTimeout(Duration callTimeout) {
       this.callTimeout = callTimeout;
     }
 
+    /** Attempts per call, 1 for no retry; else RATELIMITER_DYNAMODB_MAX_ATTEMPTS, else 3. */
     public Integer getMaxAttempts() {
       return maxAttempts;
     }
 
+    /** Sets {@link #getMaxAttempts()}. */
     public void setMaxAttempts(Integer maxAttempts) {
       this.maxAttempts = maxAttempts;
     }
 
+    /**
+     * The endpoint, e.g. http://127.0.0.1:8000 for a local server; else the DYNAMODB_ENDPOINT environment variable,
+     * else the region's DynamoDB endpoint.
+     */
     public String getEndpoint() {
       return endpoint;
     }
 
+    /** Sets {@link #getEndpoint()}. */
     public void setEndpoint(String endpoint) {
       this.endpoint = endpoint;
     }
 
+    /** The AWS region, e.g. eu-west-1; else the SDK's default region chain (AWS_REGION, profile, ...). */
     public String getRegion() {
       return region;
     }
 
+    /** Sets {@link #getRegion()}. */
     public void setRegion(String region) {
       this.region = region;
     }
 
+    /**
+     * Whether to create the tables that do not exist yet at startup (on-demand billing), as {@code ratelimiter tables
+     * create} does. For development and tests; production tables are best created by the infrastructure's own
+     * templates.
+     */
     public boolean isCreateTables() {
       return createTables;
     }
 
+    /** Sets {@link #isCreateTables()}. */
     public void setCreateTables(boolean createTables) {
       this.createTables = createTables;
     }
@@ -263,50 +299,62 @@ public class RateLimiterProperties implements Validator {
     /** The limit table's index on serviceName. */
     private String limitsServiceIndex;
 
+    /** The base name from which unset names are derived: base-fungible-tokens, base-limits, and so on. */
     public String getBaseName() {
       return baseName;
     }
 
+    /** Sets {@link #getBaseName()}. */
     public void setBaseName(String baseName) {
       this.baseName = baseName;
     }
 
+    /** The fungible token table. */
     public String getFungible() {
       return fungible;
     }
 
+    /** Sets {@link #getFungible()}. */
     public void setFungible(String fungible) {
       this.fungible = fungible;
     }
 
+    /** The limit table. */
     public String getLimits() {
       return limits;
     }
 
+    /** Sets {@link #getLimits()}. */
     public void setLimits(String limits) {
       this.limits = limits;
     }
 
+    /** The non-fungible token table. */
     public String getNonFungible() {
       return nonFungible;
     }
 
+    /** Sets {@link #getNonFungible()}. */
     public void setNonFungible(String nonFungible) {
       this.nonFungible = nonFungible;
     }
 
+    /** The non-fungible table's index on resourceId. */
     public String getResourceIndex() {
       return resourceIndex;
     }
 
+    /** Sets {@link #getResourceIndex()}. */
     public void setResourceIndex(String resourceIndex) {
       this.resourceIndex = resourceIndex;
     }
 
+    /** The limit table's index on serviceName. */
     public String getLimitsServiceIndex() {
       return limitsServiceIndex;
     }
 
+    /** Sets {@link #getLimitsServiceIndex()}. */
     public void setLimitsServiceIndex(String limitsServiceIndex) {
       this.limitsServiceIndex = limitsServiceIndex;
     }
@@ -344,42 +392,55 @@ public class RateLimiterProperties implements Validator {
     /** The limited routes, in order. */
     private List<Route> routes = new ArrayList<>();
 
+    /** Whether the servlet filter (and the 429 exception handler) is installed in a servlet web application. */
     public boolean isEnabled() {
       return enabled;
     }
 
+    /** Sets {@link #isEnabled()}. */
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
     }
 
+    /** Whether responses carry the RateLimit-Policy and RateLimit headers (draft-ietf-httpapi-ratelimit-headers). */
     public boolean isHeaders() {
       return headers;
     }
 
+    /** Sets {@link #isHeaders()}. */
     public void setHeaders(boolean headers) {
       this.headers = headers;
     }
 
+    /** first: the first matching route applies (the default); all: every matching route applies, in order. */
     public MatchMode getMatch() {
       return match;
     }
 
+    /** Sets {@link #getMatch()}. */
     public void setMatch(MatchMode match) {
       this.match = match;
     }
 
+    /**
+     * The filter's order among the servlet filters. The default, 0, runs after Spring Security's filter chain (-100),
+     * so that claim: and principal account sources see the authenticated user.
+     */
     public Integer getFilterOrder() {
       return filterOrder;
     }
 
+    /** Sets {@link #getFilterOrder()}. */
     public void setFilterOrder(Integer filterOrder) {
       this.filterOrder = filterOrder;
     }
 
+    /** The limited routes, in order. */
     public List<Route> getRoutes() {
       return routes;
     }
 
+    /** Sets {@link #getRoutes()}. */
     public void setRoutes(List<Route> routes) {
       this.routes = routes;
     }
@@ -423,74 +484,100 @@ public class RateLimiterProperties implements Validator {
     /** What a decision on this route answers when the store fails; else ratelimiter.failure-mode. */
     private FailureMode failureMode;
 
+    /** The Spring path pattern of the route, e.g. /api/orders/** or /api/tenants/{tenant}/orders. */
     public String getPath() {
       return path;
     }
 
+    /** Sets {@link #getPath()}. */
     public void setPath(String path) {
       this.path = path;
     }
 
+    /** The HTTP methods it applies to, e.g. [POST, PUT]; every method when empty. */
     public List<String> getMethods() {
       return methods;
     }
 
+    /** Sets {@link #getMethods()}. */
     public void setMethods(List<String> methods) {
       this.methods = methods;
     }
 
+    /** The limited resource: the bucket's name in the store, and the policy name in the RateLimit headers. */
     public String getResource() {
       return resource;
     }
 
+    /** Sets {@link #getResource()}. */
     public void setResource(String resource) {
       this.resource = resource;
     }
 
+    /** The default limit (the bucket's capacity) for accounts without a row in the limit table. */
     public Long getLimit() {
       return limit;
     }
 
+    /** Sets {@link #getLimit()}. */
     public void setLimit(Long limit) {
       this.limit = limit;
     }
 
+    /** The default window: the time in which an empty bucket refills, e.g. 1s or 1m. */
     public Duration getWindow() {
       return window;
     }
 
+    /** Sets {@link #getWindow()}. */
     public void setWindow(Duration window) {
       this.window = window;
     }
 
+    /**
+     * Where the request's account comes from: header:NAME (a request header), claim:NAME (a claim of the authenticated
+     * JWT; needs Spring Security's OAuth2 resource server), param:NAME (a query or form parameter), path:NAME (a
+     * variable of the path pattern), principal (the authenticated user's name), or expression:SPEL (a SpEL expression
+     * on the request, e.g. expression:getHeader('X-Org') ?: 'anonymous').
+     */
     public String getAccount() {
       return account;
     }
 
+    /** Sets {@link #getAccount()}. */
     public void setAccount(String account) {
       this.account = account;
     }
 
+    /** The permits a request takes. */
     public long getPermits() {
       return permits;
     }
 
+    /** Sets {@link #getPermits()}. */
     public void setPermits(long permits) {
       this.permits = permits;
     }
 
+    /**
+     * The account to limit a request under when its account cannot be determined (the header is missing, say). Unset:
+     * such a request is answered 400 with a problem detail naming the missing source.
+     */
     public String getFallbackAccount() {
       return fallbackAccount;
     }
 
+    /** Sets {@link #getFallbackAccount()}. */
     public void setFallbackAccount(String fallbackAccount) {
       this.fallbackAccount = fallbackAccount;
     }
 
+    /** What a decision on this route answers when the store fails; else ratelimiter.failure-mode. */
     public FailureMode getFailureMode() {
       return failureMode;
     }
 
+    /** Sets {@link #getFailureMode()}. */
     public void setFailureMode(FailureMode failureMode) {
       this.failureMode = failureMode;
     }

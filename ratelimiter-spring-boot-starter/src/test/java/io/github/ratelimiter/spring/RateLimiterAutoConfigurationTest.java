@@ -241,6 +241,31 @@ class RateLimiterAutoConfigurationTest {
     });
   }
 
+  /** {@code @RateLimited} is the core's {@code @RateLimit} plus an expression: its account rules, its units. */
+  @Test
+  void aRateLimitedMethodWithoutAnExpressionTakesItsAccountAsTheCoresAnnotationDoes() {
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(CoreVocabulary.class).run(context -> {
+      CoreVocabulary.Limited limited = context.getBean(CoreVocabulary.Limited.class);
+      assertThat(limited.byPosition("o1", "t")).isEqualTo("o1");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> limited.byPosition("o2", "t"))
+          .as("accountIdParam = 1").isInstanceOf(io.github.ratelimiter.CapacityExhaustedException.class);
+      assertThat(limited.byPosition("o3", "u")).isEqualTo("o3");
+      assertThat(limited.byName("o1", "t")).isEqualTo("o1");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> limited.byName("o2", "t"))
+          .as("the parameter named accountId").isInstanceOf(io.github.ratelimiter.CapacityExhaustedException.class);
+      assertThat(context.getBean(LimiterRegistry.class).entries()).extracting(LimiterRegistry.Entry::defaultLimit)
+          .containsExactlyInAnyOrder(io.github.ratelimiter.Limit.of(1, java.time.Duration.ofMinutes(1)),
+              io.github.ratelimiter.Limit.of(1, java.time.Duration.ofSeconds(30)));
+    });
+  }
+
+  @Test
+  void aWindowUnitWithoutAFixedLengthFailsTheStartupNamingTheMethod() {
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(MonthlyWindow.class)
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("@RateLimited on Limited.call(String)").hasMessageContaining("window 1 Months"));
+  }
+
   private void assertStartupFails(String property, String... messageParts) {
     web.withPropertyValues("ratelimiter.store=in-memory").withPropertyValues(ROUTE).withPropertyValues(property)
         .run(context -> {
@@ -266,7 +291,7 @@ class RateLimiterAutoConfigurationTest {
     }
 
     static class Limited {
-      @RateLimited(resource = "bad", limit = 1, window = "0s", account = "#p0")
+      @RateLimited(resource = "bad", limit = 1, window = 0, account = "#p0")
       public String call(String tenant) {
         return tenant;
       }
@@ -281,12 +306,12 @@ class RateLimiterAutoConfigurationTest {
     }
 
     static class Limited {
-      @RateLimited(resource = "plain", limit = 1, window = "1h", account = "#tenant")
+      @RateLimited(resource = "plain", limit = 1, window = 1, unit = java.time.temporal.ChronoUnit.HOURS, account = "#tenant")
       public String call(String tenant) {
         return tenant;
       }
 
-      @RateLimited(resource = "by-parameter", limit = 1, window = "1h")
+      @RateLimited(resource = "by-parameter", limit = 1, window = 1, unit = java.time.temporal.ChronoUnit.HOURS)
       public String annotated(String order, @io.github.ratelimiter.AccountId String tenant) {
         return order;
       }
@@ -294,6 +319,43 @@ class RateLimiterAutoConfigurationTest {
       @io.github.ratelimiter.RateLimit(resource = "core-annotation", limit = 1, window = 3600)
       public String core(String accountId) {
         return accountId;
+      }
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class CoreVocabulary {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "by-position", limit = 1, window = 1, unit = java.time.temporal.ChronoUnit.MINUTES,
+          accountIdParam = 1)
+      public String byPosition(String order, String tenant) {
+        return order;
+      }
+
+      @RateLimited(resource = "by-name", limit = 1, window = 30)
+      public String byName(String order, String accountId) {
+        return order;
+      }
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class MonthlyWindow {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "monthly", limit = 1, window = 1, unit = java.time.temporal.ChronoUnit.MONTHS,
+          account = "#p0")
+      public String call(String tenant) {
+        return tenant;
       }
     }
   }

@@ -50,8 +50,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
  *   <li>{@value #DYNAMODB_ENDPOINT}: another endpoint, e.g. {@code http://127.0.0.1:8000} for a local server;</li>
  *   <li>{@value #AWS_REGION}: the region (required unless the endpoint is on loopback or the SDK's region chain,
  *       a profile for instance, finds one);</li>
- *   <li>{@value #ATTEMPT_TIMEOUT_VARIABLE} and {@value #CALL_TIMEOUT_VARIABLE}: the timeouts, as {@code 200ms},
- *       {@code 1s}, {@code 1.5s} or ISO-8601 ({@code PT0.2S});</li>
+ *   <li>{@value #ATTEMPT_TIMEOUT_VARIABLE} and {@value #CALL_TIMEOUT_VARIABLE}: the timeouts, as
+ *       {@link #parseDuration(String, String)} reads them: {@code 200ms}, {@code 1s}, {@code 1.5s} or ISO-8601
+ *       ({@code PT0.2S});</li>
  *   <li>{@value #MAX_ATTEMPTS_VARIABLE}: attempts per call, 1 for no retry.</li>
  * </ul>
  *
@@ -82,6 +83,21 @@ public final class DynamoDbClients {
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
   private DynamoDbClients() {}
+
+  /**
+   * A positive duration written as text, as the library reads its timeout variables and the command-line tool its
+   * flags: a decimal number with a unit ({@code 250ms}, {@code 1.5s}, {@code 2m}, {@code 1h}, {@code 1d}), a bare
+   * number of seconds ({@code 90}, as the limit table's {@code windowSec} counts), or ISO-8601 ({@code PT0.2S}).
+   *
+   * @param name what the text configures, for the error: a variable's or a flag's name
+   * @throws IllegalArgumentException if {@code text} is not a positive duration, naming {@code name} and the text
+   */
+  public static Duration parseDuration(String name, String text) {
+    if (text == null) {
+      throw new IllegalArgumentException(name + " must not be null");
+    }
+    return DurationText.parse(name, text);
+  }
 
   /** A builder with the defaults above. */
   public static Builder builder() {

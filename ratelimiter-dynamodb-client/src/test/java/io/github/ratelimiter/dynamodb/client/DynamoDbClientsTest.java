@@ -130,4 +130,15 @@ class DynamoDbClientsTest {
       }
     }
   }
+
+  /** The one reading of durations in text: the variables above and the command line's flags. */
+  @Test
+  void parseDurationReadsWhatTheVariablesAndTheCommandLineAccept() {
+    assertThat(DynamoDbClients.parseDuration("--window", "1m")).isEqualTo(Duration.ofMinutes(1));
+    assertThat(DynamoDbClients.parseDuration("--window", "90")).isEqualTo(Duration.ofSeconds(90));
+    assertThatThrownBy(() -> DynamoDbClients.parseDuration("--window", null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("--window must not be null");
+    assertThatThrownBy(() -> DynamoDbClients.parseDuration("--window", "0"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("--window must be positive: '0'");
+  }
 }

@@ -13,8 +13,6 @@ import io.github.ratelimiter.spring.internal.RateLimitedMethods;
 import io.github.ratelimiter.store.InMemoryStore;
 import io.github.ratelimiter.store.RateLimitStore;
 import java.time.Clock;
-import java.util.HashMap;
-import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -41,15 +39,11 @@ public class RateLimiterAutoConfiguration {
 
   /** The table names: each from its property, its environment variable, or the base name. */
   static TableNames tableNames(RateLimiterProperties.Tables tables, Environment environment) {
-    Map<String, String> values = new HashMap<>();
-    put(values, environment, TableNames.LIMITER_TABLES_BASE_NAME, tables.getBaseName());
-    put(values, environment, TableNames.FUNGIBLE_TABLE, tables.getFungible());
-    put(values, environment, TableNames.LIMIT_TABLE, tables.getLimits());
-    put(values, environment, TableNames.NON_FUNGIBLE_TABLE, tables.getNonFungible());
-    put(values, environment, TableNames.NON_FUNGIBLE_RES_INDEX, tables.getResourceIndex());
-    put(values, environment, TableNames.LIMIT_SERVICE_INDEX, tables.getLimitsServiceIndex());
     try {
-      return TableNames.fromEnvironment(values);
+      return TableNames.builder().baseName(given(tables.getBaseName())).fungibleTable(given(tables.getFungible()))
+          .limitTable(given(tables.getLimits())).nonFungibleTable(given(tables.getNonFungible()))
+          .resourceIndex(given(tables.getResourceIndex())).limitServiceIndex(given(tables.getLimitsServiceIndex()))
+          .environment(environment::getProperty).build();
     } catch (IllegalStateException e) {
       throw new IllegalStateException("no DynamoDB table names are configured: set ratelimiter.tables.base-name"
           + " (or ratelimiter.tables.fungible, .limits, .non-fungible), the environment variables the library reads ("
@@ -57,11 +51,9 @@ public class RateLimiterAutoConfiguration {
     }
   }
 
-  private static void put(Map<String, String> values, Environment environment, String variable, String property) {
-    String value = property != null && !property.isBlank() ? property : environment.getProperty(variable);
-    if (value != null) {
-      values.put(variable, value);
-    }
+  /** A blank property is an unset one. */
+  private static String given(String property) {
+    return property == null || property.isBlank() ? null : property;
   }
 
   /** The DynamoDB store, unless the application has a store or chose the in-memory one. */

@@ -7,9 +7,10 @@ import io.github.ratelimiter.RateLimit;
 import io.github.ratelimiter.spring.RateLimited;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import org.springframework.beans.factory.BeanFactory;
-import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.context.expression.MethodBasedEvaluationContext;
 import org.springframework.core.DefaultParameterNameDiscoverer;
@@ -69,36 +70,28 @@ public final class MethodLimit {
    */
   public static MethodLimit of(Method method, BeanFactory beanFactory) {
     RateLimited spring = AnnotatedElementUtils.findMergedAnnotation(method, RateLimited.class);
+    RateLimit core = spring != null ? null : AnnotatedElementUtils.findMergedAnnotation(method, RateLimit.class);
     String where = (spring != null ? "@RateLimited" : "@RateLimit") + " on " + describe(method);
     try {
-      if (spring != null) {
-        Duration window;
+      // The attributes the two annotations share, read once: @RateLimited is @RateLimit plus an account expression.
+      String resource = spring != null ? spring.resource() : core.resource();
+      Limit limit = limit(spring != null ? spring.limit() : core.limit(),
+          window(spring != null ? spring.window() : core.window(), spring != null ? spring.unit() : core.unit()));
+      long permits = permits(spring != null ? spring.permits() : core.permits(), limit);
+      String account = spring != null ? spring.account() : "";
+      if (!account.isBlank()) {
+        Expression expression;
         try {
-          window = DurationStyle.detectAndParse(spring.window());
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("window is not a duration such as 1s or PT1S: '" + spring.window() + "'");
+          expression = PARSER.parseExpression(account);
+        } catch (ParseException e) {
+          throw new IllegalArgumentException("account is not a valid SpEL expression: '" + account + "': "
+              + e.getMessage());
         }
-        Limit limit = limit(spring.limit(), window);
-        long permits = permits(spring.permits(), limit);
-        if (!spring.account().isBlank()) {
-          Expression expression;
-          try {
-            expression = PARSER.parseExpression(spring.account());
-          } catch (ParseException e) {
-            throw new IllegalArgumentException("account is not a valid SpEL expression: '" + spring.account() + "': "
-                + e.getMessage());
-          }
-          return new MethodLimit(method, spring.resource(), limit, permits, "expression " + spring.account(),
-              expression, -1, beanFactory);
-        }
-        int index = annotatedAccount(method);
-        return new MethodLimit(method, spring.resource(), limit, permits, accountSpec(method, index), null, index,
+        return new MethodLimit(method, resource, limit, permits, "expression " + account, expression, -1,
             beanFactory);
       }
-      RateLimit core = AnnotatedElementUtils.findMergedAnnotation(method, RateLimit.class);
-      Limit limit = limit(core.limit(), Duration.of(core.window(), core.unit()));
-      long permits = permits(core.permits(), limit);
-      int index = core.accountIdParam() >= 0 ? checkedIndex(method, core.accountIdParam()) : annotatedAccount(method);
+      int accountIdParam = spring != null ? spring.accountIdParam() : core.accountIdParam();
+      int index = accountIdParam >= 0 ? checkedIndex(method, accountIdParam) : annotatedAccount(method);
       if (index < 0) {
         Parameter[] parameters = method.getParameters();
         for (int i = 0; i < parameters.length; i++) {
@@ -107,10 +100,17 @@ public final class MethodLimit {
           }
         }
       }
-      return new MethodLimit(method, core.resource(), limit, permits, accountSpec(method, index), null, index,
-          beanFactory);
+      return new MethodLimit(method, resource, limit, permits, accountSpec(method, index), null, index, beanFactory);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": " + e.getMessage());
+    }
+  }
+
+  private static Duration window(long window, ChronoUnit unit) {
+    try {
+      return Duration.of(window, unit);
+    } catch (DateTimeException | ArithmeticException e) {
+      throw new IllegalArgumentException("window " + window + " " + unit + " is not a duration: " + e.getMessage());
     }
   }
 

@@ -98,12 +98,12 @@ public class OrdersTestApp {
   @Service
   public static class OrderService {
 
-    @RateLimited(resource = "orders-method", limit = 2, window = "1s", account = "#order.tenantId")
+    @RateLimited(resource = "orders-method", limit = 2, window = 1, account = "#order.tenantId")
     public String create(NewOrder order) {
       return "{\"tenant\":\"" + order.tenantId() + "\"}";
     }
 
-    @RateLimited(resource = "route-method", limit = 2, window = "1s")
+    @RateLimited(resource = "route-method", limit = 2, window = 1)
     public String createForRouteAccount() {
       return "{\"created\":true}";
     }

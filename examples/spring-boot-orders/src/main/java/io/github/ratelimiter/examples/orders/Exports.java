@@ -5,6 +5,7 @@ import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.spring.RateLimited;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
@@ -39,7 +40,7 @@ public class Exports {
    * @throws io.github.ratelimiter.CapacityExhaustedException when the tenant already runs its limit of exports, or
    *     started too many this minute (a 429 either way)
    */
-  @RateLimited(resource = "export-starts", limit = 5, window = "1m", account = "#tenant")
+  @RateLimited(resource = "export-starts", limit = 5, window = 1, unit = ChronoUnit.MINUTES, account = "#tenant")
   public Export start(String tenant) {
     String id = "x-" + UUID.randomUUID().toString().substring(0, 8);
     try (Reservation reservation = exports.reserve(tenant)) {
