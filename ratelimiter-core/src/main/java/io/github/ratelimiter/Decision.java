@@ -11,21 +11,31 @@ import java.util.Objects;
  * @param retryAfter zero when allowed; otherwise how long until the same request would be granted, exact as long as
  *     nobody else takes permits meanwhile. For an account whose limit is 0 it is the limit cache's time to live: the
  *     earliest time a changed limit can take effect
- * @param limit the limit that applied
+ * @param limit the limit that applied: of a {@link Quota}, the one that denied (with the longest wait), or for an
+ *     admission the one with the fewest permits left
+ * @param limitName that limit's name in its quota (for a single limit, its window: {@code "1s"})
  * @param degraded true when the store failed and {@link FailureMode#FAIL_OPEN} admitted the request anyway
  */
-public record Decision(boolean allowed, long remaining, Duration retryAfter, Limit limit, boolean degraded) {
+public record Decision(boolean allowed, long remaining, Duration retryAfter, Limit limit, String limitName,
+    boolean degraded) {
 
   /** Validates the fields. */
   public Decision {
     Objects.requireNonNull(retryAfter, "retryAfter");
     Objects.requireNonNull(limit, "limit");
+    Objects.requireNonNull(limitName, "limitName");
     if (remaining < 0) {
       throw new IllegalArgumentException("remaining must not be negative: " + remaining);
     }
     if (allowed && !retryAfter.isZero()) {
       throw new IllegalArgumentException("an allowed decision has no retryAfter: " + retryAfter);
     }
+  }
+
+  /** A decision of a single limit, named by its window (as {@link Quota#of(Limit, Limit...)} names it). */
+  public Decision(boolean allowed, long remaining, Duration retryAfter, Limit limit, boolean degraded) {
+    this(allowed, remaining, retryAfter, limit, Limit.windowText(Objects.requireNonNull(limit, "limit").window()),
+        degraded);
   }
 
   /** Whether the permits were denied. */

@@ -8,7 +8,8 @@ import java.util.function.Supplier;
 /**
  * A token bucket per account on one resource, shared by every process that uses the same store.
  *
- * <p>Obtained from {@link RateLimiters#fungible(String, Limit)}. The account's limit comes from the limit table
+ * <p>Obtained from {@link RateLimiters#fungible(String, Limit)}, or {@link RateLimiters#fungible(String, Quota)} for
+ * several limits decided together (and {@link #tryAcquire(String, Cost)} to charge them by name). The account's limit comes from the limit table
  * (cached for {@link RateLimiters.Builder#limitCacheTtl(Duration)}), else from the default given there. A limit of 0
  * blocks the account.
  *
@@ -30,8 +31,17 @@ public interface FungibleLimiter {
   /** The resource this limiter guards. */
   String resourceName();
 
-  /** The limit that applies to the account now (the table's row, else the default). May send one read. */
+  /**
+   * The limit that applies to the account now (the table's row, else the default); of a {@link Quota}, its first
+   * limit. May send one read.
+   */
   Limit limitFor(String accountId);
+
+  /**
+   * The quota that applies to the account now: the default quota, with its first limit replaced by the account's
+   * row in the limit table when it has one. May send one read.
+   */
+  Quota quotaFor(String accountId);
 
   /**
    * Asks for one permit without throwing for a denial.
@@ -51,6 +61,25 @@ public interface FungibleLimiter {
    * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}
    */
   Decision tryAcquire(String accountId, long permits);
+
+  /**
+   * Asks for {@code cost} (by limit name) at once, all limits or none, without throwing for a denial. Of a quota of
+   * several limits, the request is admitted only when every limit admits its part, and then each is charged its
+   * part, in one store write; a denial charges nothing. The decision names the limit that denied it
+   * ({@link Decision#limitName()}), and its {@code retryAfter} is the time until every limit admits.
+   *
+   * @throws IllegalArgumentException if {@code accountId} is blank or too long, {@code cost} is null, names a limit
+   *     the quota does not have, or takes more from a limit than it could ever grant
+   * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}
+   */
+  Decision tryAcquire(String accountId, Cost cost);
+
+  /**
+   * Takes {@code cost} or throws.
+   *
+   * @throws CapacityExhaustedException if denied, with {@link CapacityExhaustedException#retryAfter()}
+   */
+  Decision acquire(String accountId, Cost cost);
 
   /**
    * Takes one permit or throws.

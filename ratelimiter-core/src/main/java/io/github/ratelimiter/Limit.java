@@ -54,10 +54,11 @@ public record Limit(long limit, Duration window) {
   /** As people write it: {@code 50 per 1s}, {@code 3 per 10m}, {@code 100 per 1.5s}, {@code 5 per 250ms}. */
   @Override
   public String toString() {
-    return limit + " per " + human(window);
+    return limit + " per " + windowText(window);
   }
 
-  private static String human(Duration window) {
+  /** A window as {@link #toString()} writes it ({@code 1s}, {@code 10m}, {@code 250ms}): a quota's default name. */
+  static String windowText(Duration window) {
     long seconds = window.getSeconds();
     if (window.getNano() == 0) {
       for (long[] unit : new long[][] {{86_400, 'd'}, {3_600, 'h'}, {60, 'm'}, {1, 's'}}) {

@@ -75,7 +75,32 @@ public interface RateLimiters extends AutoCloseable {
    * @throws IllegalArgumentException if {@code resourceName} is blank or longer than 1024 UTF-8 bytes, or a fungible
    *     limiter of that name was already handed out with another default limit or options
    */
-  FungibleLimiter fungible(String resourceName, Limit defaultLimit, LimiterOptions options);
+  default FungibleLimiter fungible(String resourceName, Limit defaultLimit, LimiterOptions options) {
+    return fungible(resourceName, Quota.of(Objects.requireNonNull(defaultLimit, "defaultLimit")), options);
+  }
+
+  /**
+   * The fungible limiter on the resource with several limits decided together ({@link Quota}): a request is
+   * admitted only when every limit admits it, in one store write per decision. Same as
+   * {@link #fungible(String, Quota, LimiterOptions)} with {@link LimiterOptions#defaults()}.
+   *
+   * @throws IllegalArgumentException as {@link #fungible(String, Limit)}
+   */
+  default FungibleLimiter fungible(String resourceName, Quota defaultQuota) {
+    return fungible(resourceName, defaultQuota, LimiterOptions.defaults());
+  }
+
+  /**
+   * The fungible limiter on the resource with {@code defaultQuota} for accounts that have no row in the limit table
+   * (an account's row replaces the quota's first limit), and {@code options} over this {@code RateLimiters}'
+   * settings. One per resource name, as for {@link #fungible(String, Limit, LimiterOptions)}; a {@link Limit} is a
+   * quota of one ({@link Quota#of(Limit)}), so asking for the same resource once with a limit and once with the
+   * quota of that limit returns the same limiter. Leasing ({@link LimiterOptions#leasing()}) applies to quotas of one
+   * limit; a quota of several is decided by one store write per decision.
+   *
+   * @throws IllegalArgumentException as {@link #fungible(String, Limit)}
+   */
+  FungibleLimiter fungible(String resourceName, Quota defaultQuota, LimiterOptions options);
 
   /**
    * The non-fungible limiter on the resource: at most {@code defaultLimit} live reservations and tokens per account,

@@ -3,11 +3,13 @@ package io.github.ratelimiter.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.ratelimiter.CapacityExhaustedException;
+import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiterListener.DecisionOutcome;
@@ -16,6 +18,8 @@ import io.github.ratelimiter.Sleeper;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
+import io.github.ratelimiter.store.BucketStore.QuotaRequest;
+import io.github.ratelimiter.store.BucketStore.QuotaResult;
 import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import java.time.Clock;
@@ -58,6 +62,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private static final Logger log = LoggerFactory.getLogger(DefaultFungibleLimiter.class);
 
   private final String resourceName;
+  private final QuotaRate defaultQuota;
+  /** The default quota's first limit: the whole of a single limit. */
   private final Rate defaultRate;
   private final BucketStore buckets;
   private final LimitResolver limits;
@@ -86,7 +92,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * An account's bucket, and its rate as the limit resolver answered, which holds for every {@code now < rateUntil}
    * (see {@link LimitResolver.Lookup}), and whether its key is leased.
    */
-  private record Account(String accountId, KnownBucket bucket, Rate rate, long rateUntil, boolean leased) {}
+  private record Account(String accountId, KnownBucket bucket, QuotaRate quota, long rateUntil, boolean leased) {}
 
   /** The leased path for hot keys (see {@link Leases}); used for the keys {@link Account#leased()} says. */
   private final LeasedBuckets leases;
@@ -100,18 +106,19 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   /** Accounts whose row was seen without a window, so that this is logged once per account. */
   private final Cache<String, Boolean> windowlessSeen = Caffeine.newBuilder().maximumSize(10_000).build();
 
-  /** A limiter no listener hears. */
+  /** A limiter no listener hears, of one limit. */
   DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing) {
-    this(resourceName, defaultLimit, buckets, limits, clock, limitCacheTtl, failureMode, sleeper, leasing, null,
-        RateLimiterListener.NONE);
+    this(resourceName, Quota.of(defaultLimit), buckets, limits, clock, limitCacheTtl, failureMode, sleeper, leasing,
+        null, RateLimiterListener.NONE);
   }
 
-  DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
+  DefaultFungibleLimiter(String resourceName, Quota defaultQuota, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing,
       Duration decisionTimeout, RateLimiterListener listener) {
     this.resourceName = resourceName;
-    this.defaultRate = Rate.of(defaultLimit);
+    this.defaultQuota = QuotaRate.of(defaultQuota);
+    this.defaultRate = this.defaultQuota.rate(0);
     this.buckets = buckets;
     this.limits = limits;
     this.clock = clock;
@@ -168,38 +175,94 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   }
 
   @Override
+  public Quota quotaFor(String accountId) {
+    Arguments.requireId("accountId", accountId);
+    return quotaOf(limitFor(accountId)).quota();
+  }
+
+  /** The account's quota: the default, with its first limit replaced by the account's row's. */
+  private QuotaRate quotaOf(Limit first) {
+    return first.equals(defaultRate.limit()) ? defaultQuota : defaultQuota.withFirst(first);
+  }
+
+  @Override
   public Decision tryAcquire(String accountId, long permits) {
     Arguments.requireId("accountId", accountId);
     Arguments.requirePositive("permits", permits);
-    FungibleCall call = new FungibleCall(accountId, permits, time.now(), startDeadline());
+    return decided(new FungibleCall(accountId, permits, null, time.now(), startDeadline()));
+  }
+
+  @Override
+  public Decision tryAcquire(String accountId, Cost cost) {
+    Arguments.requireId("accountId", accountId);
+    if (cost == null) {
+      throw new IllegalArgumentException("cost must not be null");
+    }
+    return decided(new FungibleCall(accountId, 0, cost, time.now(), startDeadline()));
+  }
+
+  /** Decides the call and reports it: the one exit of every decision. */
+  private Decision decided(FungibleCall call) {
     Decision decision;
     try {
       decision = decide(call);
     } catch (RateLimiterException e) {
       return storeFailed(call, e);
     }
-    listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE,
-        decision.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, permits, call.storeAsked);
+    listener.onDecision(resourceName, call.accountId, LimiterKind.FUNGIBLE,
+        decision.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, call.permits, call.storeAsked);
     return decision;
   }
 
   /**
-   * The steps of one decision: resolve, then leased or direct.
+   * The steps of one decision: resolve, then, for a single limit, leased or direct, and for a quota of several, the
+   * quota step (quotas are not leased).
    *
    * @throws RateLimiterException if the store failed (or the deadline passed) on the way
    */
   private Decision decide(FungibleCall call) {
     resolve(call);
-    Rate rate = call.rate;
-    if (rate.blocks()) {
-      return new Decision(false, 0, blockedRetryAfter, rate.limit(), false);
+    QuotaRate quota = call.quota;
+    int blocking = quota.blockingLane();
+    if (blocking >= 0) {
+      Rate rate = quota.rate(blocking);
+      return new Decision(false, 0, blockedRetryAfter, rate.limit(), rate.name(), false);
     }
-    if (call.permits > rate.limit().limit()) {
+    if (quota.size() > 1) {
+      call.laneCosts = quota.costs(quota.amounts(call.cost, call.permits, resourceName, call.accountId));
+      if (call.cost != null) {
+        call.permits = quota.amounts(call.cost, 0, resourceName, call.accountId)[0];
+      }
+      return quotaStep(call);
+    }
+    Rate rate = call.rate;
+    if (call.cost != null) {
+      call.permits = quota.amounts(call.cost, 0, resourceName, call.accountId)[0]; // checks names and size
+    } else if (call.permits > rate.limit().limit()) {
       throw new IllegalArgumentException("permits " + call.permits + " exceeds the limit " + rate.limit()
           + " of resource '" + resourceName + "' for account '" + call.accountId + "': it can never be granted");
     }
-    call.cost = rate.cost(call.permits);
+    call.costNanos = rate.cost(call.permits);
     return call.leased ? leases.decide(call, directStep) : direct(call);
+  }
+
+  /**
+   * The quota step: one store step over every limit at once, all or nothing, unless the seen state of some limit
+   * already denies locally.
+   */
+  private Decision quotaStep(FungibleCall call) {
+    QuotaRate quota = call.quota;
+    long[] seen = call.bucket.seenLanes(quota.quota());
+    int denying = quota.certainlyDenying(seen, call.now, call.laneCosts);
+    if (denying >= 0) {
+      return quota.denied(seen, call.now, call.laneCosts, denying);
+    }
+    call.storeAsked = true;
+    QuotaResult result = buckets.consume(new QuotaRequest(resourceName, call.accountId, call.now,
+        quota.lanes(call.laneCosts, seen), call.deadline));
+    call.bucket.raiseLanes(quota.quota(), result.tats());
+    return result.allowed() ? quota.allowed(result.tats(), call.now)
+        : quota.denied(result.tats(), call.now, call.laneCosts, result.denyingLane());
   }
 
   /**
@@ -211,6 +274,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     boolean sameAccount = account != null && account.accountId().equals(call.accountId);
     if (!sameAccount || call.now - account.rateUntil() >= 0) {
       call.rate = defaultRate; // the rate a failure is reported with, should the lookup fail
+      call.quota = defaultQuota;
       LimitResolver.Lookup lookup;
       try {
         lookup = limits.lookup(resourceName, call.accountId, call.now, call.deadline);
@@ -218,15 +282,15 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         call.storeAsked = true;
         throw e;
       }
-      Limit limit = limitOf(lookup.row());
-      Rate rate = limit == defaultRate.limit() ? defaultRate : Rate.of(limit);
+      QuotaRate quota = quotaOf(limitOf(lookup.row()));
       KnownBucket bucket = sameAccount ? account.bucket() : known.get(call.accountId, unknown);
       boolean leasedRow = lookup.row() != null && lookup.row().leasing();
-      account = new Account(call.accountId, bucket, rate, lookup.untilNanos(), leasesEveryKey || leasedRow);
+      account = new Account(call.accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow);
       last = account;
     }
     call.bucket = account.bucket();
-    call.rate = account.rate();
+    call.quota = account.quota();
+    call.rate = call.quota.rate(0);
     call.leased = account.leased();
   }
 
@@ -240,11 +304,11 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     boolean waited = false;
     while (true) {
       long seen = bucket.seenTat();
-      if (rate.certainlyDenied(seen, call.now, call.cost)) {
-        return rate.denied(seen, call.now, call.cost);
+      if (rate.certainlyDenied(seen, call.now, call.costNanos)) {
+        return rate.denied(seen, call.now, call.costNanos);
       }
       CompletableFuture<Void> mine = null;
-      if (!waited && rate.nearlyExhausted(seen, call.now, call.cost)) {
+      if (!waited && rate.nearlyExhausted(seen, call.now, call.costNanos)) {
         mine = new CompletableFuture<>();
         CompletableFuture<Void> other = bucket.startStoreCall(mine);
         if (other != null) {
@@ -260,10 +324,10 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       RateLimiterException failure = null;
       try {
         call.storeAsked = true;
-        BucketResult result = buckets.consume(new BucketRequest(resourceName, call.accountId, call.now, call.cost,
+        BucketResult result = buckets.consume(new BucketRequest(resourceName, call.accountId, call.now, call.costNanos,
             rate.tolerance(), seen, call.deadline));
         bucket.raise(result.tat());
-        return result.allowed() ? rate.allowed(result.tat(), call.now) : rate.denied(result.tat(), call.now, call.cost);
+        return result.allowed() ? rate.allowed(result.tat(), call.now) : rate.denied(result.tat(), call.now, call.costNanos);
       } catch (RateLimiterException e) {
         failure = e;
         throw e;
@@ -306,14 +370,23 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     listener.onDecision(resourceName, call.accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DEGRADED, call.permits,
         call.storeAsked);
     Rate rate = call.rate == null ? defaultRate : call.rate;
-    return new Decision(true, 0, Duration.ZERO, rate.limit(), true);
+    return new Decision(true, 0, Duration.ZERO, rate.limit(), rate.name(), true);
   }
 
   @Override
   public Decision acquire(String accountId, long permits) {
     Decision decision = tryAcquire(accountId, permits);
     if (decision.denied()) {
-      throw exhausted(accountId, permits, decision);
+      throw exhausted(accountId, permits + " permits", decision);
+    }
+    return decision;
+  }
+
+  @Override
+  public Decision acquire(String accountId, Cost cost) {
+    Decision decision = tryAcquire(accountId, cost);
+    if (decision.denied()) {
+      throw exhausted(accountId, "cost " + cost, decision);
     }
     return decision;
   }
@@ -331,7 +404,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       }
       Duration left = Duration.between(clock.instant(), deadline);
       if (decision.limit().blocks() || decision.retryAfter().compareTo(left) > 0) {
-        throw exhausted(accountId, permits, decision);
+        throw exhausted(accountId, permits + " permits", decision);
       }
       try {
         sleeper.sleep(decision.retryAfter());
@@ -343,13 +416,13 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     }
   }
 
-  private CapacityExhaustedException exhausted(String accountId, long permits, Decision decision) {
+  private CapacityExhaustedException exhausted(String accountId, String asked, Decision decision) {
     if (decision.limit().blocks()) {
       return new CapacityExhaustedException("account '" + accountId + "' has no capacity for resource '"
           + resourceName + "' (its limit is 0)", resourceName, accountId, null);
     }
     return new CapacityExhaustedException("rate limit " + decision.limit() + " of resource '" + resourceName
-        + "' exhausted for account '" + accountId + "' (" + permits + " permits asked); retry after "
+        + "' exhausted for account '" + accountId + "' (" + asked + " asked); retry after "
         + decision.retryAfter(), resourceName, accountId, decision.retryAfter());
   }
 }

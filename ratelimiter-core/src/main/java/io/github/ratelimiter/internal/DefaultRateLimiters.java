@@ -3,6 +3,7 @@ package io.github.ratelimiter.internal;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiterListener;
@@ -62,8 +63,8 @@ public final class DefaultRateLimiters implements RateLimiters {
   }
 
   @Override
-  public FungibleLimiter fungible(String resourceName, Limit defaultLimit, LimiterOptions options) {
-    Objects.requireNonNull(defaultLimit, "defaultLimit");
+  public FungibleLimiter fungible(String resourceName, Quota defaultLimit, LimiterOptions options) {
+    Objects.requireNonNull(defaultLimit, "defaultQuota");
     Objects.requireNonNull(options, "options");
     Handed<FungibleLimiter> handed = resourceName == null ? null : fungibles.get(resourceName);
     if (handed == null) {

@@ -1,5 +1,6 @@
 package io.github.ratelimiter.internal;
 
+import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.store.Deadline;
 
 /**
@@ -10,24 +11,32 @@ import io.github.ratelimiter.store.Deadline;
 final class FungibleCall {
 
   final String accountId;
-  final long permits;
+  /** The permits asked of every limit, or, with a {@link #cost}, what it takes from the first limit. */
+  long permits;
+  /** The cost by limit name, or null: {@link #permits} from every limit. */
+  final Cost cost;
   final Deadline deadline;
   /** Now, in epoch nanoseconds; read again by a decision that waited for another thread's store call. */
   long now;
   /** Set by the resolve step. */
   KnownBucket bucket;
-  /** Set by the resolve step. */
+  /** Set by the resolve step: the first limit's rate (the only one of a single limit). */
   Rate rate;
-  /** {@code permits * T}, set by the resolve step. */
-  long cost;
+  /** Set by the resolve step: every limit of the account's quota. */
+  QuotaRate quota;
+  /** {@code permits * T}, set for a quota of one limit. */
+  long costNanos;
+  /** Each lane's cost in nanoseconds, set for a quota of several limits. */
+  long[] laneCosts;
   /** Whether the account's key takes the leased path, set by the resolve step. */
   boolean leased;
   /** Whether this decision sent a store request of its own (not a lease write, not one it waited for). */
   boolean storeAsked;
 
-  FungibleCall(String accountId, long permits, long now, Deadline deadline) {
+  FungibleCall(String accountId, long permits, Cost cost, long now, Deadline deadline) {
     this.accountId = accountId;
     this.permits = permits;
+    this.cost = cost;
     this.now = now;
     this.deadline = deadline;
   }

@@ -1,8 +1,10 @@
 package io.github.ratelimiter.internal;
 
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.store.BucketStore;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -18,6 +20,11 @@ final class KnownBucket {
   private final AtomicReference<CompletableFuture<Void>> storeCall = new AtomicReference<>();
   /** The lease state, made on the first leased decision; null until then. */
   private volatile LeasedBuckets.Lease lease;
+  /** The seen {@code tat} of a quota's lanes beyond the first, for the quota they were seen under; null before. */
+  private volatile Lanes more;
+
+  /** Seen values of lanes 1.. of {@code quota}, each raised like {@link #seenTat}. */
+  private record Lanes(Quota quota, AtomicLongArray tats) {}
 
   /** The largest {@code tat} seen (but for races, see {@link #raise}), or {@link BucketStore#UNKNOWN}. */
   long seenTat() {
@@ -34,6 +41,38 @@ final class KnownBucket {
   void raise(long tat) {
     if (seenTat.get() < tat) {
       seenTat.setRelease(tat);
+    }
+  }
+
+  /**
+   * The seen {@code tat} of every lane of {@code quota}: the first is {@link #seenTat()}, the others as last seen
+   * under this same quota ({@link BucketStore#UNKNOWN} when it was another, or none).
+   */
+  long[] seenLanes(Quota quota) {
+    long[] seen = new long[quota.size()];
+    seen[0] = seenTat.get();
+    Lanes lanes = more;
+    for (int i = 1; i < seen.length; i++) {
+      seen[i] = lanes != null && lanes.quota().equals(quota) ? lanes.tats().get(i - 1) : BucketStore.UNKNOWN;
+    }
+    return seen;
+  }
+
+  /** Raises each lane's seen {@code tat} of {@code quota} to {@code tats} (as {@link #raise} does the first). */
+  void raiseLanes(Quota quota, long[] tats) {
+    raise(tats[0]);
+    Lanes lanes = more;
+    if (lanes == null || !lanes.quota().equals(quota)) {
+      lanes = new Lanes(quota, new AtomicLongArray(quota.size() - 1));
+      for (int i = 0; i < quota.size() - 1; i++) {
+        lanes.tats().set(i, BucketStore.UNKNOWN);
+      }
+      more = lanes; // a race may drop another thread's values: seen values are hints, UNKNOWN is always safe
+    }
+    for (int i = 1; i < tats.length; i++) {
+      if (lanes.tats().get(i - 1) < tats[i]) {
+        lanes.tats().setRelease(i - 1, tats[i]);
+      }
     }
   }
 

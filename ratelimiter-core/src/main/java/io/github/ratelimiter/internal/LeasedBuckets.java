@@ -190,7 +190,7 @@ final class LeasedBuckets {
             rate.tolerance(), known, call.deadline));
         bucket.raise(result.tat());
         if (result.allowed()) {
-          long cursor = Leases.grant(Leases.chunkStart(result.tat(), leaseCost), result.tat(), now, call.cost,
+          long cursor = Leases.grant(Leases.chunkStart(result.tat(), leaseCost), result.tat(), now, call.costNanos,
               rate.tolerance());
           Chunk chunk = new Chunk(cursor, result.tat());
           lease.chunk = chunk;
@@ -210,7 +210,7 @@ final class LeasedBuckets {
     Chunk chunk = lease.chunk;
     while (true) {
       long cursor = chunk.cursor.get();
-      long next = Leases.grant(cursor, chunk.end, now, call.cost, call.rate.tolerance());
+      long next = Leases.grant(cursor, chunk.end, now, call.costNanos, call.rate.tolerance());
       if (next == Leases.NONE) {
         return null;
       }
@@ -223,7 +223,8 @@ final class LeasedBuckets {
   private static Decision allowed(Chunk chunk, FungibleCall call, long now) {
     Rate rate = call.rate;
     long held = Leases.held(chunk.cursor.get(), chunk.end, now, rate.interval(), rate.tolerance());
-    return new Decision(true, held + rate.remaining(call.bucket.seenTat(), now), Duration.ZERO, rate.limit(), false);
+    return new Decision(true, held + rate.remaining(call.bucket.seenTat(), now), Duration.ZERO, rate.limit(),
+        rate.name(), false);
   }
 
   /** Denied here: retry once {@code least} permits fit in the bucket (at least one emission interval). */
@@ -233,6 +234,6 @@ final class LeasedBuckets {
     long held = Leases.held(chunk.cursor.get(), chunk.end, now, rate.interval(), rate.tolerance());
     Duration wait = rate.retryAfter(known, now, rate.cost(least));
     return new Decision(false, held + rate.remaining(known, now),
-        wait.isZero() ? Duration.ofNanos(rate.interval()) : wait, rate.limit(), false);
+        wait.isZero() ? Duration.ofNanos(rate.interval()) : wait, rate.limit(), rate.name(), false);
   }
 }

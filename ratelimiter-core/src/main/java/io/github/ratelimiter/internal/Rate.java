@@ -2,6 +2,7 @@ package io.github.ratelimiter.internal;
 
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.Gcra;
 import java.time.Duration;
@@ -14,15 +15,21 @@ import java.time.Duration;
  * @param limit the limit
  * @param interval the emission interval {@code T} in nanoseconds, 0 when the limit blocks
  * @param tolerance {@code L*T} in nanoseconds: how far {@code tat} may run ahead of now
+ * @param name the limit's name in its quota, for the decisions
  */
-record Rate(Limit limit, long interval, long tolerance) {
+record Rate(Limit limit, long interval, long tolerance, String name) {
 
+  /** A limit named by its window, as a quota of one names it. */
   static Rate of(Limit limit) {
+    return of(Quota.of(limit).names().get(0), limit);
+  }
+
+  static Rate of(String name, Limit limit) {
     if (limit.blocks()) {
-      return new Rate(limit, 0, 0);
+      return new Rate(limit, 0, 0, name);
     }
     long interval = Gcra.intervalNanos(limit);
-    return new Rate(limit, interval, Gcra.toleranceNanos(interval, limit.limit()));
+    return new Rate(limit, interval, Gcra.toleranceNanos(interval, limit.limit()), name);
   }
 
   boolean blocks() {
@@ -59,11 +66,11 @@ record Rate(Limit limit, long interval, long tolerance) {
 
   /** An admission that left the bucket at {@code tat}. */
   Decision allowed(long tat, long now) {
-    return new Decision(true, remaining(tat, now), Duration.ZERO, limit, false);
+    return new Decision(true, remaining(tat, now), Duration.ZERO, limit, name, false);
   }
 
   /** A denial of {@code cost} by a bucket at {@code tat}. */
   Decision denied(long tat, long now, long cost) {
-    return new Decision(false, remaining(tat, now), retryAfter(tat, now, cost), limit, false);
+    return new Decision(false, remaining(tat, now), retryAfter(tat, now, cost), limit, name, false);
   }
 }

@@ -1,5 +1,6 @@
 package io.github.ratelimiter.store;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -65,6 +66,110 @@ public interface BucketStore {
       return nowNanos + toleranceNanos - costNanos;
     }
   }
+
+  /**
+   * Applies one step to every limit of a quota's bucket at once, all or nothing: the request is admitted exactly when
+   * every lane admits its own cost ({@link QuotaRequest#applyTo(long[])}), and then every lane's {@code tat} moves;
+   * a denial changes nothing. The first lane is the {@code tat} that {@link #consume(BucketRequest)} steps, so a
+   * bucket may be asked as a single limit and as a quota whose first limit is that one.
+   *
+   * @param request the bucket, the time and each lane's arithmetic
+   * @return whether it was admitted, and every lane's {@code tat} after the step (exact, read consistently)
+   * @throws UnsupportedOperationException by default: a store that decides quotas of several limits overrides this
+   *     (both of this project's stores do, and the contract suite checks it); a limiter asks it only for a quota of
+   *     two limits or more
+   */
+  default QuotaResult consume(QuotaRequest request) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not decide quotas of several limits");
+  }
+
+  /**
+   * One limit of a quota, as a step sees it.
+   *
+   * @param name the limit's name; lane 0 is stored as the bucket's {@code tat} whatever its name, the others by name
+   * @param costNanos the amount asked of this limit, times its emission interval; 0 charges and checks nothing
+   * @param toleranceNanos the limit times its emission interval
+   * @param knownTat the last {@code tat} of this lane this process saw, or {@link #UNKNOWN}: a hint, never a fact
+   */
+  record Lane(String name, long costNanos, long toleranceNanos, long knownTat) {
+
+    /** Checks the name and the numbers. */
+    public Lane {
+      Objects.requireNonNull(name, "name");
+      if (costNanos < 0 || toleranceNanos < 0) {
+        throw new IllegalArgumentException("lane '" + name + "': cost and tolerance must not be negative: "
+            + costNanos + ", " + toleranceNanos);
+      }
+    }
+
+    /** The largest stored {@code tat} that still admits this lane's cost: {@code now + tolerance - cost}. */
+    public long maxAdmittedTat(long nowNanos) {
+      return nowNanos + toleranceNanos - costNanos;
+    }
+  }
+
+  /**
+   * A quota step's inputs.
+   *
+   * @param resourceName the resource
+   * @param accountId the account
+   * @param nowNanos now, in epoch nanoseconds
+   * @param lanes one per limit of the quota, in the quota's order (at least two; one limit is a
+   *     {@link BucketRequest})
+   * @param deadline when the decision must be over (see {@link BucketRequest#deadline()})
+   */
+  record QuotaRequest(String resourceName, String accountId, long nowNanos, List<Lane> lanes, Deadline deadline) {
+
+    /** Copies the lanes and checks the deadline. */
+    public QuotaRequest {
+      lanes = List.copyOf(lanes);
+      Objects.requireNonNull(deadline, "deadline");
+      if (lanes.isEmpty()) {
+        throw new IllegalArgumentException("a quota step needs at least one lane");
+      }
+    }
+
+    /**
+     * The step applied to the stored {@code tat} of every lane: admitted exactly when every lane with a cost admits
+     * it ({@link Gcra#step}), and then each lane's {@code tat} after its own step. A pure function.
+     *
+     * @param storedTats each lane's stored {@code tat}, or {@link #UNKNOWN} for none
+     * @return whether admitted, the {@code tat} of each lane after the step (unchanged when denied), and, when
+     *     denied, the lane that denied with the longest wait
+     */
+    public QuotaResult applyTo(long[] storedTats) {
+      long[] after = storedTats.clone();
+      int denying = -1;
+      long longestWait = -1;
+      for (int i = 0; i < lanes.size(); i++) {
+        Lane lane = lanes.get(i);
+        if (lane.costNanos() == 0) {
+          continue;
+        }
+        BucketResult step = Gcra.step(storedTats[i], nowNanos, lane.costNanos(), lane.toleranceNanos());
+        if (step.allowed()) {
+          after[i] = step.tat();
+        } else {
+          long wait = Gcra.retryAfter(storedTats[i], nowNanos, lane.costNanos(), lane.toleranceNanos()).toNanos();
+          if (wait > longestWait) {
+            longestWait = wait;
+            denying = i;
+          }
+        }
+      }
+      return denying < 0 ? new QuotaResult(true, after, -1) : new QuotaResult(false, storedTats.clone(), denying);
+    }
+  }
+
+  /**
+   * A quota step's outcome.
+   *
+   * @param allowed whether every lane admitted
+   * @param tats each lane's {@code tat} after the step (as stored when denied; {@link #UNKNOWN} for a lane with no
+   *     state and no cost); not to be modified
+   * @param denyingLane when denied, the lane whose wait is the longest; -1 when allowed
+   */
+  record QuotaResult(boolean allowed, long[] tats, int denyingLane) {}
 
   /**
    * One step's outcome.

@@ -2,6 +2,7 @@ package io.github.ratelimiter.store;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,7 +25,7 @@ public final class InMemoryStore implements RateLimitStore {
 
   private final Map<Key, LimitRecord> limitRows = new ConcurrentHashMap<>();
   /** Per resource, per account: two lookups of strings that cache their hashes, and no key object per decision. */
-  private final Map<String, Map<String, AtomicLong>> buckets = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Cell>> buckets = new ConcurrentHashMap<>();
   private final Map<Key, ConcurrentHashMap<String, SlotRecord>> slotRows = new ConcurrentHashMap<>();
 
   private final LimitStore limits = new Limits();
@@ -83,6 +84,20 @@ public final class InMemoryStore implements RateLimitStore {
     }
   }
 
+  /**
+   * A bucket: its first lane's {@code tat} (the only one a single limit has), and the quota lanes beyond the first by
+   * name. The first moves by compare-and-set; the others change only under the cell's lock, held by quota steps,
+   * which also move the first by compare-and-set, so a single-limit step and a quota step on one bucket stay atomic.
+   */
+  private static final class Cell extends AtomicLong {
+    private static final long serialVersionUID = 1L;
+    private final transient Map<String, Long> more = new HashMap<>();
+
+    Cell() {
+      super(BucketStore.UNKNOWN);
+    }
+  }
+
   private final class Buckets implements BucketStore {
     /**
      * The bucket used last, in front of the maps: a run of decisions for one bucket skips both lookups. A plain
@@ -90,17 +105,17 @@ public final class InMemoryStore implements RateLimitStore {
      */
     private Last last;
 
-    private record Last(String resourceName, String accountId, AtomicLong tat) {}
+    private record Last(String resourceName, String accountId, Cell tat) {}
 
     @Override
     public BucketResult consume(BucketRequest request) {
       Last memo = last;
-      AtomicLong tat;
+      Cell tat;
       if (memo != null && memo.accountId().equals(request.accountId())
           && memo.resourceName().equals(request.resourceName())) {
         tat = memo.tat();
       } else {
-        tat = bucket(request);
+        tat = bucket(request.resourceName(), request.accountId());
         last = new Last(request.resourceName(), request.accountId(), tat);
       }
       while (true) {
@@ -112,14 +127,42 @@ public final class InMemoryStore implements RateLimitStore {
       }
     }
 
-    private AtomicLong bucket(BucketRequest request) {
-      Map<String, AtomicLong> accounts = buckets.get(request.resourceName());
-      if (accounts == null) {
-        accounts = buckets.computeIfAbsent(request.resourceName(), k -> new ConcurrentHashMap<>());
+    @Override
+    public QuotaResult consume(QuotaRequest request) {
+      Cell cell = bucket(request.resourceName(), request.accountId());
+      List<Lane> lanes = request.lanes();
+      synchronized (cell) { // no store call inside: a few arithmetic steps
+        while (true) {
+          long first = cell.get();
+          long[] stored = new long[lanes.size()];
+          stored[0] = first;
+          for (int i = 1; i < stored.length; i++) {
+            stored[i] = cell.more.getOrDefault(lanes.get(i).name(), UNKNOWN);
+          }
+          QuotaResult result = request.applyTo(stored);
+          if (!result.allowed()) {
+            return result;
+          }
+          if (cell.compareAndSet(first, result.tats()[0])) {
+            for (int i = 1; i < stored.length; i++) {
+              if (result.tats()[i] != UNKNOWN) {
+                cell.more.put(lanes.get(i).name(), result.tats()[i]);
+              }
+            }
+            return result;
+          }
+        }
       }
-      AtomicLong tat = accounts.get(request.accountId());
+    }
+
+    private Cell bucket(String resourceName, String accountId) {
+      Map<String, Cell> accounts = buckets.get(resourceName);
+      if (accounts == null) {
+        accounts = buckets.computeIfAbsent(resourceName, k -> new ConcurrentHashMap<>());
+      }
+      Cell tat = accounts.get(accountId);
       if (tat == null) {
-        tat = accounts.computeIfAbsent(request.accountId(), k -> new AtomicLong(UNKNOWN));
+        tat = accounts.computeIfAbsent(accountId, k -> new Cell());
       }
       return tat;
     }

@@ -5,6 +5,9 @@ import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.TAT;
 
 import io.github.ratelimiter.store.BucketStore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
@@ -163,9 +166,136 @@ public final class DynamoDbBuckets implements BucketStore {
     });
   }
 
+  /**
+   * The most conditional writes one quota step sends: a wrong guess costs one more (settled from the returned item,
+   * or one consistent read where the server does not return it), and each further one means other writers moved the
+   * item in between.
+   */
+  static final int MAX_QUOTA_WRITES = 3;
+
+  /**
+   * A quota of several limits, in one item: lane 0 is {@code tat} (where a single limit lives), every other lane is
+   * {@code tat_<name>}. One conditional UpdateItem carries every lane's guess, each as for a single limit (busy when
+   * the lane's last seen {@code tat >= now}, else idle) and joined by {@code AND}, so the write is all or nothing. A
+   * failed condition returns the stored lanes on DynamoDB (else one consistent read gets them); they decide the
+   * request exactly ({@link QuotaRequest#applyTo(long[])}) and, when it is admitted, give every lane's right guess
+   * for one more write. A lane with no cost is neither written nor checked.
+   */
+  @Override
+  public QuotaResult consume(QuotaRequest request) {
+    String tableName = table.get();
+    List<Lane> lanes = request.lanes();
+    long now = request.nowNanos();
+    boolean[] busy = new boolean[lanes.size()];
+    for (int i = 0; i < busy.length; i++) {
+      long known = lanes.get(i).knownTat();
+      busy[i] = known != UNKNOWN && known >= now;
+    }
+    long[] stored = null;
+    for (int write = 0; write < MAX_QUOTA_WRITES; write++) {
+      QuotaAttempt attempt = quotaUpdate(tableName, request, busy);
+      if (attempt.admitted()) {
+        return new QuotaResult(true, attempt.tats(), -1);
+      }
+      stored = attempt.tats() != null ? attempt.tats() : readLanes(tableName, request);
+      QuotaResult decided = request.applyTo(stored);
+      if (!decided.allowed()) {
+        return decided;
+      }
+      for (int i = 0; i < busy.length; i++) {
+        busy[i] = stored[i] != UNKNOWN && stored[i] >= now;
+      }
+    }
+    // Every write lost a race to another writer of the item although the state read admitted the request: deny it
+    // (under-admission only) with the first lane that has a cost, to be asked again at once.
+    int lane = 0;
+    while (lanes.get(lane).costNanos() == 0) {
+      lane++;
+    }
+    return new QuotaResult(false, stored, lane);
+  }
+
+  /** A quota write: admitted with every lane's {@code tat} after it, or refused with them when the item came back. */
+  private record QuotaAttempt(boolean admitted, long[] tats) {}
+
+  private QuotaAttempt quotaUpdate(String tableName, QuotaRequest request, boolean[] busy) {
+    List<Lane> lanes = request.lanes();
+    Map<String, String> names = new HashMap<>();
+    Map<String, AttributeValue> values = new HashMap<>();
+    List<String> sets = new ArrayList<>();
+    List<String> conditions = new ArrayList<>();
+    values.put(":now", number(request.nowNanos()));
+    for (int i = 0; i < lanes.size(); i++) {
+      Lane lane = lanes.get(i);
+      if (lane.costNanos() == 0) {
+        continue;
+      }
+      String name = "#t" + i;
+      names.put(name, laneAttribute(i, lane));
+      if (busy[i]) {
+        sets.add(name + " = " + name + " + :c" + i);
+        conditions.add(name + " BETWEEN :now AND :m" + i);
+        values.put(":c" + i, number(lane.costNanos()));
+        values.put(":m" + i, number(lane.maxAdmittedTat(request.nowNanos())));
+      } else {
+        sets.add(name + " = :n" + i);
+        conditions.add("(attribute_not_exists(" + name + ") OR " + name + " < :now)");
+        values.put(":n" + i, number(request.nowNanos() + lane.costNanos()));
+      }
+    }
+    return requests.send("UpdateItem", tableName, () -> {
+      UpdateItemResponse response = client.updateItem(
+          requests.observe(UpdateItemRequest.builder(), request.deadline(), "UpdateItem")
+          .tableName(tableName)
+          .key(key(request.resourceName(), request.accountId()))
+          .updateExpression("SET " + String.join(", ", sets))
+          .conditionExpression(String.join(" AND ", conditions))
+          .expressionAttributeNames(names)
+          .expressionAttributeValues(values)
+          .returnValues(ReturnValue.ALL_NEW)
+          .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+          .build());
+      return new QuotaAttempt(true, laneTats(lanes, response.attributes()));
+    }, refused -> new QuotaAttempt(false, refused.hasItem() ? laneTats(lanes, refused.item()) : null));
+  }
+
+  /** Every lane's stored {@code tat}, by one consistent read. */
+  private long[] readLanes(String tableName, QuotaRequest request) {
+    List<Lane> lanes = request.lanes();
+    Map<String, String> names = new HashMap<>();
+    List<String> projection = new ArrayList<>();
+    for (int i = 0; i < lanes.size(); i++) {
+      names.put("#t" + i, laneAttribute(i, lanes.get(i)));
+      projection.add("#t" + i);
+    }
+    return requests.send("GetItem", tableName, () -> {
+      GetItemResponse response = client.getItem(b -> requests.observe(b, request.deadline(), "GetItem")
+          .tableName(tableName).key(key(request.resourceName(), request.accountId()))
+          .consistentRead(true).projectionExpression(String.join(", ", projection)).expressionAttributeNames(names));
+      return laneTats(lanes, response.hasItem() ? response.item() : Map.of());
+    });
+  }
+
+  /** The attribute a lane lives in: {@code tat} for the first, {@code tat_<name>} for the others. */
+  static String laneAttribute(int index, Lane lane) {
+    return index == 0 ? TAT : TAT + "_" + lane.name();
+  }
+
+  private static long[] laneTats(List<Lane> lanes, Map<String, AttributeValue> item) {
+    long[] tats = new long[lanes.size()];
+    for (int i = 0; i < tats.length; i++) {
+      AttributeValue tat = item.get(laneAttribute(i, lanes.get(i)));
+      tats[i] = tat == null ? UNKNOWN : Long.parseLong(tat.n());
+    }
+    return tats;
+  }
+
+  private static Map<String, AttributeValue> key(String resourceName, String accountId) {
+    return Map.of(RESOURCE_NAME, AttributeValue.fromS(resourceName), ACCOUNT_ID, AttributeValue.fromS(accountId));
+  }
+
   private static Map<String, AttributeValue> key(BucketRequest request) {
-    return Map.of(RESOURCE_NAME, AttributeValue.fromS(request.resourceName()),
-        ACCOUNT_ID, AttributeValue.fromS(request.accountId()));
+    return key(request.resourceName(), request.accountId());
   }
 
   static AttributeValue number(long value) {

@@ -1,0 +1,251 @@
+package io.github.ratelimiter.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.ratelimiter.CapacityExhaustedException;
+import io.github.ratelimiter.Cost;
+import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every store must give quotas of several limits on one key ({@link Quota}, {@link Cost}): admitted
+ * only when every limit admits, charged to every limit at once, a denial charging nothing, each limit's bound held
+ * under contention. A store's test extends this and says how to open the store; every test runs on a
+ * {@link ManualClock}.
+ */
+public abstract class QuotaContract extends StoreContract {
+
+  /** For a store implementation's test class. */
+  protected QuotaContract() {}
+
+  /** 3 per second and 5 per 10 seconds: the short limit binds first, then the long one. */
+  private static final Quota SHORT_AND_LONG =
+      Quota.of(Limit.of(3, Duration.ofSeconds(1)), Limit.of(5, Duration.ofSeconds(10)));
+
+  /** An LLM key: 5 requests and 100 tokens per minute. */
+  private static final Quota REQUESTS_AND_TOKENS = Quota.builder()
+      .limit("requests", Limit.of(5, Duration.ofMinutes(1)))
+      .limit("tokens", Limit.of(100, Duration.ofMinutes(1)))
+      .build();
+
+  @Test
+  void everyLimitMustAdmitAndTheDenialNamesTheLimitThatDenied() {
+    FungibleLimiter limiter = limiters().fungible("api", SHORT_AND_LONG);
+    for (int i = 0; i < 3; i++) {
+      assertThat(limiter.tryAcquire("acct").allowed()).as("request %d", i).isTrue();
+    }
+    Decision bySecond = limiter.tryAcquire("acct");
+    assertThat(bySecond.allowed()).isFalse();
+    assertThat(bySecond.limitName()).isEqualTo("1s");
+    assertThat(bySecond.limit()).isEqualTo(Limit.of(3, Duration.ofSeconds(1)));
+    assertThat(bySecond.retryAfter()).isEqualTo(Duration.ofNanos(333_333_334)); // T = ceil(1 s / 3)
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(limiter.tryAcquire("acct").allowed()).isTrue();
+    assertThat(limiter.tryAcquire("acct").allowed()).isTrue();
+    Decision byTenSeconds = limiter.tryAcquire("acct");
+    assertThat(byTenSeconds.allowed()).isFalse();
+    assertThat(byTenSeconds.limitName()).isEqualTo("10s");
+    assertThat(byTenSeconds.remaining()).isZero();
+    // the 10 s limit refills one permit per 2 s, counted from its 5 admissions (the first at 0 s): at 2 s one more
+    assertThat(byTenSeconds.retryAfter()).isEqualTo(Duration.ofSeconds(1));
+    clock.advance(byTenSeconds.retryAfter().minusNanos(1));
+    assertThat(limiter.tryAcquire("acct").allowed()).isFalse();
+    clock.advance(Duration.ofNanos(1));
+    assertThat(limiter.tryAcquire("acct").allowed()).isTrue();
+  }
+
+  @Test
+  void aDenialChargesNoLimit() {
+    FungibleLimiter limiter = limiters().fungible("llm", REQUESTS_AND_TOKENS);
+    Cost call = Cost.of(Map.of("requests", 1L, "tokens", 40L));
+    assertThat(limiter.tryAcquire("key", call).allowed()).isTrue();
+    assertThat(limiter.tryAcquire("key", call).allowed()).isTrue();
+    Decision denied = limiter.tryAcquire("key", call); // 120 tokens > 100
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.limitName()).isEqualTo("tokens");
+    assertThat(denied.remaining()).isEqualTo(3); // requests: 3 left; tokens: 20 left
+    // The denied call charged no request: three more requests of 1 token still fit, then the requests limit denies.
+    for (int i = 0; i < 3; i++) {
+      assertThat(limiter.tryAcquire("key", Cost.of("requests", 1)).allowed()).as("request %d", i).isTrue();
+    }
+    Decision requests = limiter.tryAcquire("key", Cost.of("requests", 1));
+    assertThat(requests.limitName()).isEqualTo("requests");
+    // ... and the 20 tokens left are all there for a cost that takes no request
+    assertThat(limiter.tryAcquire("key", Cost.of("tokens", 20)).allowed()).isTrue();
+    assertThat(limiter.tryAcquire("key", Cost.of("tokens", 1)).allowed()).isFalse();
+  }
+
+  @Test
+  void theRetryAfterOfADenialIsWhenEveryLimitAdmits() {
+    FungibleLimiter limiter = limiters().fungible("llm", REQUESTS_AND_TOKENS);
+    assertThat(limiter.tryAcquire("key", Cost.of(Map.of("requests", 1L, "tokens", 100L))).allowed()).isTrue();
+    Decision denied = limiter.tryAcquire("key", Cost.of(Map.of("requests", 1L, "tokens", 60L)));
+    assertThat(denied.limitName()).isEqualTo("tokens");
+    assertThat(denied.retryAfter()).isEqualTo(Duration.ofSeconds(36)); // 60 tokens at 100 per minute
+    clock.advance(Duration.ofSeconds(36));
+    assertThat(limiter.tryAcquire("key", Cost.of(Map.of("requests", 1L, "tokens", 60L))).allowed()).isTrue();
+  }
+
+  @Test
+  void permitsAreTakenFromEveryLimitAndAcquireThrowsOnADenial() {
+    FungibleLimiter limiter = limiters().fungible("api", SHORT_AND_LONG);
+    assertThat(limiter.tryAcquire("acct", 3).remaining()).isZero();
+    assertThatThrownBy(() -> limiter.acquire("acct", Cost.permits(1)))
+        .isInstanceOf(CapacityExhaustedException.class).hasMessageContaining("cost 1 permits");
+    clock.advance(Duration.ofSeconds(1));
+    Decision allowed = limiter.tryAcquire("acct", 2);
+    assertThat(allowed.allowed()).isTrue();
+    assertThat(allowed.remaining()).isZero(); // the 10 s limit: 5 taken
+  }
+
+  @Test
+  void costsTheQuotaCannotTakeAreRejectedBeforeAnythingIsCharged() {
+    FungibleLimiter limiter = limiters().fungible("llm", REQUESTS_AND_TOKENS);
+    assertThatThrownBy(() -> limiter.tryAcquire("key", Cost.of("images", 1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'images'")
+        .hasMessageContaining("[requests, tokens]");
+    assertThatThrownBy(() -> limiter.tryAcquire("key", Cost.of("tokens", 101)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'tokens'")
+        .hasMessageContaining("100 per 1m").hasMessageContaining("101");
+    assertThatThrownBy(() -> limiter.tryAcquire("key", 6)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'requests'");
+    assertThat(limiter.tryAcquire("key", Cost.of("tokens", 100)).allowed()).as("nothing was charged").isTrue();
+  }
+
+  @Test
+  void aQuotaOfOneLimitIsThatLimitAndSharesItsBucket() {
+    Limit limit = Limit.of(4, Duration.ofSeconds(1));
+    FungibleLimiter single = limiters().fungible("api", limit);
+    assertThat(limiters().fungible("api", Quota.of(limit)).tryAcquire("acct", 3).allowed()).isTrue();
+    Decision decision = single.tryAcquire("acct", 2);
+    assertThat(decision.allowed()).isFalse();
+    assertThat(decision.limitName()).isEqualTo("1s");
+    assertThat(single.tryAcquire("acct", Cost.of("1s", 1)).allowed()).isTrue();
+  }
+
+  @Test
+  void concurrentCallersFromTwoInstancesStayWithinEveryLimitsBound() throws Exception {
+    // 20 per 1 s, 30 per 2 s, 50 per 4 s: each binds in turn as the simulated time goes by.
+    Quota quota = Quota.of(Limit.of(20, Duration.ofSeconds(1)), Limit.of(30, Duration.ofSeconds(2)),
+        Limit.of(50, Duration.ofSeconds(4)));
+    List<FungibleLimiter> instances = List.of(limiters().fungible("hot", quota), limiters().fungible("hot", quota));
+    int threadsPerInstance = 8;
+    int steps = 40; // 40 steps of 100 ms
+    AtomicLong admitted = new AtomicLong();
+    List<long[]> admissions = new ArrayList<>(); // (step, count) pairs
+    AtomicBoolean running = new AtomicBoolean(true);
+    CountDownLatch gate = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(threadsPerInstance * instances.size());
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (FungibleLimiter instance : instances) {
+        for (int t = 0; t < threadsPerInstance; t++) {
+          workers.add(pool.submit(() -> {
+            gate.await();
+            while (running.get()) {
+              if (instance.tryAcquire("tenant").allowed()) {
+                admitted.incrementAndGet();
+              } else {
+                LockSupport.parkNanos(100_000);
+              }
+            }
+            return null;
+          }));
+        }
+      }
+      gate.countDown();
+      long[] perStep = new long[steps + 1];
+      long before = 0;
+      for (int step = 0; step <= steps; step++) {
+        long expected = exactAdmissions(step);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (admitted.get() < expected && System.nanoTime() - deadline < 0) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+        // let the workers try a while longer at this instant: nothing more may be admitted
+        for (FungibleLimiter instance : instances) {
+          for (int i = 0; i < 20; i++) {
+            if (instance.tryAcquire("tenant").allowed()) {
+              admitted.incrementAndGet();
+            }
+          }
+        }
+        long now = admitted.get();
+        perStep[step] = now - before;
+        before = now;
+        assertThat(now).as("admitted up to %d ms", step * 100).isEqualTo(expected);
+        if (step < steps) {
+          clock.advance(Duration.ofMillis(100));
+        }
+      }
+      running.set(false);
+      for (Future<?> worker : workers) {
+        worker.get(30, TimeUnit.SECONDS);
+      }
+      // Every limit's bound over every window of steps: limit + floor(t * limit / window).
+      long[][] limits = {{20, 1_000}, {30, 2_000}, {50, 4_000}};
+      for (int from = 0; from <= steps; from++) {
+        long sum = 0;
+        for (int to = from; to <= steps; to++) {
+          sum += perStep[to];
+          long millis = (to - from) * 100L;
+          for (long[] limit : limits) {
+            assertThat(sum).as("admitted in steps %d..%d against %d per %d ms", from, to, limit[0], limit[1])
+                .isLessThanOrEqualTo(limit[0] + millis * limit[0] / limit[1]);
+          }
+        }
+      }
+    } finally {
+      running.set(false);
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * What a greedy caller is admitted by {@code step} x 100 ms under 20/1 s, 30/2 s, 50/4 s, all bursts full at 0:
+   * computed by the same rule, one permit at a time, with exact nanosecond intervals.
+   */
+  private static long exactAdmissions(int step) {
+    long[] limit = {20, 30, 50};
+    long[] window = {1_000_000_000L, 2_000_000_000L, 4_000_000_000L};
+    long[] tat = {0, 0, 0};
+    long admitted = 0;
+    for (int s = 0; s <= step; s++) {
+      long now = s * 100_000_000L;
+      while (true) {
+        boolean all = true;
+        for (int i = 0; i < 3; i++) {
+          long interval = (window[i] + limit[i] - 1) / limit[i];
+          if (Math.max(tat[i], now) + interval - now > interval * limit[i]) {
+            all = false;
+          }
+        }
+        if (!all) {
+          break;
+        }
+        for (int i = 0; i < 3; i++) {
+          long interval = (window[i] + limit[i] - 1) / limit[i];
+          tat[i] = Math.max(tat[i], now) + interval;
+        }
+        admitted++;
+      }
+    }
+    return admitted;
+  }
+}
