@@ -74,7 +74,7 @@ public final class Cost {
     if (!positive) {
       throw new IllegalArgumentException("a cost must charge some limit more than 0: " + amounts);
     }
-    return new Cost(-1, Map.copyOf(copy));
+    return new Cost(-1, java.util.Collections.unmodifiableMap(copy));
   }
 
   private static String requireName(String name) {

@@ -27,6 +27,18 @@ import java.util.regex.Pattern;
  * {@link Limit#toString()} writes it ({@code "1s"}, {@code "1h"}). A {@link Cost} charges limits by name. All the
  * limits of a quota live in one bucket item per account and are decided by one conditional write.
  *
+ * <h2>The bound, for every limit at once</h2>
+ *
+ * <p>Each limit {@code i} is a GCRA bucket of its own ({@link io.github.ratelimiter.store.Gcra}), a lane of the one
+ * item. A request is admitted only when every lane's rule admits its cost at the decision's {@code now}, and then
+ * every lane moves exactly as that lane alone would have moved; a denial moves no lane. So the sequence of states of
+ * lane {@code i} is the sequence a single bucket of limit {@code i} goes through when it is asked exactly the
+ * admitted requests, each of which it admits. The single-limit bound therefore holds for each lane on its own, and
+ * so for all of them at once: over every interval of length {@code t}, the admitted cost charged to limit {@code i}
+ * is at most {@code limit_i + floor(t * limit_i / window_i)}, for every {@code i}. Requests denied by one lane cost
+ * the others nothing, which is what a sequence of separate limiters (or envoyproxy/ratelimit's separate counters)
+ * cannot give. Clock skew acts per lane as for a single limit.
+ *
  * <p>Immutable and thread-safe; equal when the same names carry the same limits in the same order.
  */
 public final class Quota {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
@@ -50,6 +51,32 @@ class RequestCountTest {
   @AfterEach
   void close() {
     limiters.close();
+  }
+
+  @Test
+  void aQuotaOfThreeLimitsCostsOneUpdatePerAdmissionAndNothingPerDenialWhileExhausted() {
+    FungibleLimiter limiter = limiters.fungible("api", Quota.of(Limit.of(20, Duration.ofSeconds(1)),
+        Limit.of(100, Duration.ofSeconds(10)), Limit.of(300, Duration.ofMinutes(1))));
+    limiter.acquire("acct"); // first call also reads the resource's limit rows (then cached)
+    requests.reset();
+    for (int i = 0; i < 100; i++) {
+      clock.advance(Duration.ofMillis(50)); // one per emission interval of the 1 s limit: 20/s, within the others
+      assertThat(limiter.tryAcquire("acct").allowed()).as("request %d", i).isTrue();
+    }
+    assertThat(requests.snapshot()).as("one UpdateItem per admission, one thread")
+        .isEqualTo(Map.of("UpdateItem", 100L));
+    while (limiter.tryAcquire("acct").allowed()) {
+      // take what the 1 s limit still holds at this instant; the denial that ends this learns the state
+    }
+    requests.reset();
+    long denied = 0;
+    for (int i = 0; i < 1_000; i++) {
+      if (!limiter.tryAcquire("acct").allowed()) {
+        denied++;
+      }
+    }
+    assertThat(denied).as("an exhausted quota at one instant").isEqualTo(1_000);
+    assertThat(requests.snapshot()).as("denials of a quota known to be exhausted are local").isEmpty();
   }
 
   @Test
