@@ -81,6 +81,25 @@ public interface FungibleLimiter {
    */
   Decision acquire(String accountId, Cost cost);
 
+  /** One permit of the account, as one key's part of {@link RateLimiters#tryAcquireAll(java.util.List)}. */
+  default Ask ask(String accountId) {
+    return ask(accountId, Cost.permits(1));
+  }
+
+  /**
+   * {@code permits} of the account, as one key's part of {@link RateLimiters#tryAcquireAll(java.util.List)}.
+   *
+   * @throws IllegalArgumentException if {@code permits < 1}
+   */
+  default Ask ask(String accountId, long permits) {
+    return ask(accountId, Cost.permits(permits));
+  }
+
+  /** {@code cost} of the account, as one key's part of {@link RateLimiters#tryAcquireAll(java.util.List)}. */
+  default Ask ask(String accountId, Cost cost) {
+    return new Ask(this, accountId, cost);
+  }
+
   /**
    * Takes one permit or throws.
    *

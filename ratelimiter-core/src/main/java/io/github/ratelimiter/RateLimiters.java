@@ -103,6 +103,33 @@ public interface RateLimiters extends AutoCloseable {
   FungibleLimiter fungible(String resourceName, Quota defaultQuota, LimiterOptions options);
 
   /**
+   * Decides several keys together: admitted only when every key admits its ask, and then charged on every key; when
+   * one denies, nothing stays charged anywhere. For a tenant within its organisation's budget, or a tenant and a
+   * resource-wide budget, in one decision:
+   *
+   * <pre>{@code
+   * JointDecision d = limiters.tryAcquireAll(List.of(perTenant.ask(tenant), upstream.ask("all")));
+   * if (d.denied()) return tooManyRequests(d.decision().retryAfter());
+   * }</pre>
+   *
+   * <p>Keys are charged one store write each, in a fixed order (by resource name, then account), so two decisions on
+   * overlapping keys cannot starve each other; a key charged before a denial is refunded with one more write. A
+   * refund returns only the part of the charge that still lies ahead of now on the bucket's timeline (the slots
+   * already passed are forfeited), so it can never create credit the bucket did not have: a concurrent observer sees
+   * at most under-admission, never over-admission. Keys with leasing are charged directly here. A store failure
+   * follows the failing key's failure mode; keys already charged are refunded first.
+   *
+   * @param asks one per key, from {@link FungibleLimiter#ask(String)}, of limiters handed out by this
+   *     {@code RateLimiters}
+   * @throws IllegalArgumentException if {@code asks} is empty, holds a null, or an ask of another
+   *     {@code RateLimiters}' limiter, or an ask's cost cannot be taken (as {@link FungibleLimiter#tryAcquire(String,
+   *     Cost)})
+   * @throws RateLimiterException if the store fails and the failing key's failure mode is
+   *     {@link FailureMode#FAIL_CLOSED}
+   */
+  JointDecision tryAcquireAll(List<Ask> asks);
+
+  /**
    * The non-fungible limiter on the resource: at most {@code defaultLimit} live reservations and tokens per account,
    * unless the limit table says otherwise for the account (its {@code limit}; the window is not used). Same as
    * {@link #nonFungible(String, long, LimiterOptions)} with {@link LimiterOptions#defaults()}.

@@ -20,11 +20,15 @@ import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
 import io.github.ratelimiter.store.BucketStore.QuotaRequest;
 import io.github.ratelimiter.store.BucketStore.QuotaResult;
+import io.github.ratelimiter.store.BucketStore.Refund;
+import io.github.ratelimiter.store.BucketStore.RefundRequest;
 import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
@@ -201,6 +205,51 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     return decided(new FungibleCall(accountId, 0, cost, time.now(), startDeadline()));
   }
 
+  /**
+   * One key's part of a decision across several keys ({@link DefaultRateLimiters#tryAcquireAll}): decided as
+   * {@link #tryAcquire(String, Cost)} is, but always by a store write of its own (never from a lease), and returned
+   * with what a refund needs.
+   */
+  FungibleCall charge(String accountId, Cost cost) {
+    Arguments.requireId("accountId", accountId);
+    FungibleCall call = new FungibleCall(accountId, 0, cost, time.now(), startDeadline());
+    call.joint = true;
+    call.decision = decided(call);
+    return call;
+  }
+
+  /**
+   * Gives back what {@code call} took, as far as it still lies ahead of now: per lane, the part of the admission's
+   * slots {@code [tatAfter - cost, tatAfter)} after now, {@code min(cost, max(0, tatAfter - now))}. The slots already
+   * passed are forfeited. That refund cannot create credit: every request admitted after the charge had its
+   * {@code start = max(tat, now')} with {@code now' <= now}, so in the history without the charge its slots would
+   * have started no later than they do minus the forfeited part (the proof is in the design notes of
+   * {@link io.github.ratelimiter.RateLimiters#tryAcquireAll}); and the stored {@code tat} after the refund is never
+   * below now. A call the store did not charge (denied, degraded, undecided) needs nothing. A failed refund is
+   * logged and lost: under-admission only.
+   */
+  void refund(FungibleCall call) {
+    if (call.tatsAfter == null) {
+      return;
+    }
+    long now = time.now();
+    QuotaRate quota = call.quota;
+    List<Refund> lanes = new ArrayList<>(call.tatsAfter.length);
+    long[] amounts = new long[call.tatsAfter.length];
+    for (int i = 0; i < call.tatsAfter.length; i++) {
+      long cost = call.laneCosts == null ? call.costNanos : call.laneCosts[i];
+      amounts[i] = Math.min(cost, Math.max(0, call.tatsAfter[i] - now));
+      lanes.add(new Refund(quota.name(i), amounts[i], call.tatsAfter[i]));
+    }
+    try {
+      if (buckets.refund(new RefundRequest(resourceName, call.accountId, lanes, startDeadline()))) {
+        call.bucket.lowerLanes(quota.quota(), amounts);
+      }
+    } catch (RateLimiterException e) {
+      outages.failed(e); // the charge stays: this bucket under-admits by at most what was to be refunded
+    }
+  }
+
   /** Decides the call and reports it: the one exit of every decision. */
   private Decision decided(FungibleCall call) {
     Decision decision;
@@ -243,7 +292,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
           + " of resource '" + resourceName + "' for account '" + call.accountId + "': it can never be granted");
     }
     call.costNanos = rate.cost(call.permits);
-    return call.leased ? leases.decide(call, directStep) : direct(call);
+    return call.leased && !call.joint ? leases.decide(call, directStep) : direct(call);
   }
 
   /**
@@ -261,6 +310,9 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     QuotaResult result = buckets.consume(new QuotaRequest(resourceName, call.accountId, call.now,
         quota.lanes(call.laneCosts, seen), call.deadline));
     call.bucket.raiseLanes(quota.quota(), result.tats());
+    if (result.allowed()) {
+      call.tatsAfter = result.tats();
+    }
     return result.allowed() ? quota.allowed(result.tats(), call.now)
         : quota.denied(result.tats(), call.now, call.laneCosts, result.denyingLane());
   }
@@ -327,6 +379,9 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         BucketResult result = buckets.consume(new BucketRequest(resourceName, call.accountId, call.now, call.costNanos,
             rate.tolerance(), seen, call.deadline));
         bucket.raise(result.tat());
+        if (result.allowed()) {
+          call.tatsAfter = new long[] {result.tat()};
+        }
         return result.allowed() ? rate.allowed(result.tat(), call.now) : rate.denied(result.tat(), call.now, call.costNanos);
       } catch (RateLimiterException e) {
         failure = e;

@@ -32,6 +32,12 @@ final class FungibleCall {
   boolean leased;
   /** Whether this decision sent a store request of its own (not a lease write, not one it waited for). */
   boolean storeAsked;
+  /** Part of a decision across several keys: decided by a store write of its own (no lease), to refund if need be. */
+  boolean joint;
+  /** The decision, once made (for a decision across several keys). */
+  io.github.ratelimiter.Decision decision;
+  /** When the store admitted this call with a write of its own: each lane's {@code tat} after it; else null. */
+  long[] tatsAfter;
 
   FungibleCall(String accountId, long permits, Cost cost, long now, Deadline deadline) {
     this.accountId = accountId;

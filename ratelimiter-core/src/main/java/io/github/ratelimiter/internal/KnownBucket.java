@@ -77,6 +77,22 @@ final class KnownBucket {
   }
 
   /**
+   * Moves the seen {@code tat} of each lane of {@code quota} back by {@code amounts} after a refund this process
+   * made, so that it stays a lower bound of the stored one. A race with {@link #raise} may lose this, leaving the
+   * seen value above the stored one until the next answer: local denials of up to the refunded amount, never an
+   * admission too many.
+   */
+  void lowerLanes(Quota quota, long[] amounts) {
+    seenTat.getAndAdd(-amounts[0]);
+    Lanes lanes = more;
+    if (lanes != null && lanes.quota().equals(quota)) {
+      for (int i = 1; i < amounts.length; i++) {
+        lanes.tats().getAndAdd(i - 1, -amounts[i]);
+      }
+    }
+  }
+
+  /**
    * Registers {@code call} as the store call on this bucket that others wait for; returns the one already
    * registered (and registers nothing), or null when {@code call} now is.
    */

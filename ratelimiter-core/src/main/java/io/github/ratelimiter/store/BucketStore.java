@@ -172,6 +172,56 @@ public interface BucketStore {
   record QuotaResult(boolean allowed, long[] tats, int denyingLane) {}
 
   /**
+   * Gives back part of an earlier admission of this bucket (a decision across several keys that another key denied):
+   * each lane's {@code tat} moves back by its amount, all lanes or none, and only while every lane's {@code tat} is
+   * still at least what that admission left ({@link Refund#atLeastTat()}): a bucket that was since reset or removed
+   * is left alone. The amounts are chosen by the limiter so that a refund cannot create credit (see
+   * {@link io.github.ratelimiter.RateLimiters#tryAcquireAll(List)}); the store applies them as given.
+   *
+   * @return whether the refund was applied
+   * @throws UnsupportedOperationException by default: a store that supports decisions across several keys
+   *     overrides this (both of this project's stores do, and the contract suite checks it)
+   */
+  default boolean refund(RefundRequest request) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not refund");
+  }
+
+  /**
+   * One lane's refund.
+   *
+   * @param name the lane's name (lane 0 is the bucket's {@code tat} whatever its name, as in {@link Lane})
+   * @param amountNanos how far to move the lane's {@code tat} back, 0 for nothing
+   * @param atLeastTat the {@code tat} the admission left: the refund applies only while the lane is at least there
+   */
+  record Refund(String name, long amountNanos, long atLeastTat) {
+
+    /** Checks the name and the amount. */
+    public Refund {
+      Objects.requireNonNull(name, "name");
+      if (amountNanos < 0) {
+        throw new IllegalArgumentException("lane '" + name + "': a refund must not be negative: " + amountNanos);
+      }
+    }
+  }
+
+  /**
+   * A refund's inputs.
+   *
+   * @param resourceName the resource
+   * @param accountId the account
+   * @param lanes one per lane of the admission, in its order
+   * @param deadline when the decision must be over
+   */
+  record RefundRequest(String resourceName, String accountId, List<Refund> lanes, Deadline deadline) {
+
+    /** Copies the lanes and checks the deadline. */
+    public RefundRequest {
+      lanes = List.copyOf(lanes);
+      Objects.requireNonNull(deadline, "deadline");
+    }
+  }
+
+  /**
    * One step's outcome.
    *
    * @param allowed whether the permits were granted

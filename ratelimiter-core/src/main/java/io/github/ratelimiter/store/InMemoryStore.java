@@ -155,6 +155,30 @@ public final class InMemoryStore implements RateLimitStore {
       }
     }
 
+    @Override
+    public boolean refund(RefundRequest request) {
+      Cell cell = bucket(request.resourceName(), request.accountId());
+      List<Refund> lanes = request.lanes();
+      synchronized (cell) { // no store call inside
+        while (true) {
+          long first = cell.get();
+          for (int i = 0; i < lanes.size(); i++) {
+            long tat = i == 0 ? first : cell.more.getOrDefault(lanes.get(i).name(), UNKNOWN);
+            if (tat < lanes.get(i).atLeastTat()) {
+              return false;
+            }
+          }
+          if (cell.compareAndSet(first, first - lanes.get(0).amountNanos())) {
+            for (int i = 1; i < lanes.size(); i++) {
+              Refund lane = lanes.get(i);
+              cell.more.put(lane.name(), cell.more.get(lane.name()) - lane.amountNanos());
+            }
+            return true;
+          }
+        }
+      }
+    }
+
     private Cell bucket(String resourceName, String accountId) {
       Map<String, Cell> accounts = buckets.get(resourceName);
       if (accounts == null) {

@@ -7,8 +7,10 @@ import io.github.ratelimiter.CapacityExhaustedException;
 import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.JointDecision;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.Quota;
+import io.github.ratelimiter.RateLimiters;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -210,6 +212,90 @@ public abstract class QuotaContract extends StoreContract {
                 .isLessThanOrEqualTo(limit[0] + millis * limit[0] / limit[1]);
           }
         }
+      }
+    } finally {
+      running.set(false);
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void severalKeysAreChargedTogetherOrNotAtAll() {
+    RateLimiters both = limiters();
+    FungibleLimiter tenants = both.fungible("tenant", Limit.of(2, Duration.ofSeconds(1)));
+    FungibleLimiter shared = both.fungible("upstream", Limit.of(3, Duration.ofSeconds(1)));
+    assertThat(both.tryAcquireAll(List.of(tenants.ask("t1"), shared.ask("all"))).allowed()).isTrue();
+    assertThat(both.tryAcquireAll(List.of(tenants.ask("t1"), shared.ask("all"))).allowed()).isTrue();
+    JointDecision third = both.tryAcquireAll(List.of(tenants.ask("t1"), shared.ask("all")));
+    assertThat(third.denied()).isTrue();
+    assertThat(third.decision().limit()).isEqualTo(Limit.of(2, Duration.ofSeconds(1)));
+    // "tenant" sorts before "upstream": the tenant key denied first and the shared key was not asked
+    assertThat(third.decisions().get(0).denied()).isTrue();
+    assertThat(third.decisions().get(1)).isNull();
+    // t2 is fresh: the shared key still holds exactly one (nothing of t1's denial stayed charged there)
+    assertThat(both.tryAcquireAll(List.of(shared.ask("all"), tenants.ask("t2"))).allowed()).isTrue();
+    JointDecision sharedOut = both.tryAcquireAll(List.of(tenants.ask("t3"), shared.ask("all")));
+    assertThat(sharedOut.denied()).isTrue();
+    assertThat(sharedOut.decisions().get(0).allowed()).as("t3 admitted, then refunded").isTrue();
+    assertThat(sharedOut.decision()).isSameAs(sharedOut.decisions().get(1));
+    assertThat(tenants.tryAcquire("t3", 2).allowed()).as("t3's refund gave back its whole burst").isTrue();
+  }
+
+  @Test
+  void aTenantAndASharedBudgetFromTwoInstancesHoldEveryBound() throws Exception {
+    Limit perTenant = Limit.of(2, Duration.ofSeconds(1));
+    Limit budget = Limit.of(20, Duration.ofSeconds(1));
+    List<RateLimiters> instances = List.of(limiters(), limiters());
+    int tenants = 50;
+    int steps = 20; // 20 steps of 100 ms
+    AtomicLong admitted = new AtomicLong();
+    AtomicLong[] perTenantAdmitted = new AtomicLong[tenants];
+    for (int i = 0; i < tenants; i++) {
+      perTenantAdmitted[i] = new AtomicLong();
+    }
+    AtomicBoolean running = new AtomicBoolean(true);
+    CountDownLatch gate = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        RateLimiters instance = instances.get(t % 2);
+        FungibleLimiter tenant = instance.fungible("tenant", perTenant);
+        FungibleLimiter shared = instance.fungible("upstream", budget);
+        int first = t;
+        workers.add(pool.submit(() -> {
+          gate.await();
+          for (int i = first; running.get(); i++) {
+            int who = i % tenants;
+            if (instance.tryAcquireAll(List.of(tenant.ask("t" + who), shared.ask("all"))).allowed()) {
+              perTenantAdmitted[who].incrementAndGet();
+              admitted.incrementAndGet();
+            } else {
+              LockSupport.parkNanos(50_000);
+            }
+          }
+          return null;
+        }));
+      }
+      gate.countDown();
+      for (int step = 0; step <= steps; step++) {
+        long expected = 20 + 2L * step; // the budget binds: 50 tenants could take 100 at once
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (admitted.get() < expected && System.nanoTime() - deadline < 0) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // more attempts at this instant: none may pass
+        assertThat(admitted.get()).as("admitted up to %d ms", step * 100).isEqualTo(expected);
+        if (step < steps) {
+          clock.advance(Duration.ofMillis(100));
+        }
+      }
+      running.set(false);
+      for (Future<?> worker : workers) {
+        worker.get(30, TimeUnit.SECONDS);
+      }
+      for (int i = 0; i < tenants; i++) {
+        assertThat(perTenantAdmitted[i].get()).as("tenant %d over 2 s", i).isLessThanOrEqualTo(2 + 2 * 2);
       }
     } finally {
       running.set(false);

@@ -276,6 +276,47 @@ public final class DynamoDbBuckets implements BucketStore {
     });
   }
 
+  /**
+   * One UpdateItem moves every lane back by its amount, under the condition that every such lane is still at least
+   * where the admission left it ({@code SET #t0 = #t0 - :r0, ...} if {@code #t0 >= :a0 AND ...}); a failed condition
+   * (the item was reset or removed since) leaves it alone.
+   */
+  @Override
+  public boolean refund(RefundRequest request) {
+    String tableName = table.get();
+    List<Refund> lanes = request.lanes();
+    Map<String, String> names = new HashMap<>();
+    Map<String, AttributeValue> values = new HashMap<>();
+    List<String> sets = new ArrayList<>();
+    List<String> conditions = new ArrayList<>();
+    for (int i = 0; i < lanes.size(); i++) {
+      Refund lane = lanes.get(i);
+      if (lane.amountNanos() == 0) {
+        continue;
+      }
+      String name = "#t" + i;
+      names.put(name, i == 0 ? TAT : TAT + "_" + lane.name());
+      sets.add(name + " = " + name + " - :r" + i);
+      conditions.add(name + " >= :a" + i);
+      values.put(":r" + i, number(lane.amountNanos()));
+      values.put(":a" + i, number(lane.atLeastTat()));
+    }
+    if (sets.isEmpty()) {
+      return true; // nothing ahead of now to give back
+    }
+    return requests.send("UpdateItem", tableName, () -> {
+      client.updateItem(requests.observe(UpdateItemRequest.builder(), request.deadline(), "UpdateItem")
+          .tableName(tableName)
+          .key(key(request.resourceName(), request.accountId()))
+          .updateExpression("SET " + String.join(", ", sets))
+          .conditionExpression(String.join(" AND ", conditions))
+          .expressionAttributeNames(names)
+          .expressionAttributeValues(values)
+          .build());
+      return true;
+    }, refused -> false);
+  }
+
   /** The attribute a lane lives in: {@code tat} for the first, {@code tat_<name>} for the others. */
   static String laneAttribute(int index, Lane lane) {
     return index == 0 ? TAT : TAT + "_" + lane.name();
