@@ -181,10 +181,24 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   @Override
   public Quota quotaFor(String accountId) {
     Arguments.requireId("accountId", accountId);
-    return quotaOf(limitFor(accountId)).quota();
+    return quotaOf(limits.lookup(resourceName, accountId, time.now(), startDeadline()).row()).quota();
   }
 
-  /** The account's quota: the default, with its first limit replaced by the account's row's. */
+  /**
+   * The account's quota by its row: none, the default; a row of one limit, the default with its first limit replaced
+   * by the row's; a row of several limits (or a named one), the row's quota.
+   */
+  private QuotaRate quotaOf(LimitRecord row) {
+    if (row == null) {
+      return defaultQuota;
+    }
+    if (row.window() == null || (row.moreLimits().isEmpty() && row.limitName() == null)) {
+      return quotaOf(limitOf(row));
+    }
+    return QuotaRate.of(row.quota(defaultQuota.name(0)));
+  }
+
+  /** The default quota with its first limit replaced by {@code first}. */
   private QuotaRate quotaOf(Limit first) {
     return first.equals(defaultRate.limit()) ? defaultQuota : defaultQuota.withFirst(first);
   }
@@ -334,7 +348,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         call.storeAsked = true;
         throw e;
       }
-      QuotaRate quota = quotaOf(limitOf(lookup.row()));
+      QuotaRate quota = quotaOf(lookup.row());
       KnownBucket bucket = sameAccount ? account.bucket() : known.get(call.accountId, unknown);
       boolean leasedRow = lookup.row() != null && lookup.row().leasing();
       account = new Account(call.accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow);
