@@ -25,14 +25,19 @@ public final class LimiterOptions {
 
   private static final LimiterOptions DEFAULTS = new Builder().build();
 
+  /** The most ancestors a cascading limiter charges above an account. */
+  public static final int MAX_ANCESTORS = 8;
+
   private final FailureMode failureMode;
   private final Leasing leasing;
   private final Duration decisionTimeout;
+  private final boolean cascade;
 
   private LimiterOptions(Builder builder) {
     this.failureMode = builder.failureMode;
     this.leasing = builder.leasing;
     this.decisionTimeout = builder.decisionTimeout;
+    this.cascade = builder.cascade;
   }
 
   /** Options that set nothing: the limiter takes every setting from its {@link RateLimiters}. */
@@ -51,6 +56,7 @@ public final class LimiterOptions {
     builder.failureMode = failureMode;
     builder.leasing = leasing;
     builder.decisionTimeout = decisionTimeout;
+    builder.cascade = cascade;
     return builder;
   }
 
@@ -82,22 +88,33 @@ public final class LimiterOptions {
     return Optional.ofNullable(decisionTimeout);
   }
 
+  /**
+   * Whether a fungible limiter charges each account's ancestors too: the account named by its limit row's
+   * {@code parentAccountId}, that account's parent, and so on, all in one decision across keys
+   * ({@link RateLimiters#tryAcquireAll(java.util.List)}); false by default.
+   */
+  public boolean cascade() {
+    return cascade;
+  }
+
   @Override
   public boolean equals(Object other) {
     return other instanceof LimiterOptions that && Objects.equals(failureMode, that.failureMode)
-        && Objects.equals(leasing, that.leasing) && Objects.equals(decisionTimeout, that.decisionTimeout);
+        && Objects.equals(leasing, that.leasing) && Objects.equals(decisionTimeout, that.decisionTimeout)
+        && cascade == that.cascade;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(failureMode, leasing, decisionTimeout);
+    return Objects.hash(failureMode, leasing, decisionTimeout, cascade);
   }
 
   @Override
   public String toString() {
     return "LimiterOptions[failureMode=" + (failureMode == null ? "inherited" : failureMode)
         + (leasing == null ? "" : ", leasing=" + leasing)
-        + (decisionTimeout == null ? "" : ", decisionTimeout=" + decisionTimeout) + "]";
+        + (decisionTimeout == null ? "" : ", decisionTimeout=" + decisionTimeout)
+        + (cascade ? ", cascade" : "") + "]";
   }
 
   /** Configures {@link LimiterOptions}. Not thread-safe; each setter fails fast on a bad value. */
@@ -105,8 +122,20 @@ public final class LimiterOptions {
     private FailureMode failureMode;
     private Leasing leasing;
     private Duration decisionTimeout;
+    private boolean cascade;
 
     private Builder() {}
+
+    /**
+     * Whether to charge each account's ancestors too (see {@link LimiterOptions#cascade()}): an account whose row
+     * names a parent is admitted only when it and every ancestor admit, each on its own limits (its row's, else the
+     * default), charged in one decision across keys, nothing charged anywhere on a denial. At most
+     * {@value LimiterOptions#MAX_ANCESTORS} ancestors are charged; a cycle of parents is cut where it repeats.
+     */
+    public Builder cascade(boolean cascade) {
+      this.cascade = cascade;
+      return this;
+    }
 
     /**
      * What this limiter answers when the store fails (see {@link FailureMode}); unset, the {@link RateLimiters}'

@@ -9,6 +9,7 @@ import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiterListener;
@@ -28,6 +29,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -81,6 +85,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final OutageLog outages;
   /** The longest one decision may take; {@code null}: unbounded (a store in process). */
   private final Duration decisionTimeout;
+  /** Whether each account's ancestors are charged too ({@link io.github.ratelimiter.LimiterOptions#cascade()}). */
+  private final boolean cascade;
   /** Per account, what this process knows of its bucket. */
   private final Cache<String, KnownBucket> known = Caffeine.newBuilder().maximumSize(100_000).build();
   private final Function<String, KnownBucket> unknown = account -> new KnownBucket();
@@ -96,7 +102,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * An account's bucket, and its rate as the limit resolver answered, which holds for every {@code now < rateUntil}
    * (see {@link LimitResolver.Lookup}), and whether its key is leased.
    */
-  private record Account(String accountId, KnownBucket bucket, QuotaRate quota, long rateUntil, boolean leased) {}
+  private record Account(String accountId, KnownBucket bucket, QuotaRate quota, long rateUntil, boolean leased,
+      String parent) {}
 
   /** The leased path for hot keys (see {@link Leases}); used for the keys {@link Account#leased()} says. */
   private final LeasedBuckets leases;
@@ -114,13 +121,14 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing) {
     this(resourceName, Quota.of(defaultLimit), buckets, limits, clock, limitCacheTtl, failureMode, sleeper, leasing,
-        null, RateLimiterListener.NONE);
+        null, false, RateLimiterListener.NONE);
   }
 
   DefaultFungibleLimiter(String resourceName, Quota defaultQuota, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing,
-      Duration decisionTimeout, RateLimiterListener listener) {
+      Duration decisionTimeout, boolean cascade, RateLimiterListener listener) {
     this.resourceName = resourceName;
+    this.cascade = cascade;
     this.defaultQuota = QuotaRate.of(defaultQuota);
     this.defaultRate = this.defaultQuota.rate(0);
     this.buckets = buckets;
@@ -266,6 +274,16 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
 
   /** Decides the call and reports it: the one exit of every decision. */
   private Decision decided(FungibleCall call) {
+    if (cascade && !call.joint) {
+      try {
+        resolve(call);
+        if (call.parent != null) {
+          return cascaded(call);
+        }
+      } catch (RateLimiterException e) {
+        return storeFailed(call, e);
+      }
+    }
     Decision decision;
     try {
       decision = decide(call);
@@ -275,6 +293,29 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     listener.onDecision(resourceName, call.accountId, LimiterKind.FUNGIBLE,
         decision.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, call.permits, call.storeAsked);
     return decision;
+  }
+
+  /**
+   * A cascading decision: the account and each ancestor (its row's parent, the parent's row's parent, ...), each on
+   * its own quota, decided together; every key's charge is reported as its own decision.
+   */
+  private Decision cascaded(FungibleCall call) {
+    List<String> accounts = new ArrayList<>();
+    accounts.add(call.accountId);
+    Set<String> seen = new HashSet<>(accounts);
+    String parent = call.parent;
+    while (parent != null && accounts.size() <= LimiterOptions.MAX_ANCESTORS && seen.add(parent)) {
+      accounts.add(parent);
+      LimitRecord row = limits.lookup(resourceName, parent, call.now, call.deadline).row();
+      parent = row == null ? null : row.parentAccountId();
+    }
+    int n = accounts.size();
+    DefaultFungibleLimiter[] limiters = new DefaultFungibleLimiter[n];
+    Cost[] costs = new Cost[n];
+    Cost cost = call.cost != null ? call.cost : Cost.permits(call.permits);
+    Arrays.fill(limiters, this);
+    Arrays.fill(costs, cost);
+    return JointDecisions.decide(limiters, accounts.toArray(String[]::new), costs).decision();
   }
 
   /**
@@ -351,13 +392,15 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       QuotaRate quota = quotaOf(lookup.row());
       KnownBucket bucket = sameAccount ? account.bucket() : known.get(call.accountId, unknown);
       boolean leasedRow = lookup.row() != null && lookup.row().leasing();
-      account = new Account(call.accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow);
+      account = new Account(call.accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow,
+          lookup.row() == null ? null : lookup.row().parentAccountId());
       last = account;
     }
     call.bucket = account.bucket();
     call.quota = account.quota();
     call.rate = call.quota.rate(0);
     call.leased = account.leased();
+    call.parent = account.parent();
   }
 
   /**

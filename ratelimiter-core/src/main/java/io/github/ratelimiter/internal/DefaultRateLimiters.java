@@ -1,11 +1,10 @@
 package io.github.ratelimiter.internal;
 
 import io.github.ratelimiter.Ask;
-import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.JointDecision;
-import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.Quota;
@@ -17,9 +16,6 @@ import io.github.ratelimiter.store.RateLimitStore;
 import io.github.ratelimiter.store.SlotStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,7 +74,8 @@ public final class DefaultRateLimiters implements RateLimiters {
       handed = fungibles.computeIfAbsent(resourceName, name -> new Handed<>(
           new DefaultFungibleLimiter(name, defaultLimit, observed.buckets(), limits, clock, limitCacheTtl,
               options.failureModeOr(failureMode), sleeper, options.leasing().orElse(null),
-              options.decisionTimeout().orElse(decisionTimeout), listener), defaultLimit, options));
+              options.decisionTimeout().orElse(decisionTimeout), options.cascade(), listener), defaultLimit,
+              options));
     }
     if (!handed.defaultLimit().equals(defaultLimit) || !handed.options().equals(options)) {
       throw conflict(handed, "fungible", resourceName, defaultLimit, options);
@@ -104,43 +101,13 @@ public final class DefaultRateLimiters implements RateLimiters {
       }
       limiters[i] = (DefaultFungibleLimiter) handed.limiter();
     }
-    // One fixed order for every decision: two decisions on overlapping keys charge them in the same order.
-    Integer[] order = new Integer[n];
+    String[] accounts = new String[n];
+    Cost[] costs = new Cost[n];
     for (int i = 0; i < n; i++) {
-      order[i] = i;
+      accounts[i] = asks.get(i).accountId();
+      costs[i] = asks.get(i).cost();
     }
-    Arrays.sort(order, Comparator.comparing((Integer i) -> asks.get(i).limiter().resourceName())
-        .thenComparing(i -> asks.get(i).accountId(), Comparator.nullsFirst(Comparator.naturalOrder())));
-    Decision[] decisions = new Decision[n];
-    List<FungibleCall> charged = new ArrayList<>(n);
-    try {
-      for (int i : order) {
-        FungibleCall call = limiters[i].charge(asks.get(i).accountId(), asks.get(i).cost());
-        charged.add(call);
-        decisions[i] = call.decision;
-        if (call.decision.denied()) {
-          refund(charged, limiters, order);
-          return new JointDecision(call.decision, Arrays.asList(decisions));
-        }
-      }
-    } catch (RuntimeException e) {
-      refund(charged, limiters, order);
-      throw e;
-    }
-    Decision whole = decisions[order[0]];
-    for (Decision decision : decisions) {
-      if (decision.remaining() < whole.remaining()) {
-        whole = decision;
-      }
-    }
-    return new JointDecision(whole, Arrays.asList(decisions));
-  }
-
-  /** Refunds the calls charged so far (the i-th was asked of {@code limiters[order[i]]}), the last first. */
-  private static void refund(List<FungibleCall> charged, DefaultFungibleLimiter[] limiters, Integer[] order) {
-    for (int k = charged.size() - 1; k >= 0; k--) {
-      limiters[order[k]].refund(charged.get(k));
-    }
+    return JointDecisions.decide(limiters, accounts, costs);
   }
 
   @Override

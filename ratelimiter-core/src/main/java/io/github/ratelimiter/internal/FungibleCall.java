@@ -30,6 +30,8 @@ final class FungibleCall {
   long[] laneCosts;
   /** Whether the account's key takes the leased path, set by the resolve step. */
   boolean leased;
+  /** The account's parent by its limit row, set by the resolve step; null for none. */
+  String parent;
   /** Whether this decision sent a store request of its own (not a lease write, not one it waited for). */
   boolean storeAsked;
   /** Part of a decision across several keys: decided by a store write of its own (no lease), to refund if need be. */

@@ -9,8 +9,11 @@ import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.JointDecision;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.store.LimitRecord;
+import io.github.ratelimiter.store.LimitStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -239,6 +242,31 @@ public abstract class QuotaContract extends StoreContract {
     assertThat(sharedOut.decisions().get(0).allowed()).as("t3 admitted, then refunded").isTrue();
     assertThat(sharedOut.decision()).isSameAs(sharedOut.decisions().get(1));
     assertThat(tenants.tryAcquire("t3", 2).allowed()).as("t3's refund gave back its whole burst").isTrue();
+  }
+
+  @Test
+  void aCascadingLimiterChargesTheAccountAndEveryAncestorOrNone() {
+    RateLimiters limiters = limiters();
+    Limit twoPerSecond = Limit.of(2, Duration.ofSeconds(1));
+    LimitStore rows = limiters.store().limits();
+    rows.put(new LimitRecord("api", "acme", 3, Duration.ofSeconds(1), null, false, null, Map.of(), "holding"));
+    rows.put(new LimitRecord("api", "holding", 4, Duration.ofSeconds(1), null, false, null, Map.of(), null));
+    for (String tenant : List.of("t1", "t2")) {
+      rows.put(new LimitRecord("api", tenant, 2, Duration.ofSeconds(1), null, false, null, Map.of(), "acme"));
+    }
+    FungibleLimiter api = limiters.fungible("api", twoPerSecond, LimiterOptions.builder().cascade(true).build());
+    assertThat(api.tryAcquire("t1", 2).allowed()).isTrue();
+    assertThat(api.tryAcquire("t2").allowed()).isTrue(); // acme: 3 of 3, holding: 3 of 4
+    Decision denied = api.tryAcquire("t2");
+    assertThat(denied.denied()).isTrue();
+    assertThat(denied.limit()).as("acme's limit denied").isEqualTo(Limit.of(3, Duration.ofSeconds(1)));
+    assertThat(api.tryAcquire("loner", 2).allowed()).as("an account without a parent: its own limit").isTrue();
+    // nothing of the denial stayed charged: t2 and holding each still hold one, seen by a limiter that does not cascade
+    FungibleLimiter plain = limiters().fungible("api", twoPerSecond);
+    assertThat(plain.tryAcquire("t2").allowed()).isTrue();
+    assertThat(plain.tryAcquire("t2").allowed()).isFalse();
+    assertThat(plain.tryAcquire("holding").allowed()).isTrue();
+    assertThat(plain.tryAcquire("holding").allowed()).isFalse();
   }
 
   @Test
