@@ -10,7 +10,7 @@ import io.github.ratelimiter.Token;
 import io.github.ratelimiter.dynamodb.DynamoDbTables;
 import io.github.ratelimiter.dynamodb.TableNames;
 import io.github.ratelimiter.local.LocalDynamoDbServer;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

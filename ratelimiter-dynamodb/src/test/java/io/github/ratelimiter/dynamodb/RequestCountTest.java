@@ -11,7 +11,7 @@ import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.Token;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import io.github.ratelimiter.store.LimitRecord;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -8,7 +8,7 @@ import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import io.github.ratelimiter.store.RateLimitStore;
 import io.github.ratelimiter.testing.FungibleLimiterContract;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;

@@ -17,7 +17,7 @@ import io.github.ratelimiter.StoreHealth;
 import io.github.ratelimiter.ThrottlingException;
 import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
 import io.github.ratelimiter.testing.RecordingListener;
 import java.io.ByteArrayInputStream;

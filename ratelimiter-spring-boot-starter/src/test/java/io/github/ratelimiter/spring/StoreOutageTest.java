@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ratelimiter.spring.app.OrdersTestApp;
 import io.github.ratelimiter.spring.internal.HttpRoute;
 import io.github.ratelimiter.spring.internal.RateLimitFilter;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.local.LocalDynamoDbServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,4 +1,4 @@
-package io.github.ratelimiter.testing;
+package io.github.ratelimiter.testing.dynamodb;
 
 import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import io.github.ratelimiter.local.LocalDynamoDbServer;

@@ -3,7 +3,7 @@ package io.github.ratelimiter.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
