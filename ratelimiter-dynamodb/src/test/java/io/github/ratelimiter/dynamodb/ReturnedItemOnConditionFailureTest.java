@@ -25,7 +25,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * Real DynamoDB returns the stored item when a condition fails and {@code ReturnValuesOnConditionCheckFailure} is
  * {@code ALL_OLD}; dynalite does not. This client adds what DynamoDB would return (read right after the failure;
  * since {@code tat} only grows, at least as large as at the failure), so the contract suite also covers the path
- * that settles a decision from the returned item.
+ * that settles a decision from the returned item on dynalite. On moto ({@code -Pmoto}), which returns the item
+ * itself, every DynamoDB test takes that path without this emulation; here the emulation then only re-reads.
  */
 class ReturnedItemOnConditionFailureTest {
   @RegisterExtension static final LocalDynamoDb DYNAMO = new LocalDynamoDb();
