@@ -38,7 +38,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "ratelimiter.http.routes[1].account=header:X-Tenant-Id"})
 class StoreOutageTest {
 
-  static final LocalDynamoDbServer SERVER = LocalDynamoDbServer.start();
+  static final LocalDynamoDbServer SERVER = LocalDynamoDb.serverBuilder().start(); // dynalite, or moto with -Pmoto
 
   @DynamicPropertySource
   static void store(DynamicPropertyRegistry registry) {
