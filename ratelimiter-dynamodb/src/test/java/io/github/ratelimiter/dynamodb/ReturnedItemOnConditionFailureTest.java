@@ -75,6 +75,16 @@ class ReturnedItemOnConditionFailureTest {
         return real.serviceName();
       }
 
+      /**
+       * The real client's configuration, so that the store takes its call timeout (the test's 30 s) as the decision
+       * timeout, as it does for the other contract suites, instead of the 1 s default for a client without one: on a
+       * slow server (moto, one request at a time, 16 threads) a decision plus this emulation's reads can take longer.
+       */
+      @Override
+      public software.amazon.awssdk.services.dynamodb.DynamoDbServiceClientConfiguration serviceClientConfiguration() {
+        return real.serviceClientConfiguration();
+      }
+
       @Override
       public void close() {
         real.close();
@@ -107,9 +117,10 @@ class ReturnedItemOnConditionFailureTest {
       warm.fungible("api", limit).acquire("acct", 10);
     }
     RequestCounter requests = new RequestCounter();
-    try (RateLimiters cold = RateLimiters.builder().clock(clock).store(DynamoDbStore.builder()
-        .client(returningOldItems(DYNAMO.newClient(requests))).ownsClient(true).tableNames(tables.names).build())
-        .build()) {
+    DynamoDbStore store = DynamoDbStore.builder().client(returningOldItems(DYNAMO.newClient(requests)))
+        .ownsClient(true).tableNames(tables.names).build();
+    assertThat(store.decisionTimeout()).as("the wrapped client's call timeout").contains(LocalDynamoDb.TEST_CALL_TIMEOUT);
+    try (RateLimiters cold = RateLimiters.builder().clock(clock).store(store).build()) {
       FungibleLimiter limiter = cold.fungible("api", limit);
       limiter.limitFor("acct");
       requests.reset();
