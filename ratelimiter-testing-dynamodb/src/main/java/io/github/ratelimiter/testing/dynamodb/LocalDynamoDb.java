@@ -19,8 +19,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  *
  * <p><b>Which server.</b> The system property {@value #SERVER_PROPERTY} names it: {@code dynalite} (the default) or
  * {@code moto} ({@code ./mvnw verify -Pmoto} sets it for every test JVM). So each test class runs unchanged on
- * either server; a test of behaviour that only one of them has asks {@link #implementation()}. Tests that start a
- * server of their own start it with {@link #serverBuilder()} to follow the same choice.
+ * either server; a test of behaviour that only one of them has asks {@link #implementation()},
+ * {@link #onDynalite()} or {@link #serverReturnsItemOnConditionFailure()}. Tests that start a server of their own
+ * start it with {@link #serverBuilder()} to follow the same choice. Where the servers differ: {@code docs/testing.md}.
  *
  * <pre>{@code
  * @RegisterExtension static final LocalDynamoDb DYNAMO = new LocalDynamoDb();
@@ -33,8 +34,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * <p><b>Timeouts.</b> Its clients are built by {@link DynamoDbClients} like every client of the library, but with
  * {@link #TEST_ATTEMPT_TIMEOUT} (10 s) per attempt and {@link #TEST_CALL_TIMEOUT} (30 s) per call instead of the
  * production 200 ms and 1 s. A test asserts behaviour, not latency: on a loaded build machine (two cores shared by
- * several builds) a single-threaded local server can stall for longer than 200 ms, and a timed-out write that was in fact
- * applied would then be retried, turning a correct run into a failing count. Tests of the timeouts themselves build
+ * several builds) a single-threaded local server can stall for longer than 200 ms, and a timed-out write that was in
+ * fact applied would then be retried, turning a correct run into a failing count. Tests of the timeouts themselves build
  * their clients with {@link DynamoDbClients#builder()} and the durations they test.
  *
  * <p>Tests isolate themselves with {@link #uniqueName(String)} table names. Thread-safe.
@@ -89,11 +90,6 @@ public final class LocalDynamoDb implements BeforeAllCallback {
       return Optional.empty();
     }
     return Optional.of(chosenImplementation());
-  }
-
-  /** Whether the tests run on moto (see {@link #implementation()}). */
-  public static boolean onMoto() {
-    return implementation().orElse(null) == Implementation.MOTO;
   }
 
   /** Whether the tests run on dynalite (see {@link #implementation()}). */
