@@ -136,7 +136,10 @@ class ServerDifferencesTest {
         List.of(TimeToLiveStatus.DISABLED), List.of(TimeToLiveStatus.ENABLED)));
   }
 
-  /** DynamoDB deletes expired items lazily, typically within a few days; neither local server deletes them. */
+  /**
+   * DynamoDB deletes expired items on a best-effort basis, typically within two days, and reads return them until
+   * then (the UpdateTimeToLive reference); neither local server deletes them.
+   */
   @Test
   void anExpiredItemIsStillReadBack() {
     if (server.isEmpty()) {
