@@ -200,7 +200,7 @@ public final class Report {
     }
     md.append(", so fewer writes overlap there: read the requests per decision and by operation, not the rates.\n\n");
     md.append("| scenario | contender | threads | requests/decision on moto | requests by operation | "
-        + "requests/decision on dynalite (above) | decisions/s on moto | admitted / denied | over-admitted |\n");
+        + "requests/decision on dynalite, same run | decisions/s on moto | admitted / denied | over-admitted |\n");
     md.append("|---|---|--:|--:|---|--:|--:|--:|--:|\n");
     for (RunResult r : motoRuns) {
       Optional<RunResult> d = find(dynalite, r.scenario(), r.contender());
