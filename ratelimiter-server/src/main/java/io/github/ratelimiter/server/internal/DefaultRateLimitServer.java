@@ -77,6 +77,7 @@ public final class DefaultRateLimitServer implements RateLimitServer {
   private final Decider decider;
   private final HealthStatusManager health = new HealthStatusManager();
   private final AtomicBoolean serving = new AtomicBoolean(true);
+  private final HttpEndpoints.InFlight httpInFlight = new HttpEndpoints.InFlight();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final ExecutorService grpcExecutor;
@@ -155,7 +156,7 @@ public final class DefaultRateLimitServer implements RateLimitServer {
       throw new UncheckedIOException("cannot listen on " + settings.bind().getHostAddress() + " (gRPC port "
           + settings.grpcPort() + ", HTTP port " + settings.httpPort() + "): " + e.getMessage(), e);
     }
-    HttpEndpoints.register(http, decider, meters, registry, serving::get);
+    HttpEndpoints.register(http, decider, meters, registry, serving::get, httpInFlight);
     http.setExecutor(httpExecutor);
     http.start();
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
@@ -202,19 +203,27 @@ public final class DefaultRateLimitServer implements RateLimitServer {
         settings.failureMode(), settings.clock());
   }
 
-  private void pollConfiguration() {
+  /**
+   * One poll: reloads when the files' contents changed since the last load or refusal. A refused configuration is
+   * logged once (with every problem) and not retried until the files change again.
+   *
+   * @return whether a new configuration was applied
+   */
+  boolean pollConfiguration() {
     try {
       String now = fingerprint(settings.config());
       if (now.equals(fingerprint)) {
-        return;
+        return false;
       }
       reloadConfiguration();
       LOG.info("configuration reloaded from {}", settings.config());
+      return true;
     } catch (ConfigException e) {
       LOG.error("configuration refused, still serving the last good one:\n{}", e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("configuration poll failed, still serving the last good one", e);
     }
+    return false;
   }
 
   /** What the configuration's files hold now: their names and a hash of their contents. */
@@ -263,11 +272,12 @@ public final class DefaultRateLimitServer implements RateLimitServer {
     if (grpc != null) {
       grpc.shutdown();
     }
-    if (http != null) {
-      // stops accepting, waits for the exchanges in flight (up to the grace), then closes idle connections
-      http.stop((int) Math.max(1, Math.min(Integer.MAX_VALUE, settings.shutdownGrace().toSeconds())));
-    }
     try {
+      if (http != null) {
+        // waits for the exchanges in flight (up to the grace), then closes the listener and every connection
+        httpInFlight.closeAndAwait(deadline);
+        http.stop(0);
+      }
       if (grpc != null && !grpc.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         grpc.shutdownNow();
       }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
@@ -17,6 +16,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -42,17 +42,53 @@ final class HttpEndpoints {
 
   private HttpEndpoints() {}
 
+  /**
+   * The exchanges being handled, so that shutdown can wait for them: the JDK's {@code HttpServer.stop(delay)} waits
+   * the whole delay when no exchange ends meanwhile, so the server waits here, then stops it at once. Once closing,
+   * a new exchange (on a kept-alive connection) is answered 503 at once.
+   */
+  static final class InFlight {
+    private int count;
+    private boolean closing;
+
+    synchronized boolean enter() {
+      if (closing) {
+        return false;
+      }
+      count++;
+      return true;
+    }
+
+    synchronized void exit() {
+      if (--count == 0) {
+        notifyAll();
+      }
+    }
+
+    /** Refuses new exchanges and waits until none is in flight, or the deadline ({@link System#nanoTime()}). */
+    synchronized void closeAndAwait(long deadlineNanos) throws InterruptedException {
+      closing = true;
+      while (count > 0) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+    }
+  }
+
   static void register(HttpServer server, Decider decider, ServerMeters meters, PrometheusMeterRegistry registry,
-      BooleanSupplier serving) {
-    server.createContext("/json", exchange -> handle(exchange, () -> json(exchange, decider, meters)));
-    server.createContext("/healthcheck", exchange -> handle(exchange, () -> {
+      BooleanSupplier serving, InFlight inFlight) {
+    server.createContext("/json", exchange -> handle(exchange, inFlight, () -> json(exchange, decider, meters)));
+    server.createContext("/healthcheck", exchange -> handle(exchange, inFlight, () -> {
       if (serving.getAsBoolean()) {
         send(exchange, 200, "text/plain; charset=utf-8", "OK\n");
       } else {
         send(exchange, 503, "text/plain; charset=utf-8", "shutting down\n");
       }
     }));
-    server.createContext("/metrics", exchange -> handle(exchange, () ->
+    server.createContext("/metrics", exchange -> handle(exchange, inFlight, () ->
         send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape())));
   }
 
@@ -60,9 +96,17 @@ final class HttpEndpoints {
     void run() throws IOException;
   }
 
-  private static void handle(HttpExchange exchange, Handler handler) throws IOException {
+  private static void handle(HttpExchange exchange, InFlight inFlight, Handler handler) throws IOException {
     try (exchange) {
-      handler.run();
+      if (!inFlight.enter()) {
+        send(exchange, 503, "text/plain; charset=utf-8", "shutting down\n");
+        return;
+      }
+      try {
+        handler.run();
+      } finally {
+        inFlight.exit();
+      }
     }
   }
 
@@ -152,10 +196,5 @@ final class HttpEndpoints {
         out.write(bytes);
       }
     }
-  }
-
-  /** The handler type, for the server's wiring. */
-  static HttpHandler notFound() {
-    return exchange -> handle(exchange, () -> send(exchange, 404, "text/plain; charset=utf-8", "not found\n"));
   }
 }
