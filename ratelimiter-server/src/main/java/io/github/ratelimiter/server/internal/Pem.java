@@ -10,6 +10,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -49,6 +50,7 @@ final class Pem {
     Certificate[] chain = certificates(files.certificateChain(), "the certificate chain").toArray(new Certificate[0]);
     PrivateKey key = privateKey(files.privateKey());
     try {
+      requireMatch(key, chain[0]);
       KeyStore keys = KeyStore.getInstance("PKCS12");
       keys.load(null, null);
       keys.setKeyEntry("server", key, NO_PASSWORD, chain);
@@ -72,6 +74,26 @@ final class Pem {
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalArgumentException("the key " + files.privateKey() + " does not go with the certificate "
           + files.certificateChain() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Signs a few bytes with the key and checks the signature with the certificate's public key. */
+  private static void requireMatch(PrivateKey key, Certificate certificate) throws GeneralSecurityException {
+    String algorithm = switch (key.getAlgorithm()) {
+      case "RSA" -> "SHA256withRSA";
+      case "EC" -> "SHA256withECDSA";
+      default -> key.getAlgorithm();
+    };
+    byte[] probe = "ratelimiter".getBytes(StandardCharsets.US_ASCII);
+    Signature signer = Signature.getInstance(algorithm);
+    signer.initSign(key);
+    signer.update(probe);
+    byte[] signature = signer.sign();
+    Signature verifier = Signature.getInstance(algorithm);
+    verifier.initVerify(certificate.getPublicKey());
+    verifier.update(probe);
+    if (!verifier.verify(signature)) {
+      throw new GeneralSecurityException("the key is not the certificate's");
     }
   }
 
