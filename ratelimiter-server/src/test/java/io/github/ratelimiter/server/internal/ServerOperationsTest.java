@@ -197,6 +197,35 @@ class ServerOperationsTest {
   }
 
   @Test
+  void aRequestWhoseDeadlinePassedWhileQueuedIsNotDecided() throws Exception {
+    ControlledStore store = new ControlledStore();
+    Path config = Files.writeString(dir.resolve("d.yaml"), CONFIG);
+    io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+            io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    RateLimitServer server = RateLimitServer.builder().store(store).config(config).grpcPort(0).httpPort(0)
+        .threads(1).meterRegistry(registry).start();
+    ManagedChannel channel = channel(server);
+    store.entered = new CountDownLatch(1);
+    store.release = new CountDownLatch(1);
+    CompletableFuture<Code> first = CompletableFuture.supplyAsync(() -> ask(channel, "a"));
+    assertThat(store.entered.await(30, TimeUnit.SECONDS)).isTrue();
+    // the only decision thread is held by the first request: the second waits in the queue past its deadline
+    assertThatThrownBy(() -> RateLimitServiceGrpc.newBlockingStub(channel).withDeadlineAfter(200,
+        TimeUnit.MILLISECONDS).shouldRateLimit(request("b"))).isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    store.release.countDown();
+    assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(Code.OK);
+    server.close();
+    channel.shutdownNow();
+    // gRPC drops a call cancelled before its handler ran; one cancelled later is counted as reason=deadline
+    assertThat(registry.find("ratelimit.service.rate_limit.total_hits").tag("key", "d.user").counter().count())
+        .as("only the first request was decided").isEqualTo(1.0);
+    assertThat(store.memory.buckets().consume(new BucketStore.BucketRequest("d.user", "user_b", 0, 0, 1,
+        BucketStore.UNKNOWN)).tat()).as("user b's bucket was never written").isZero();
+  }
+
+  @Test
   void closingFinishesTheRequestsInFlight() throws Exception {
     ControlledStore store = new ControlledStore();
     RateLimitServer server = start(store, FailureMode.FAIL_CLOSED);
