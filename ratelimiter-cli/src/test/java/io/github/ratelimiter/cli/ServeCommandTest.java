@@ -100,6 +100,22 @@ class ServeCommandTest {
   }
 
   @Test
+  void localStartsItsOwnDynaliteWithTablesAsTheReadmeSays() throws Exception {
+    Path config = Path.of("../examples/rate-limit-service/ratelimit.yaml");
+    Running running = serve(Map.of(), "serve", "--local", "--config", config.toString(), "--grpc-port", "0",
+        "--http-port", "0");
+    assertThat(running.out().toString()).contains("starting a local DynamoDB-compatible server (dynalite)")
+        .contains("table ratelimit-local-fungible-tokens (dynalite, stopped with the service)");
+    HttpResponse<String> blocked = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + running.server().httpPort() + "/json")).POST(HttpRequest.BodyPublishers
+            .ofString("{\"domain\":\"shop\",\"descriptors\":[{\"entries\":[{\"key\":\"remote_address\","
+                + "\"value\":\"50.0.0.5\"}]}]}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(blocked.statusCode()).isEqualTo(429);
+    running.server().close();
+    assertThat(running.exit().get(60, TimeUnit.SECONDS)).isZero();
+  }
+
+  @Test
   void aBadConfigurationOrOptionIsAUsageError() throws Exception {
     Path config = Files.writeString(dir.resolve("bad.yaml"), "domain: shop\ndescriptors:\n  - key: user\n"
         + "    rate_limit: {unit: fortnight, requests_per_unit: 1}\n");
