@@ -27,6 +27,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -144,6 +145,28 @@ class ServerOperationsTest {
           .contains("ratelimit_service_config_load_total{outcome=\"error\"} 2.0")
           .contains("ratelimit_service_config_load_total{outcome=\"success\"} 2.0");
       channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void limitTableRowsApplyToADescriptorValueOnlyWhenEnabled() throws Exception {
+    Path config = Files.writeString(dir.resolve("d.yaml"), CONFIG);
+    for (boolean enabled : new boolean[] {false, true}) {
+      InMemoryStore store = InMemoryStore.create();
+      // the row of (the rule's full key, the descriptor's values): 4 per hour instead of the configured 2
+      store.limits().put(new io.github.ratelimiter.store.LimitRecord("d.user", "user_vip", 4, Duration.ofHours(1),
+          "ops"));
+      try (RateLimitServer server = RateLimitServer.builder().store(store).config(config).grpcPort(0).httpPort(0)
+          .accountLimits(enabled).start()) {
+        ManagedChannel channel = channel(server);
+        List<Code> vip = java.util.stream.IntStream.range(0, 5).mapToObj(i -> ask(channel, "vip")).toList();
+        List<Code> other = java.util.stream.IntStream.range(0, 3).mapToObj(i -> ask(channel, "other")).toList();
+        assertThat(vip).as("account limits " + enabled).containsExactlyElementsOf(enabled
+            ? List.of(Code.OK, Code.OK, Code.OK, Code.OK, Code.OVER_LIMIT)
+            : List.of(Code.OK, Code.OK, Code.OVER_LIMIT, Code.OVER_LIMIT, Code.OVER_LIMIT));
+        assertThat(other).containsExactly(Code.OK, Code.OK, Code.OVER_LIMIT);
+        channel.shutdownNow();
+      }
     }
   }
 
