@@ -42,7 +42,8 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  *               [--only hot-16,...]
  * </pre>
  *
- * <p>{@code --only} takes scenario ids ({@code hot-1}, ..., {@code hot-leased-16}, {@code nonfungible-churn-8});
+ * <p>{@code --only} takes scenario ids ({@code hot-1}, ..., {@code hot-leased-16}, {@code rls-grpc-16},
+ * {@code nonfungible-churn-8});
  * {@code ./bench/run} passes {@code BENCH_ONLY} as {@code --only}.
  *
  * <p>Each scenario runs {@code rounds} times, the contenders in a rotated order each round; the report takes the
