@@ -337,6 +337,20 @@ final class ConfigLoader {
         || scalar.token() == JsonToken.VALUE_FALSE)) {
       return scalar.token() == JsonToken.VALUE_TRUE;
     }
+    // YAML 1.1's other booleans, which envoyproxy/ratelimit's yaml.v2 reads as such (Jackson reads YAML 1.2's)
+    if (node instanceof Scalar scalar && scalar.token() == JsonToken.VALUE_STRING) {
+      switch (scalar.text()) {
+        case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON" -> {
+          return true;
+        }
+        case "n", "N", "no", "No", "NO", "off", "Off", "OFF" -> {
+          return false;
+        }
+        default -> {
+          // not a boolean: reported below
+        }
+      }
+    }
     problem(node.line(), join(field, key), "must be true or false: " + describe(node));
     return false;
   }

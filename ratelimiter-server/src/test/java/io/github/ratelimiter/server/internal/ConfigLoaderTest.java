@@ -129,6 +129,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void yaml11BooleansAreReadAsEnvoyproxyRatelimitReadsThem() throws IOException {
+    RateLimitConfig config = load("""
+        domain: d
+        descriptors:
+          - key: a
+            shadow_mode: yes
+            rate_limit: {unit: second, requests_per_unit: 1}
+          - key: b
+            shadow_mode: off
+            rate_limit: {unlimited: on}
+        """);
+    assertThat(config.match("d", descriptor("a", "1")).rule().shadowMode()).isTrue();
+    assertThat(config.match("d", descriptor("b", "1")).rule().shadowMode()).isFalse();
+    assertThat(config.match("d", descriptor("b", "1")).rule().unlimited()).isTrue();
+    assertThat(problems("domain: d\ndescriptors:\n  - key: a\n    shadow_mode: maybe\n"))
+        .extracting(ConfigException.Problem::message).containsExactly("must be true or false: 'maybe'");
+  }
+
+  @Test
   void severalRateLimitsOnOneDescriptor() throws IOException {
     RateLimitConfig config = load("""
         domain: api
