@@ -133,9 +133,10 @@ public interface RateLimitServer extends AutoCloseable {
     }
 
     /**
-     * The longest one decision may take, the store's calls and retries included: past it the store counts as
-     * failed and the failure mode answers. Default 1 s. A client's shorter gRPC deadline is honoured too: a request
-     * whose deadline passed before it was decided is answered {@code DEADLINE_EXCEEDED}.
+     * One deadline per request, default 1 s: a request that waited longer than this for a decision thread is
+     * answered {@code DEADLINE_EXCEEDED} (HTTP 503) without deciding, and a decision's store calls and retries fit in
+     * it (past it the store counts as failed and the failure mode answers). A client's shorter gRPC deadline is
+     * honoured too.
      */
     public Builder requestTimeout(Duration timeout) {
       if (timeout == null || timeout.isNegative() || timeout.isZero()) {
@@ -180,8 +181,9 @@ public interface RateLimitServer extends AutoCloseable {
     }
 
     /**
-     * The threads that decide requests, which is how many requests are decided at once (each waits on the store
-     * while deciding); more queue, bounded by their deadline. Default 64.
+     * The threads that decide requests, per listener, which is how many requests are decided at once (each waits
+     * on the store while deciding); more queue, and those that wait longer than the request timeout are answered
+     * without deciding. Default 64.
      */
     public Builder threads(int threads) {
       if (threads < 1 || threads > 4096) {

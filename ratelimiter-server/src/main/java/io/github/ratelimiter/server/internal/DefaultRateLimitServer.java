@@ -35,7 +35,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -43,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>What blocks.</b> Today's limiter is synchronous: deciding a request holds one thread of the server's
  * decision pool while it waits for the store (one conditional write per limit on DynamoDB, bounded by the request
  * timeout). So the pool's size ({@code threads}, default 64, one pool per listener) is how many requests are decided
- * at once; more wait in the queue, and those whose client deadline passes while waiting are answered
- * {@code DEADLINE_EXCEEDED} without touching the store. Netty's event loops never block: only the decision pool
+ * at once; more wait in the queue, and those that wait longer than the request timeout (or past their client's
+ * deadline) are answered without touching the store ({@link QueueDeadlines}). Netty's event loops never block: only the decision pool
  * does.
  */
 public final class DefaultRateLimitServer implements RateLimitServer {
@@ -80,28 +80,35 @@ public final class DefaultRateLimitServer implements RateLimitServer {
   private final HttpEndpoints.InFlight httpInFlight = new HttpEndpoints.InFlight();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch terminated = new CountDownLatch(1);
-  private final ExecutorService grpcExecutor;
-  private final ExecutorService httpExecutor;
+  private final QueueDeadlines grpcExecutor;
+  private final QueueDeadlines httpExecutor;
   private final ScheduledExecutorService poller;
   private volatile String fingerprint;
   private Server grpc;
   private HttpServer http;
 
-  private DefaultRateLimitServer(Settings settings) {
+  private DefaultRateLimitServer(Settings settings, LongSupplier ticker) {
     this.settings = settings;
     this.registry = settings.meterRegistry() != null ? settings.meterRegistry()
         : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.meters = new ServerMeters(registry);
     this.libraryMeters = RateLimiterMetrics.bindTo(registry);
     this.decider = new Decider(generation::get, settings.bounds(), meters);
-    this.grpcExecutor = Executors.newFixedThreadPool(settings.threads(), threads("rls-grpc-"));
-    this.httpExecutor = Executors.newFixedThreadPool(settings.threads(), threads("rls-http-"));
+    this.grpcExecutor = new QueueDeadlines(settings.threads(), threads("rls-grpc-"), settings.requestTimeout(),
+        ticker);
+    this.httpExecutor = new QueueDeadlines(settings.threads(), threads("rls-http-"), settings.requestTimeout(),
+        ticker);
     this.poller = Executors.newSingleThreadScheduledExecutor(threads("rls-config-"));
   }
 
   /** Loads the configuration and starts the listeners; see {@link RateLimitServer.Builder#start()}. */
   public static RateLimitServer start(Settings settings) {
-    DefaultRateLimitServer server = new DefaultRateLimitServer(settings);
+    return start(settings, System::nanoTime);
+  }
+
+  /** As {@link #start(Settings)}, with the ticker that times a request's wait for a thread (tests move it). */
+  static DefaultRateLimitServer start(Settings settings, LongSupplier ticker) {
+    DefaultRateLimitServer server = new DefaultRateLimitServer(settings, ticker);
     try {
       server.reloadConfiguration();
       server.listen();
@@ -129,9 +136,9 @@ public final class DefaultRateLimitServer implements RateLimitServer {
     }
     try {
       grpc = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bind(), settings.grpcPort()), credentials)
-          .executor(grpcExecutor)
+          .executor(grpcExecutor.executor())
           .maxInboundMessageSize(HttpEndpoints.MAX_BODY_BYTES)
-          .addService(new RlsGrpcService(decider, meters))
+          .addService(new RlsGrpcService(decider, meters, grpcExecutor))
           .addService(health.getHealthService())
           .addService(ProtoReflectionServiceV1.newInstance())
           .build()
@@ -156,8 +163,8 @@ public final class DefaultRateLimitServer implements RateLimitServer {
       throw new UncheckedIOException("cannot listen on " + settings.bind().getHostAddress() + " (gRPC port "
           + settings.grpcPort() + ", HTTP port " + settings.httpPort() + "): " + e.getMessage(), e);
     }
-    HttpEndpoints.register(http, decider, meters, registry, serving::get, httpInFlight);
-    http.setExecutor(httpExecutor);
+    HttpEndpoints.register(http, decider, meters, registry, serving::get, httpInFlight, httpExecutor);
+    http.setExecutor(httpExecutor.executor());
     http.start();
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     health.setStatus(SERVICE, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
@@ -281,21 +288,24 @@ public final class DefaultRateLimitServer implements RateLimitServer {
       if (grpc != null && !grpc.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         grpc.shutdownNow();
       }
-      grpcExecutor.shutdown();
-      httpExecutor.shutdown();
-      grpcExecutor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      httpExecutor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      grpcExecutor.shutdownAndAwait(deadline - System.nanoTime());
+      httpExecutor.shutdownAndAwait(deadline - System.nanoTime());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      grpcExecutor.shutdownNow();
-      httpExecutor.shutdownNow();
+      grpcExecutor.pool().shutdownNow();
+      httpExecutor.pool().shutdownNow();
       try {
         settings.store().close();
       } finally {
         terminated.countDown();
       }
     }
+  }
+
+  /** Requests waiting for an HTTP decision thread (for tests). */
+  int httpQueued() {
+    return httpExecutor.queued();
   }
 
   private static ThreadFactory threads(String prefix) {

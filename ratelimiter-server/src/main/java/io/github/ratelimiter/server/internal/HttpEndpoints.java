@@ -79,8 +79,16 @@ final class HttpEndpoints {
   }
 
   static void register(HttpServer server, Decider decider, ServerMeters meters, PrometheusMeterRegistry registry,
-      BooleanSupplier serving, InFlight inFlight) {
-    server.createContext("/json", exchange -> handle(exchange, inFlight, () -> json(exchange, decider, meters)));
+      BooleanSupplier serving, InFlight inFlight, QueueDeadlines deadlines) {
+    server.createContext("/json", exchange -> handle(exchange, inFlight, () -> {
+      if (deadlines.expired()) {
+        meters.deadlineExceeded();
+        send(exchange, 503, "text/plain; charset=utf-8",
+            "the request waited longer than the request timeout for a decision thread\n");
+        return;
+      }
+      json(exchange, decider, meters);
+    }));
     server.createContext("/healthcheck", exchange -> handle(exchange, inFlight, () -> {
       if (serving.getAsBoolean()) {
         send(exchange, 200, "text/plain; charset=utf-8", "OK\n");

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit}. Runs on the server's bounded executor: a
- * request whose client deadline passed (or that was cancelled) while it waited is answered at once without
- * deciding. Errors map as documented: a bad request {@code INVALID_ARGUMENT} naming the field, a store failure under
+ * request whose client deadline passed (or that was cancelled), or that waited longer than the request timeout, is
+ * answered at once without deciding. Errors map as documented: a bad request {@code INVALID_ARGUMENT} naming the field, a store failure under
  * fail-closed {@code UNAVAILABLE}, anything else {@code INTERNAL}.
  */
 final class RlsGrpcService extends RateLimitServiceGrpc.RateLimitServiceImplBase {
@@ -22,10 +22,12 @@ final class RlsGrpcService extends RateLimitServiceGrpc.RateLimitServiceImplBase
 
   private final Decider decider;
   private final ServerMeters meters;
+  private final QueueDeadlines deadlines;
 
-  RlsGrpcService(Decider decider, ServerMeters meters) {
+  RlsGrpcService(Decider decider, ServerMeters meters, QueueDeadlines deadlines) {
     this.decider = decider;
     this.meters = meters;
+    this.deadlines = deadlines;
   }
 
   @Override
@@ -35,6 +37,12 @@ final class RlsGrpcService extends RateLimitServiceGrpc.RateLimitServiceImplBase
       meters.deadlineExceeded();
       observer.onError(Status.fromThrowable(context.cancellationCause()).withDescription(
           "the request's deadline passed, or it was cancelled, before it was decided").asRuntimeException());
+      return;
+    }
+    if (deadlines.expired()) {
+      meters.deadlineExceeded();
+      observer.onError(Status.DEADLINE_EXCEEDED.withDescription(
+          "the request waited longer than the request timeout for a decision thread").asRuntimeException());
       return;
     }
     RateLimitResponse response;

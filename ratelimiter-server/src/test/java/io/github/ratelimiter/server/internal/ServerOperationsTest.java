@@ -109,7 +109,19 @@ class ServerOperationsTest {
         URI.create("http://127.0.0.1:" + server.httpPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static HttpResponse<String> json(RateLimitServer server, String user) throws Exception {
+  private static HttpResponse<String> json(RateLimitServer server, String user) {
+    return send(server, user);
+  }
+
+  private static HttpResponse<String> send(RateLimitServer server, String user) {
+    try {
+      return sendChecked(server, user);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static HttpResponse<String> sendChecked(RateLimitServer server, String user) throws Exception {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + server.httpPort() + "/json")).POST(HttpRequest.BodyPublishers.ofString(
             "{\"domain\":\"d\",\"descriptors\":[{\"entries\":[{\"key\":\"user\",\"value\":\"" + user + "\"}]}]}"))
@@ -249,6 +261,40 @@ class ServerOperationsTest {
   }
 
   @Test
+  void anHttpRequestThatWaitedLongerThanTheRequestTimeoutForAThreadIsNotDecided() throws Exception {
+    ControlledStore store = new ControlledStore();
+    Path config = Files.writeString(dir.resolve("d.yaml"), CONFIG);
+    java.util.concurrent.atomic.AtomicLong ticker = new java.util.concurrent.atomic.AtomicLong();
+    DefaultRateLimitServer server = DefaultRateLimitServer.start(new DefaultRateLimitServer.Settings(store, config,
+        java.net.InetAddress.getLoopbackAddress(), 0, 0, null, FailureMode.FAIL_CLOSED, Duration.ofSeconds(1),
+        Duration.ofSeconds(2), Duration.ofSeconds(60), false, io.github.ratelimiter.server.RequestBounds.DEFAULTS, 1,
+        java.time.Clock.systemUTC(), null, List.of()), ticker::get);
+    try {
+      store.entered = new CountDownLatch(1);
+      store.release = new CountDownLatch(1);
+      CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> json(server, "a"));
+      assertThat(store.entered.await(30, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<HttpResponse<String>> second = CompletableFuture.supplyAsync(() -> json(server, "b"));
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (server.httpQueued() == 0 && System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
+      assertThat(server.httpQueued()).as("the second request waits for the only thread").isEqualTo(1);
+      ticker.addAndGet(Duration.ofMillis(1001).toNanos());
+      store.release.countDown();
+      assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      HttpResponse<String> late = second.get(30, TimeUnit.SECONDS);
+      assertThat(late.statusCode()).isEqualTo(503);
+      assertThat(late.body()).isEqualTo("the request waited longer than the request timeout for a decision thread\n");
+      assertThat(get(server, "/metrics").body())
+          .contains("ratelimit_service_should_rate_limit_errors_total{reason=\"deadline\"} 1.0")
+          .contains("ratelimit_service_rate_limit_total_hits_total{key=\"d.user\"} 1.0");
+    } finally {
+      server.close();
+    }
+  }
+
+  @Test
   void closingFinishesTheRequestsInFlight() throws Exception {
     ControlledStore store = new ControlledStore();
     RateLimitServer server = start(store, FailureMode.FAIL_CLOSED);
@@ -256,13 +302,7 @@ class ServerOperationsTest {
     store.entered = new CountDownLatch(2);
     store.release = new CountDownLatch(1);
     CompletableFuture<Code> grpc = CompletableFuture.supplyAsync(() -> ask(channel, "a"));
-    CompletableFuture<Integer> http = CompletableFuture.supplyAsync(() -> {
-      try {
-        return json(server, "b").statusCode();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<Integer> http = CompletableFuture.supplyAsync(() -> json(server, "b").statusCode());
     assertThat(store.entered.await(30, TimeUnit.SECONDS)).isTrue();
     CompletableFuture<Void> closed = CompletableFuture.runAsync(server::close);
     assertThat(closed).isNotDone();
