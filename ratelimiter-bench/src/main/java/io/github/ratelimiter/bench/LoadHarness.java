@@ -43,7 +43,8 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  *               [--only hot-16,...] [--server dynalite|moto]
  * </pre>
  *
- * <p>{@code --only} takes scenario ids ({@code hot-1}, ..., {@code hot-leased-16}, {@code nonfungible-churn-8});
+ * <p>{@code --only} takes scenario ids ({@code hot-1}, ..., {@code hot-leased-16}, {@code rls-grpc-16},
+ * {@code nonfungible-churn-8});
  * {@code ./bench/run} passes {@code BENCH_ONLY} as {@code --only}.
  *
  * <p>{@code --server moto} runs on moto (one request at a time, see {@code LocalDynamoDbServer}) instead of dynalite,
@@ -89,6 +90,14 @@ public final class LoadHarness {
       "one bucket, 30,000/s offered (paced) to a limit of 20,000/s, 16 threads: leasing vs the direct path", 16,
       Limit.of(20_000, Duration.ofSeconds(1)), 1, 30_000);
 
+  /**
+   * The rate-limit service (ratelimiter-server) over gRPC on the same store, against this library in process and
+   * the floor: 16 threads, 10,000 buckets, a non-binding limit, so the figures are the service's own cost per
+   * decision (protobuf, HTTP/2 on loopback, the decision pool) on top of the library's.
+   */
+  static final Scenario RLS_GRPC = new Scenario("rls-grpc-16",
+      "rate-limit service over gRPC vs the library in process, 10,000 buckets, 16 threads", 16, OPEN, 10_000, 0);
+
   static final String CHURN = "nonfungible-churn-8";
   static final int CHURN_THREADS = 8;
   static final int CHURN_CAP = 20;
@@ -120,11 +129,15 @@ public final class LoadHarness {
       try (ThisLibrary ours = new ThisLibrary(server.endpoint(), tables);
           ThisLibrary leased = new ThisLibrary(server.endpoint(), tables, Leasing.defaults());
           Bucket4jDynamoDb bucket4j = new Bucket4jDynamoDb(server.endpoint());
+          RlsService rls = new RlsService(server.endpoint(), tables);
           RawFloor floor = new RawFloor(server.endpoint())) {
         List<Contender> contenders = moto ? List.of(ours, floor) : List.of(ours, bucket4j, floor);
         List<Contender> warmed = new ArrayList<>(contenders);
         if (!moto && (only.isEmpty() || only.contains(HOT_LEASED.id()))) {
           warmed.add(leased);
+        }
+        if (!moto && (only.isEmpty() || only.contains(RLS_GRPC.id()))) {
+          warmed.add(rls);
         }
         for (Contender contender : warmed) {
           log("warming up %s for %s", contender.id(), warmup);
@@ -159,6 +172,18 @@ public final class LoadHarness {
                   contender.id(), round, result.decisionsPerSecond(), result.requestsPerDecision(), result.admitted(),
                   result.denied(), result.errors(), 100 * Report.ofBound(result, HOT_LEASED.limit()),
                   result.p50Micros() / 1e3, result.p99Micros() / 1e3, result.overAdmitted());
+            }
+          }
+        }
+        if (!moto && (only.isEmpty() || only.contains(RLS_GRPC.id()))) {
+          for (int round = 0; round < rounds; round++) {
+            for (Contender contender : rotate(List.of(rls, ours, floor), round)) {
+              RunResult result = fungible(contender, RLS_GRPC, duration, "r" + run++).withRound(round);
+              results.add(result);
+              log("%-16s %-12s round %d %9.0f decisions/s  %5.3f req/decision  admitted %d denied %d errors %d  "
+                      + "p50 %.2f ms p99 %.2f ms  over-admitted %d", RLS_GRPC.id(), contender.id(), round,
+                  result.decisionsPerSecond(), result.requestsPerDecision(), result.admitted(), result.denied(),
+                  result.errors(), result.p50Micros() / 1e3, result.p99Micros() / 1e3, result.overAdmitted());
             }
           }
         }
