@@ -8,6 +8,7 @@
 module io.github.ratelimiter.cli {
   requires io.github.ratelimiter.dynamodb;
   requires io.github.ratelimiter.local;
+  requires io.github.ratelimiter.server;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires software.amazon.awssdk.core;

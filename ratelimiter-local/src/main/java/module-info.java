@@ -1,6 +1,6 @@
 /**
- * A local DynamoDB-compatible server (dynalite) for the demo, tests and benchmarks:
- * {@code io.github.ratelimiter.local}. JDK only.
+ * Local DynamoDB-compatible servers (dynalite, or moto served on one thread) for the demo, tests and benchmarks:
+ * {@code io.github.ratelimiter.local}. JDK only, so that the CLI's demo can start one without a test framework.
  */
 module io.github.ratelimiter.local {
   requires java.net.http;

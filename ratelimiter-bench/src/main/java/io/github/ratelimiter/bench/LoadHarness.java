@@ -10,7 +10,8 @@ import io.github.ratelimiter.Token;
 import io.github.ratelimiter.dynamodb.DynamoDbTables;
 import io.github.ratelimiter.dynamodb.TableNames;
 import io.github.ratelimiter.local.LocalDynamoDbServer;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.local.LocalDynamoDbServer.Implementation;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,11 +40,17 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  *
  * <pre>
  *   LoadHarness [--duration-seconds 5] [--warmup-seconds 3] [--rounds 3] [--out target/bench/load.json]
- *               [--only hot-16,...]
+ *               [--only hot-16,...] [--server dynalite|moto]
  * </pre>
  *
- * <p>{@code --only} takes scenario ids ({@code hot-1}, ..., {@code hot-leased-16}, {@code nonfungible-churn-8});
+ * <p>{@code --only} takes scenario ids ({@code hot-1}, ..., {@code hot-leased-16}, {@code rls-grpc-16},
+ * {@code nonfungible-churn-8});
  * {@code ./bench/run} passes {@code BENCH_ONLY} as {@code --only}.
+ *
+ * <p>{@code --server moto} runs on moto (one request at a time, see {@code LocalDynamoDbServer}) instead of dynalite,
+ * with this project and the floor only: moto returns the stored item when a condition fails, as DynamoDB does, so a
+ * wrong guess between the idle and busy updates costs no second write there. {@code ./bench/run} runs
+ * {@code hot-4,hot-16} on it for the report's moto table (its requests per decision; moto is too slow for rates).
  *
  * <p>Each scenario runs {@code rounds} times, the contenders in a rotated order each round; the report takes the
  * median of the per-round ratios, since the server shares two cores with the client and other builds.
@@ -83,6 +90,14 @@ public final class LoadHarness {
       "one bucket, 30,000/s offered (paced) to a limit of 20,000/s, 16 threads: leasing vs the direct path", 16,
       Limit.of(20_000, Duration.ofSeconds(1)), 1, 30_000);
 
+  /**
+   * The rate-limit service (ratelimiter-server) over gRPC on the same store, against this library in process and
+   * the floor: 16 threads, 10,000 buckets, a non-binding limit, so the figures are the service's own cost per
+   * decision (protobuf, HTTP/2 on loopback, the decision pool) on top of the library's.
+   */
+  static final Scenario RLS_GRPC = new Scenario("rls-grpc-16",
+      "rate-limit service over gRPC vs the library in process, 10,000 buckets, 16 threads", 16, OPEN, 10_000, 0);
+
   static final String CHURN = "nonfungible-churn-8";
   static final int CHURN_THREADS = 8;
   static final int CHURN_CAP = 20;
@@ -100,9 +115,11 @@ public final class LoadHarness {
     Path out = Path.of(options.getOrDefault("out", "target/bench/load.json"));
     int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
     List<String> only = options.containsKey("only") ? List.of(options.get("only").split(",")) : List.of();
+    Implementation implementation = Implementation.named(options.getOrDefault("server", "dynalite"));
+    boolean moto = implementation == Implementation.MOTO;
     Instant started = Instant.now();
     List<RunResult> results = new ArrayList<>();
-    try (LocalDynamoDbServer server = LocalDynamoDbServer.start()) {
+    try (LocalDynamoDbServer server = LocalDynamoDbServer.builder().implementation(implementation).start()) {
       TableNames tables = TableNames.of("bench");
       try (DynamoDbClient admin = LocalDynamoDb.client(server.endpoint())) {
         DynamoDbTables.createIfMissing(admin, tables);
@@ -112,11 +129,15 @@ public final class LoadHarness {
       try (ThisLibrary ours = new ThisLibrary(server.endpoint(), tables);
           ThisLibrary leased = new ThisLibrary(server.endpoint(), tables, Leasing.defaults());
           Bucket4jDynamoDb bucket4j = new Bucket4jDynamoDb(server.endpoint());
+          RlsService rls = new RlsService(server.endpoint(), tables);
           RawFloor floor = new RawFloor(server.endpoint())) {
-        List<Contender> contenders = List.of(ours, bucket4j, floor);
+        List<Contender> contenders = moto ? List.of(ours, floor) : List.of(ours, bucket4j, floor);
         List<Contender> warmed = new ArrayList<>(contenders);
-        if (only.isEmpty() || only.contains(HOT_LEASED.id())) {
+        if (!moto && (only.isEmpty() || only.contains(HOT_LEASED.id()))) {
           warmed.add(leased);
+        }
+        if (!moto && (only.isEmpty() || only.contains(RLS_GRPC.id()))) {
+          warmed.add(rls);
         }
         for (Contender contender : warmed) {
           log("warming up %s for %s", contender.id(), warmup);
@@ -141,7 +162,7 @@ public final class LoadHarness {
             }
           }
         }
-        if (only.isEmpty() || only.contains(HOT_LEASED.id())) {
+        if (!moto && (only.isEmpty() || only.contains(HOT_LEASED.id()))) {
           for (int round = 0; round < rounds; round++) {
             for (Contender contender : rotate(List.of(leased, ours, floor), round)) {
               RunResult result = fungible(contender, HOT_LEASED, duration, "r" + run++).withRound(round);
@@ -154,7 +175,19 @@ public final class LoadHarness {
             }
           }
         }
-        if (only.isEmpty() || only.contains(CHURN)) {
+        if (!moto && (only.isEmpty() || only.contains(RLS_GRPC.id()))) {
+          for (int round = 0; round < rounds; round++) {
+            for (Contender contender : rotate(List.of(rls, ours, floor), round)) {
+              RunResult result = fungible(contender, RLS_GRPC, duration, "r" + run++).withRound(round);
+              results.add(result);
+              log("%-16s %-12s round %d %9.0f decisions/s  %5.3f req/decision  admitted %d denied %d errors %d  "
+                      + "p50 %.2f ms p99 %.2f ms  over-admitted %d", RLS_GRPC.id(), contender.id(), round,
+                  result.decisionsPerSecond(), result.requestsPerDecision(), result.admitted(), result.denied(),
+                  result.errors(), result.p50Micros() / 1e3, result.p99Micros() / 1e3, result.overAdmitted());
+            }
+          }
+        }
+        if (!moto && (only.isEmpty() || only.contains(CHURN))) {
           for (int round = 0; round < rounds; round++) {
             for (Contender contender : rotate(List.of(ours, floor), round)) {
               RunResult result = (contender == ours ? churn(ours, duration, "r" + run++)
@@ -172,14 +205,14 @@ public final class LoadHarness {
     Files.createDirectories(out.toAbsolutePath().getParent());
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
         .writeValue(out.toFile(), new LoadReport(started.toString(), duration.toMillis() / 1000.0,
-            warmup.toMillis() / 1000.0, rounds, results));
+            warmup.toMillis() / 1000.0, rounds, results, implementation.toString()));
     log("wrote %s", out);
     System.exit(0);
   }
 
-  /** The whole harness output. */
+  /** The whole harness output; {@code server} is {@code dynalite} or {@code moto} (null in files from before). */
   public record LoadReport(String startedAt, double durationSeconds, double warmupSeconds, int rounds,
-      List<RunResult> runs) {}
+      List<RunResult> runs, String server) {}
 
   /** The contenders in another order each round, so that none always runs first (or last) on the server. */
   static <T> List<T> rotate(List<T> list, int by) {
@@ -324,7 +357,7 @@ public final class LoadHarness {
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
         throw new IllegalArgumentException("usage: LoadHarness [--duration-seconds N] [--warmup-seconds N]"
-            + " [--rounds N] [--out FILE] [--only id,id]; got '" + args[i] + "'");
+            + " [--rounds N] [--out FILE] [--only id,id] [--server dynalite|moto]; got '" + args[i] + "'");
       }
       options.put(args[i].substring(2), args[++i]);
     }

@@ -2,7 +2,7 @@ package io.github.ratelimiter.bench;
 
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.net.URI;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;

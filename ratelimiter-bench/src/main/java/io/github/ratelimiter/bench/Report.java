@@ -20,8 +20,11 @@ import java.util.stream.Collectors;
  * <pre>
  *   Report --load target/bench/load.json --jmh target/bench/jmh-t1.json,target/bench/jmh-t2.json
  *          --machine target/bench/machine.txt --command "./bench/run" --markdown BENCHMARKS.md
- *          --chart docs/benchmarks.png
+ *          --chart docs/benchmarks.png [--moto target/bench/moto.json]
  * </pre>
+ *
+ * <p>{@code --moto} is the harness's output of a run on moto ({@code LoadHarness --server moto}); when the file is
+ * missing the report says that moto was not measured.
  */
 public final class Report {
 
@@ -50,7 +53,12 @@ public final class Report {
     Path markdown = Path.of(o.getOrDefault("markdown", "BENCHMARKS.md"));
     String chartLink = markdown.toAbsolutePath().getParent().relativize(chart.toAbsolutePath()).toString();
     writeChart(merge(load.runs()), chart);
-    Files.writeString(markdown, markdown(load, jmh, machine, o.getOrDefault("command", "./bench/run"), chartLink));
+    Optional<LoadHarness.LoadReport> moto = Optional.empty();
+    if (o.containsKey("moto") && Files.exists(Path.of(o.get("moto")))) {
+      moto = Optional.of(json.readValue(Path.of(o.get("moto")).toFile(), LoadHarness.LoadReport.class));
+    }
+    Files.writeString(markdown, markdown(load, jmh, machine, o.getOrDefault("command", "./bench/run"), chartLink,
+        moto));
     System.err.println("wrote " + markdown + " and " + chart);
   }
 
@@ -59,7 +67,7 @@ public final class Report {
   }
 
   static String markdown(LoadHarness.LoadReport load, List<JsonNode> jmh, String machine, String command,
-      String chartLink) {
+      String chartLink, Optional<LoadHarness.LoadReport> moto) {
     List<RunResult> rounds = load.runs();
     List<RunResult> runs = merge(rounds);
     StringBuilder md = new StringBuilder();
@@ -140,6 +148,7 @@ public final class Report {
     md.append(".\n");
 
     md.append(leasedSection(runs, rounds));
+    md.append(motoSection(moto, runs));
     md.append("\n## In process (JMH)\n\n");
     md.append("One permit per call on one shared bucket whose limit never binds (10^9/s), so every call is an "
         + "admission. `gcraStep` is this project's algorithm alone (clock read included, state in a volatile "
@@ -159,6 +168,56 @@ public final class Report {
           .append(base > 0 ? String.format("%.2f", score / base) : "-").append(" |\n");
     }
     md.append("\n## Notes\n\n").append(Notes.text(runs, rounds, jmh));
+    return md.toString();
+  }
+
+  /**
+   * The moto table: requests per decision under contention on one bucket, on a server that returns the stored item
+   * when a condition fails (as DynamoDB does), beside the same figure on dynalite.
+   */
+  static String motoSection(Optional<LoadHarness.LoadReport> moto, List<RunResult> dynalite) {
+    StringBuilder md = new StringBuilder("\n## On moto: requests per decision under contention\n\n");
+    if (moto.isEmpty()) {
+      return md.append("Not measured in this run: moto was not installed (`pip install \"moto[server]\"`, then "
+          + "`./bench/run` measures it).\n").toString();
+    }
+    LoadHarness.LoadReport m = moto.get();
+    md.append("moto (Python; served one request at a time, see [docs/testing.md](docs/testing.md)) returns the "
+        + "stored item when a conditional write fails, as DynamoDB does and dynalite does not: a decision whose guess "
+        + "between the bucket's idle and busy updates was wrong is settled from that item, without the second "
+        + "`UpdateItem` (and the `GetItem`) it costs on dynalite when the stored `tat` denies the request. When the "
+        + "stored `tat` admits it, as in these scenarios whose limit never binds, the other update is the admission "
+        + "itself and is sent on either server. Same scenarios as above, this project and the floor only, ")
+        .append(m.rounds()).append(" rounds of ").append(fmt(m.durationSeconds())).append(" s, started ")
+        .append(m.startedAt()).append(", beside the same scenario's figure on dynalite from the harness's dynalite run. "
+            + "moto is slow");
+    List<RunResult> motoRuns = merge(m.runs());
+    Optional<RunResult> motoHot = find(motoRuns, "hot-16", "ratelimiter");
+    Optional<RunResult> dynaliteHot = find(dynalite, "hot-16", "ratelimiter");
+    if (motoHot.isPresent() && dynaliteHot.isPresent()) {
+      md.append(String.format(" (hot-16, this project: %,.0f decisions/s on moto, %,.0f on dynalite)",
+          motoHot.get().decisionsPerSecond(), dynaliteHot.get().decisionsPerSecond()));
+    }
+    md.append(", so fewer writes overlap there: read the requests per decision and by operation, not the rates.\n\n");
+    md.append("| scenario | contender | threads | requests/decision on moto | requests by operation | "
+        + "requests/decision on dynalite, same run | decisions/s on moto | admitted / denied | over-admitted |\n");
+    md.append("|---|---|--:|--:|---|--:|--:|--:|--:|\n");
+    for (RunResult r : motoRuns) {
+      Optional<RunResult> d = find(dynalite, r.scenario(), r.contender());
+      md.append("| ").append(r.scenario())
+          .append(" | ").append(NAMES.getOrDefault(r.contender(), r.contender()))
+          .append(" | ").append(r.threads())
+          .append(" | ").append(String.format("%.3f", r.requestsPerDecision()))
+          .append(" | ").append(r.requests().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+              .collect(Collectors.joining(", ")))
+          .append(" | ").append(d.map(x -> String.format("%.3f", x.requestsPerDecision())).orElse("-"))
+          .append(" | ").append(String.format("%,.0f", r.decisionsPerSecond()))
+          .append(" | ").append(String.format("%,d / %,d", r.admitted(), r.denied()))
+          .append(r.errors() > 0 ? String.format(" (%,d errors)", r.errors()) : "")
+          .append(" | ").append(r.boundChecked() ? (r.overAdmitted() == 0 ? "**0**" : "**" + r.overAdmitted()
+              + " OVER**") : "n/a")
+          .append(" |\n");
+    }
     return md.toString();
   }
 

@@ -9,7 +9,7 @@ import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.TableNames;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.net.URI;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;

@@ -2,7 +2,7 @@ package io.github.ratelimiter.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.DynamoDbTables;
 import io.github.ratelimiter.dynamodb.TableNames;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiters;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
 import java.time.Clock;
 import java.time.Duration;

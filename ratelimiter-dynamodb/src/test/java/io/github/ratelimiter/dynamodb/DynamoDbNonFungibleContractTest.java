@@ -1,7 +1,7 @@
 package io.github.ratelimiter.dynamodb;
 
 import io.github.ratelimiter.store.RateLimitStore;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.testing.NonFungibleLimiterContract;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

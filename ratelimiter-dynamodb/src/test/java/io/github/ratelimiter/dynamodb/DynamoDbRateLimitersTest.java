@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiters;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package io.github.ratelimiter.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;

@@ -1,7 +1,7 @@
 package io.github.ratelimiter.dynamodb;
 
 import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -9,7 +9,7 @@ import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.ThrottlingException;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,7 @@ import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.LeaseWorker.RecordingClock;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiters;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import java.io.IOException;
 import java.net.URI;

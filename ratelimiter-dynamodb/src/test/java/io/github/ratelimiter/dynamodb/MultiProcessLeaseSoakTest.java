@@ -7,7 +7,7 @@ import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.LeaseProcesses.Overloaded;
 import io.github.ratelimiter.dynamodb.LeaseProcesses.Worker;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

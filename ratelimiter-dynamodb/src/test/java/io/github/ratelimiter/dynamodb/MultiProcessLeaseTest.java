@@ -3,7 +3,7 @@ package io.github.ratelimiter.dynamodb;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ratelimiter.dynamodb.LeaseProcesses.Worker;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -6,7 +6,7 @@ import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.store.LimitRecord;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
 import java.math.BigDecimal;
 import java.time.Duration;

@@ -8,7 +8,7 @@ import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import io.github.ratelimiter.store.RateLimitStore;
 import io.github.ratelimiter.testing.FungibleLimiterContract;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +25,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * Real DynamoDB returns the stored item when a condition fails and {@code ReturnValuesOnConditionCheckFailure} is
  * {@code ALL_OLD}; dynalite does not. This client adds what DynamoDB would return (read right after the failure;
  * since {@code tat} only grows, at least as large as at the failure), so the contract suite also covers the path
- * that settles a decision from the returned item.
+ * that settles a decision from the returned item on dynalite. On moto ({@code -Pmoto}), which returns the item
+ * itself, every DynamoDB test takes that path without this emulation; here the emulation then only re-reads.
  */
 class ReturnedItemOnConditionFailureTest {
   @RegisterExtension static final LocalDynamoDb DYNAMO = new LocalDynamoDb();
@@ -74,6 +75,16 @@ class ReturnedItemOnConditionFailureTest {
         return real.serviceName();
       }
 
+      /**
+       * The real client's configuration, so that the store takes its call timeout (the test's 30 s) as the decision
+       * timeout, as it does for the other contract suites, instead of the 1 s default for a client without one: on a
+       * slow server (moto, one request at a time, 16 threads) a decision plus this emulation's reads can take longer.
+       */
+      @Override
+      public software.amazon.awssdk.services.dynamodb.DynamoDbServiceClientConfiguration serviceClientConfiguration() {
+        return real.serviceClientConfiguration();
+      }
+
       @Override
       public void close() {
         real.close();
@@ -106,9 +117,10 @@ class ReturnedItemOnConditionFailureTest {
       warm.fungible("api", limit).acquire("acct", 10);
     }
     RequestCounter requests = new RequestCounter();
-    try (RateLimiters cold = RateLimiters.builder().clock(clock).store(DynamoDbStore.builder()
-        .client(returningOldItems(DYNAMO.newClient(requests))).ownsClient(true).tableNames(tables.names).build())
-        .build()) {
+    DynamoDbStore store = DynamoDbStore.builder().client(returningOldItems(DYNAMO.newClient(requests)))
+        .ownsClient(true).tableNames(tables.names).build();
+    assertThat(store.decisionTimeout()).as("the wrapped client's call timeout").contains(LocalDynamoDb.TEST_CALL_TIMEOUT);
+    try (RateLimiters cold = RateLimiters.builder().clock(clock).store(store).build()) {
       FungibleLimiter limiter = cold.fungible("api", limit);
       limiter.limitFor("acct");
       requests.reset();

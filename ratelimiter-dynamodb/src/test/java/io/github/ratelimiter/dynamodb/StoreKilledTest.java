@@ -13,7 +13,7 @@ import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.dynamodb.client.DynamoDbClients;
 import io.github.ratelimiter.local.LocalDynamoDbServer;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

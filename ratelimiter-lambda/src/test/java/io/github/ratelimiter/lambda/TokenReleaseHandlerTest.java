@@ -15,7 +15,7 @@ import io.github.ratelimiter.dynamodb.DynamoDbTables;
 import io.github.ratelimiter.dynamodb.TableNames;
 import io.github.ratelimiter.events.EventProcessorManager;
 import io.github.ratelimiter.events.EventRules;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -12,7 +12,7 @@ import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.DynamoDbTables;
 import io.github.ratelimiter.dynamodb.TableNames;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
 import io.micrometer.core.instrument.search.Search;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -10,7 +10,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.github.ratelimiter.spring.app.OrdersTestApp;
 import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.store.RateLimitStore;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpResponse;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.ratelimiter.spring.app.OrdersTestApp;
 import io.github.ratelimiter.spring.internal.HttpRoute;
 import io.github.ratelimiter.spring.internal.RateLimitFilter;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.local.LocalDynamoDbServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,7 +38,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "ratelimiter.http.routes[1].account=header:X-Tenant-Id"})
 class StoreOutageTest {
 
-  static final LocalDynamoDbServer SERVER = LocalDynamoDbServer.start();
+  static final LocalDynamoDbServer SERVER = LocalDynamoDb.serverBuilder().start(); // dynalite, or moto with -Pmoto
 
   @DynamicPropertySource
   static void store(DynamicPropertyRegistry registry) {

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The compiled module descriptor exports and opens the one package of the test kit (the contracts are JUnit
- * classes a test engine reflects on) and requires no module that has only a file-name-derived name.
+ * classes a test engine reflects on) and requires no module that has only a file-name-derived name, and no AWS
+ * module: a store author on another database must not pull in the AWS SDK.
  */
 class ModuleDescriptorTest {
 
@@ -30,6 +31,8 @@ class ModuleDescriptorTest {
     assertThat(descriptor.opens()).allSatisfy(o -> assertThat(o.isQualified()).isFalse());
     assertThat(descriptor.opens()).extracting(Opens::source).containsExactly("io.github.ratelimiter.testing");
     assertThat(descriptor.requires()).extracting(Requires::name)
-        .contains("io.github.ratelimiter", "org.junit.jupiter.api").doesNotContain("awaitility");
+        .contains("io.github.ratelimiter", "org.junit.jupiter.api").doesNotContain("awaitility")
+        .noneMatch(name -> name.startsWith("software.amazon") || name.startsWith("io.github.ratelimiter.dynamodb")
+            || name.equals("io.github.ratelimiter.local"));
   }
 }

@@ -1,4 +1,4 @@
-package io.github.ratelimiter.testing;
+package io.github.ratelimiter.testing.dynamodb;
 
 import java.time.Duration;
 import java.util.Objects;

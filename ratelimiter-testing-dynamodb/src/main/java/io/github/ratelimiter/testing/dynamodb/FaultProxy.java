@@ -1,4 +1,4 @@
-package io.github.ratelimiter.testing;
+package io.github.ratelimiter.testing.dynamodb;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

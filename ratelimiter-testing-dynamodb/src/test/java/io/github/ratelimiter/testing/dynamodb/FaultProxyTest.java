@@ -1,4 +1,4 @@
-package io.github.ratelimiter.testing;
+package io.github.ratelimiter.testing.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
