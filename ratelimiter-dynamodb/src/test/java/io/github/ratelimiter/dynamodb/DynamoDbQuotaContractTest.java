@@ -2,7 +2,7 @@ package io.github.ratelimiter.dynamodb;
 
 import io.github.ratelimiter.store.RateLimitStore;
 import io.github.ratelimiter.testing.QuotaContract;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
