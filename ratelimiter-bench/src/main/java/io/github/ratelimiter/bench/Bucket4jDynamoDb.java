@@ -76,6 +76,20 @@ final class Bucket4jDynamoDb implements Contender {
         .tryConsume(1);
   }
 
+  /** One bucket with a bandwidth per limit, as Bucket4j holds several limits: a read and a compare-and-swap. */
+  @Override
+  @SuppressWarnings("deprecation") // as fungible(...)
+  public Decider quota(String resource, java.util.List<Limit> limits) {
+    var builder = BucketConfiguration.builder();
+    for (Limit limit : limits) {
+      builder.addLimit(Bandwidth.builder().capacity(limit.limit()).refillGreedy(limit.limit(), limit.window()).build());
+    }
+    BucketConfiguration configuration = builder.build();
+    Map<String, BucketProxy> buckets = new ConcurrentHashMap<>();
+    return key -> buckets.computeIfAbsent(key, k -> proxies.builder().build(resource + ":" + k, configuration))
+        .tryConsume(1);
+  }
+
   @Override
   public Map<String, Long> requests() {
     Map<String, Long> copy = new TreeMap<>();

@@ -1,6 +1,7 @@
 package io.github.ratelimiter.bench;
 
 import io.github.ratelimiter.Limit;
+import java.util.List;
 import java.util.Map;
 
 /** One implementation under load: hands out deciders and counts the store requests it sent. */
@@ -14,6 +15,22 @@ interface Contender extends AutoCloseable {
 
   /** A decider for fresh buckets of one resource, each with {@code limit}. */
   Decider fungible(String resource, Limit limit);
+
+  /**
+   * A decider for fresh buckets of one resource, each a quota of {@code limits} decided together (admitted only when
+   * every limit admits); {@code null} when this contender has no such decision.
+   */
+  default Decider quota(String resource, List<Limit> limits) {
+    return null;
+  }
+
+  /**
+   * A decider that takes one permit of the key on {@code tenantResource} and one of the key {@code "all"} on
+   * {@code sharedResource} together; {@code null} when this contender has no such decision.
+   */
+  default Decider twoKeys(String tenantResource, String sharedResource, Limit tenant, Limit shared) {
+    return null;
+  }
 
   /** Requests sent so far, per operation (every HTTP attempt, retries included). */
   Map<String, Long> requests();

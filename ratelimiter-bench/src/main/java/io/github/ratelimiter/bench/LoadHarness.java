@@ -98,6 +98,23 @@ public final class LoadHarness {
   static final Scenario RLS_GRPC = new Scenario("rls-grpc-16",
       "rate-limit service over gRPC vs the library in process, 10,000 buckets, 16 threads", 16, OPEN, 10_000, 0);
 
+  /** Three limits on one key, none binding: what deciding several limits in one write costs. */
+  static final List<Limit> QUOTA3 = List.of(Limit.of(100_000, Duration.ofSeconds(1)),
+      Limit.of(3_000_000, Duration.ofMinutes(1)), Limit.of(100_000_000, Duration.ofHours(1)));
+
+  /** The quota scenarios: each key a quota of {@link #QUOTA3}; the bound checked is the first limit's. */
+  static final List<Scenario> QUOTAS = List.of(
+      new Scenario("quota3-hot-1", "one bucket with a quota of 3 limits, 1 thread", 1, QUOTA3.get(0), 1, 0),
+      new Scenario("quota3-keys-10k-16", "10,000 buckets with a quota of 3 limits, 16 threads", 16, QUOTA3.get(0),
+          10_000, 0));
+
+  /**
+   * A decision across two keys (a tenant among 10,000 and one shared budget), 16 threads, limits never binding:
+   * this project's {@code tryAcquireAll} (one write per key) against the floor's two unconditional-order writes.
+   */
+  static final Scenario TWO_KEY = new Scenario("two-key-16",
+      "a tenant (of 10,000) and a shared budget decided together, 16 threads", 16, OPEN, 10_000, 0);
+
   static final String CHURN = "nonfungible-churn-8";
   static final int CHURN_THREADS = 8;
   static final int CHURN_CAP = 20;
@@ -154,6 +171,32 @@ public final class LoadHarness {
               RunResult result = fungible(contender, scenario, duration, "r" + run++).withRound(round);
               results.add(result);
               log("%-16s %-12s round %d %9.0f decisions/s  %5.3f req/decision  admitted %d denied %d errors %d  "
+                      + "p50 %.2f ms p99 %.2f ms  cpu %.0f/%.0f us/decision (client/server)  over-admitted %d",
+                  scenario.id(), contender.id(), round, result.decisionsPerSecond(), result.requestsPerDecision(),
+                  result.admitted(), result.denied(), result.errors(), result.p50Micros() / 1e3,
+                  result.p99Micros() / 1e3, result.cpuMicrosPerDecision(), result.serverCpuMicrosPerDecision(),
+                  result.overAdmitted());
+            }
+          }
+        }
+        List<Scenario> several = new ArrayList<>(QUOTAS);
+        several.add(TWO_KEY);
+        for (Scenario scenario : several) {
+          if (moto || (!only.isEmpty() && !only.contains(scenario.id()))) {
+            continue;
+          }
+          for (int round = 0; round < rounds; round++) {
+            for (Contender contender : rotate(contenders, round)) {
+              Contender.Decider decider = scenario == TWO_KEY
+                  ? contender.twoKeys(scenario.id() + "-tenant-r" + run, scenario.id() + "-shared-r" + run, OPEN, OPEN)
+                  : contender.quota(scenario.id() + "-r" + run, QUOTA3);
+              if (decider == null) {
+                continue; // this contender has no such decision
+              }
+              RunResult result = measure(contender, scenario, decider, duration).withRound(round);
+              run++;
+              results.add(result);
+              log("%-18s %-12s round %d %9.0f decisions/s  %5.3f req/decision  admitted %d denied %d errors %d  "
                       + "p50 %.2f ms p99 %.2f ms  cpu %.0f/%.0f us/decision (client/server)  over-admitted %d",
                   scenario.id(), contender.id(), round, result.decisionsPerSecond(), result.requestsPerDecision(),
                   result.admitted(), result.denied(), result.errors(), result.p50Micros() / 1e3,
@@ -224,7 +267,12 @@ public final class LoadHarness {
   static RunResult fungible(Contender contender, Scenario scenario, Duration duration, String run)
       throws InterruptedException {
     String resource = scenario.id() + "-" + run;
-    Contender.Decider decider = contender.fungible(resource, scenario.limit());
+    return measure(contender, scenario, contender.fungible(resource, scenario.limit()), duration);
+  }
+
+  /** Runs {@code decider} as {@code scenario} says and checks each key against the scenario's limit. */
+  static RunResult measure(Contender contender, Scenario scenario, Contender.Decider decider, Duration duration)
+      throws InterruptedException {
     int threads = scenario.threads();
     int keys = scenario.keys();
     IntFunction<IntFunction<String>> keyOf = keys == 1

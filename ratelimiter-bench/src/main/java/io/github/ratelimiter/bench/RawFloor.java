@@ -73,6 +73,20 @@ final class RawFloor implements Contender {
     };
   }
 
+  /** The floor of a quota: one conditional write per decision, as for one limit (the first limit's counter). */
+  @Override
+  public Decider quota(String resource, java.util.List<Limit> limits) {
+    return fungible(resource, limits.get(0));
+  }
+
+  /** The floor of a decision across two keys: one conditional write per key, the second only after the first. */
+  @Override
+  public Decider twoKeys(String tenantResource, String sharedResource, Limit tenant, Limit shared) {
+    Decider tenants = fungible(tenantResource, tenant);
+    Decider budget = fungible(sharedResource, shared);
+    return key -> tenants.decide(key) && budget.decide("all");
+  }
+
   @Override
   public Map<String, Long> requests() {
     return counter.snapshot();

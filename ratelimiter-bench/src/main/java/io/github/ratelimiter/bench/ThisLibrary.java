@@ -5,12 +5,14 @@ import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.NonFungibleLimiter;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.TableNames;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -53,6 +55,21 @@ final class ThisLibrary implements Contender {
     FungibleLimiter limiter = leasing == null ? limiters.fungible(resource, limit)
         : limiters.fungible(resource, limit, LimiterOptions.builder().leasing(leasing).build());
     return key -> limiter.tryAcquire(key).allowed();
+  }
+
+  @Override
+  public Decider quota(String resource, List<Limit> limits) {
+    FungibleLimiter limiter = limiters.fungible(resource,
+        Quota.of(limits.get(0), limits.subList(1, limits.size()).toArray(Limit[]::new)));
+    return key -> limiter.tryAcquire(key).allowed();
+  }
+
+  /** {@code tryAcquireAll}: one conditional write per key, a refund of the first when the second denies. */
+  @Override
+  public Decider twoKeys(String tenantResource, String sharedResource, Limit tenant, Limit shared) {
+    FungibleLimiter tenants = limiters.fungible(tenantResource, tenant);
+    FungibleLimiter budget = limiters.fungible(sharedResource, shared);
+    return key -> limiters.tryAcquireAll(List.of(tenants.ask(key), budget.ask("all"))).allowed();
   }
 
   /** A non-fungible limiter with the cap as its default limit. */
