@@ -69,6 +69,16 @@ public interface RateLimiterListener {
       long permits, boolean storeAsked) {}
 
   /**
+   * A fungible decision was denied by the limit named {@code limitName} of the account's quota (a single limit's
+   * name is its window, e.g. {@code "1s"}); heard right after its {@link #onDecision}.
+   *
+   * @param resourceName the limiter's resource
+   * @param accountId the account that asked (high-cardinality, as in {@link #onDecision})
+   * @param limitName the denying limit's name (a constant per quota: cheap as a tag)
+   */
+  default void onDenied(String resourceName, String accountId, String limitName) {}
+
+  /**
    * One request to the store ended: for DynamoDB, one HTTP attempt, so that every retried throttled attempt is
    * heard, as DynamoDB bills it. The in-memory store sends none.
    *

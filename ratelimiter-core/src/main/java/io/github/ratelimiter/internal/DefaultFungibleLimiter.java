@@ -292,6 +292,9 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     }
     listener.onDecision(resourceName, call.accountId, LimiterKind.FUNGIBLE,
         decision.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, call.permits, call.storeAsked);
+    if (decision.denied()) {
+      listener.onDenied(resourceName, call.accountId, decision.limitName());
+    }
     return decision;
   }
 

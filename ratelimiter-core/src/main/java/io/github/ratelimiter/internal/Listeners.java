@@ -41,6 +41,17 @@ public final class Listeners implements RateLimiterListener {
   }
 
   @Override
+  public void onDenied(String resourceName, String accountId, String limitName) {
+    for (RateLimiterListener listener : listeners) {
+      try {
+        listener.onDenied(resourceName, accountId, limitName);
+      } catch (RuntimeException e) {
+        failed(listener, e);
+      }
+    }
+  }
+
+  @Override
   public void onStoreRequest(String operation, StoreOutcome outcome, long latencyNanos) {
     for (RateLimiterListener listener : listeners) {
       try {

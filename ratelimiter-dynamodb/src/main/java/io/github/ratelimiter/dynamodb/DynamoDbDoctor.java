@@ -35,7 +35,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * Examines the tables and the caller's permissions, for {@code ratelimiter doctor}: each table's existence, status,
- * key schema and index, the non-fungible table's TTL, and, for every IAM action the README's Permissions table
+ * key schema and index, the fungible and non-fungible tables' TTL, and, for every IAM action the README's Permissions table
  * lists, whether the caller may call it.
  *
  * <p>Permissions are probed with calls that cannot change anything: reads of a key no limiter uses
@@ -113,7 +113,7 @@ public final class DynamoDbDoctor {
       if (table.indexName() != null) {
         findings.add(index(table, description));
       }
-      if (table.name().equals(names.nonFungibleTable())) {
+      if (table.name().equals(names.nonFungibleTable()) || table.name().equals(names.fungibleTable())) {
         findings.add(timeToLive(client, table));
       }
       findings.addAll(permissions(client, table, names));

@@ -36,7 +36,10 @@ import software.amazon.awssdk.services.dynamodb.model.TableStatus;
  * Creates, describes and deletes the three tables, with the Python library's schemas:
  *
  * <ul>
- *   <li>fungible tokens: {@code resourceName} (S) HASH, {@code accountId} (S) RANGE; attribute {@code tat} (N);
+ *   <li>fungible tokens: {@code resourceName} (S) HASH, {@code accountId} (S) RANGE; attribute {@code tat} (N),
+ *       and for a quota of several limits {@code tat_<name>} (N) per further limit; TTL on {@code expirationTime}
+ *       (N, epoch seconds), written with every step as the moment the bucket is full again (the Python library's
+ *       items have none, which TTL leaves alone);
  *   <li>limits: {@code resourceName} (S) HASH, {@code accountId} (S) RANGE; attributes {@code limit} (N),
  *       {@code windowSec} (N), {@code serviceName} (S) with a GSI on {@code serviceName} (projection ALL);
  *   <li>non-fungible tokens: {@code resourceCoordinate} (S) HASH, {@code reservationId} (S) RANGE; a GSI on
@@ -73,8 +76,11 @@ public final class DynamoDbTables {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(names, "names");
     List<String> created = new ArrayList<>();
-    if (names.fungibleTable() != null && create(client, fungible(names))) {
-      created.add(names.fungibleTable());
+    if (names.fungibleTable() != null) {
+      if (create(client, fungible(names))) {
+        created.add(names.fungibleTable());
+      }
+      enableTimeToLive(client, names.fungibleTable());
     }
     if (names.limitTable() != null && create(client, limits(names))) {
       created.add(names.limitTable());

@@ -62,6 +62,8 @@ public final class RateLimiterMetrics implements RateLimiterListener {
   private static final StoreOutcome[] STORE_OUTCOMES = StoreOutcome.values();
 
   private final MeterRegistry registry;
+  /** {@code ratelimiter.denials} by resource, limit name and account tag ("" when accounts are not tagged). */
+  private final Map<String, Map<String, Map<String, Counter>>> denials = new ConcurrentHashMap<>();
   private final Set<String> taggedAccounts;
   /** Per resource: decision meters per account tag ("" when accounts are not tagged). */
   private final Map<String, Map<String, DecisionMeters>> decisions = new ConcurrentHashMap<>();
@@ -99,6 +101,34 @@ public final class RateLimiterMetrics implements RateLimiterListener {
     int index = kind.ordinal() * DECISION_OUTCOMES.length + outcome.ordinal();
     meters.permits[index].increment(permits);
     (storeAsked ? meters.fromStore : meters.local)[index].increment();
+  }
+
+  /** {@code ratelimiter.denials}: fungible denials by the limit of the quota that denied them. */
+  @Override
+  public void onDenied(String resourceName, String accountId, String limitName) {
+    String account = taggedAccounts.isEmpty() ? "" : taggedAccounts.contains(accountId) ? accountId : OTHER_ACCOUNT;
+    Map<String, Map<String, Counter>> byLimit = denials.get(resourceName);
+    if (byLimit == null) {
+      byLimit = denials.computeIfAbsent(resourceName, r -> new ConcurrentHashMap<>());
+    }
+    Map<String, Counter> byAccount = byLimit.get(limitName);
+    if (byAccount == null) {
+      byAccount = byLimit.computeIfAbsent(limitName, l -> new ConcurrentHashMap<>());
+    }
+    Counter counter = byAccount.get(account);
+    if (counter == null) {
+      counter = byAccount.computeIfAbsent(account, a -> {
+        Counter.Builder builder = Counter.builder("ratelimiter.denials")
+            .description("Fungible denials, by the limit of the quota that denied them")
+            .tag("resource", resourceName)
+            .tag("limit", limitName);
+        if (!a.isEmpty()) {
+          builder.tag("account", a);
+        }
+        return builder.register(registry);
+      });
+    }
+    counter.increment();
   }
 
   @Override

@@ -3,20 +3,23 @@ package io.github.ratelimiter.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.NonFungibleLimiter;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.dynamodb.DynamoDbTables;
 import io.github.ratelimiter.dynamodb.TableNames;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
-import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.micrometer.core.instrument.search.Search;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -82,6 +85,33 @@ class RateLimiterMetricsTest {
           .isEqualTo(1);
       assertThat(count(registry.find("ratelimiter.limits.refreshes").tags("outcome", "failed"))).isZero();
       assertThat(registry.getMeters()).allSatisfy(meter -> assertThat(meter.getId().getTag("account")).isNull());
+    }
+  }
+
+  @Test
+  void denialsAreCountedByTheLimitOfTheQuotaThatDeniedThem() {
+    try (RateLimiters limiters = limiters(RateLimiterMetrics.bindTo(registry))) {
+      FungibleLimiter llm = limiters.fungible("llm", Quota.builder()
+          .limit("requests", Limit.of(5, Duration.ofMinutes(1)))
+          .limit("tokens", Limit.of(100, Duration.ofMinutes(1)))
+          .build());
+      Cost call = Cost.of(Map.of("requests", 1L, "tokens", 40L));
+      llm.tryAcquire("key", call);
+      llm.tryAcquire("key", call);
+      llm.tryAcquire("key", call); // 120 tokens: denied by tokens
+      llm.tryAcquire("key", call); // again, from what this process saw
+      for (int i = 0; i < 4; i++) {
+        llm.tryAcquire("key", Cost.of("requests", 1)); // 3 admitted, then denied by requests
+      }
+      FungibleLimiter api = limiters.fungible("api", Limit.of(1, Duration.ofSeconds(1)));
+      api.tryAcquire("acme");
+      api.tryAcquire("acme"); // a single limit is named by its window
+      assertThat(count(registry.find("ratelimiter.denials").tags("resource", "llm", "limit", "tokens"))).isEqualTo(2);
+      assertThat(count(registry.find("ratelimiter.denials").tags("resource", "llm", "limit", "requests")))
+          .isEqualTo(1);
+      assertThat(count(registry.find("ratelimiter.denials").tags("resource", "api", "limit", "1s"))).isEqualTo(1);
+      assertThat(count(decisions("llm", "fungible", "denied", "local"))
+          + count(decisions("llm", "fungible", "denied", "store"))).isEqualTo(3);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.github.ratelimiter.dynamodb.internal;
 
 import static io.github.ratelimiter.dynamodb.internal.Schema.ACCOUNT_ID;
+import static io.github.ratelimiter.dynamodb.internal.Schema.EXPIRATION_TIME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.TAT;
 
@@ -36,12 +37,13 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  */
 public final class DynamoDbBuckets implements BucketStore {
 
-  static final String BUSY_UPDATE = "SET #tat = #tat + :cost";
+  static final String BUSY_UPDATE = "SET #tat = #tat + :cost, #exp = :exp";
   static final String BUSY_CONDITION = "#tat BETWEEN :now AND :maxTat";
-  static final String IDLE_UPDATE = "SET #tat = :nowPlusCost";
+  static final String IDLE_UPDATE = "SET #tat = :nowPlusCost, #exp = :exp";
   static final String IDLE_CONDITION = "attribute_not_exists(#tat) OR #tat < :now";
 
-  private static final Map<String, String> NAMES = Map.of("#tat", TAT);
+  private static final Map<String, String> NAMES = Map.of("#tat", TAT, "#exp", EXPIRATION_TIME);
+  private static final Map<String, String> READ_NAMES = Map.of("#tat", TAT);
 
   private final DynamoDbClient client;
   private final Supplier<String> table;
@@ -123,13 +125,15 @@ public final class DynamoDbBuckets implements BucketStore {
     return update(tableName, request, BUSY_UPDATE, BUSY_CONDITION, Map.of(
         ":cost", number(request.costNanos()),
         ":now", number(request.nowNanos()),
-        ":maxTat", number(request.maxAdmittedTat())));
+        ":maxTat", number(request.maxAdmittedTat()),
+        ":exp", number(expiresAt(request.nowNanos(), request.toleranceNanos()))));
   }
 
   private Attempt idle(String tableName, BucketRequest request) {
     return update(tableName, request, IDLE_UPDATE, IDLE_CONDITION, Map.of(
         ":now", number(request.nowNanos()),
-        ":nowPlusCost", number(request.nowNanos() + request.costNanos())));
+        ":nowPlusCost", number(request.nowNanos() + request.costNanos()),
+        ":exp", number(expiresAt(request.nowNanos(), request.toleranceNanos()))));
   }
 
   private Attempt update(String tableName, BucketRequest request, String update, String condition,
@@ -160,7 +164,7 @@ public final class DynamoDbBuckets implements BucketStore {
     return requests.send("GetItem", tableName, () -> {
       GetItemResponse response = client.getItem(b -> requests.observe(b, request.deadline(), "GetItem")
           .tableName(tableName).key(key(request))
-          .consistentRead(true).projectionExpression("#tat").expressionAttributeNames(NAMES));
+          .consistentRead(true).projectionExpression("#tat").expressionAttributeNames(READ_NAMES));
       AttributeValue tat = response.hasItem() ? response.item().get(TAT) : null;
       return tat == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(tat.n()));
     });
@@ -185,6 +189,9 @@ public final class DynamoDbBuckets implements BucketStore {
   public QuotaResult consume(QuotaRequest request) {
     String tableName = table.get();
     List<Lane> lanes = request.lanes();
+    if (lanes.stream().allMatch(lane -> lane.costNanos() == 0)) {
+      return new QuotaResult(true, readLanes(tableName, request), -1); // a look: nothing to write
+    }
     long now = request.nowNanos();
     boolean[] busy = new boolean[lanes.size()];
     for (int i = 0; i < busy.length; i++) {
@@ -225,6 +232,13 @@ public final class DynamoDbBuckets implements BucketStore {
     List<String> sets = new ArrayList<>();
     List<String> conditions = new ArrayList<>();
     values.put(":now", number(request.nowNanos()));
+    long tolerance = 0;
+    for (Lane lane : lanes) {
+      tolerance = Math.max(tolerance, lane.toleranceNanos());
+    }
+    names.put("#exp", EXPIRATION_TIME);
+    sets.add("#exp = :exp");
+    values.put(":exp", number(expiresAt(request.nowNanos(), tolerance)));
     for (int i = 0; i < lanes.size(); i++) {
       Lane lane = lanes.get(i);
       if (lane.costNanos() == 0) {
@@ -315,6 +329,16 @@ public final class DynamoDbBuckets implements BucketStore {
           .build());
       return true;
     }, refused -> false);
+  }
+
+  /**
+   * The bucket item's expiry (the table's TTL attribute, epoch seconds) after a step at {@code now} that leaves
+   * every lane's {@code tat} at most {@code now + tolerance}: from then on the bucket is full, which is what a missing
+   * item means, so DynamoDB may delete it (TTL deletes late, never early). Idle buckets of ever-new accounts (a
+   * rate-limit service's descriptor values) so leave the table instead of growing it without bound.
+   */
+  static long expiresAt(long nowNanos, long toleranceNanos) {
+    return Math.floorDiv(nowNanos + toleranceNanos, 1_000_000_000L) + 1;
   }
 
   /** The attribute a lane lives in: {@code tat} for the first, {@code tat_<name>} for the others. */

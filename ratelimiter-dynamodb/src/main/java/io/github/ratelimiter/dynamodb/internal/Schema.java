@@ -25,7 +25,7 @@ public final class Schema {
   public static final String RESERVATION_ID = "reservationId";
   /** Non-fungible table: the token's resource, and its index's key. */
   public static final String RESOURCE_ID = "resourceId";
-  /** Non-fungible table: the TTL attribute, epoch seconds. */
+  /** Fungible and non-fungible tables: the TTL attribute, epoch seconds. */
   public static final String EXPIRATION_TIME = "expirationTime";
   /** Non-fungible table: the unique id of the reservation that holds the slot. */
   public static final String HOLDER = "holder";

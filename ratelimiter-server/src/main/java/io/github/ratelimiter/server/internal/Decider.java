@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * once, decide the rest through the {@link DescriptorDecisions} seam, then build the statuses and count.
  *
  * <p>The one intended difference: a request's enforcing descriptors are decided together
- * ({@code allOrNothing}), so when one is over nothing is charged on any (see {@link PerDescriptorDecisions} for what
+ * ({@code allOrNothing}), so when one is over nothing is charged on any (see {@link JointDescriptorDecisions} for what
  * today's limiter does instead until issue 19 lands). Shadow-mode descriptors never deny: they are decided each on
  * its own after the enforcing ones, charged when the request is admitted and only looked at when it is not.
  * Thread-safe: the configuration is read once per request from {@code generation}.

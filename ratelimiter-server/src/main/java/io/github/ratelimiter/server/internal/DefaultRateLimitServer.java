@@ -206,7 +206,7 @@ public final class DefaultRateLimitServer implements RateLimitServer {
         .listener(libraryMeters);
     settings.listeners().forEach(builder::listener);
     RateLimiters limiters = builder.build();
-    return new PerDescriptorDecisions(limiters, LimiterOptions.defaults(), limiters.store().buckets(),
+    return new JointDescriptorDecisions(limiters, LimiterOptions.defaults(), limiters.store().buckets(),
         settings.failureMode(), settings.clock());
   }
 

@@ -8,11 +8,8 @@ import java.util.List;
  *
  * <p>Everything before it (validation, configuration lookup, {@code replaces}, {@code unlimited}, hits per
  * descriptor) and after it (statuses, shadow mode, meters, the protocol) does not depend on how the decision is
- * made. Today it is {@link PerDescriptorDecisions}: one {@code FungibleLimiter.tryAcquire} per limit, which cannot
- * take several buckets at once. When the multi-key decision lands in core ({@code Quota},
- * {@code FungibleLimiter.ask}, {@code RateLimiters.tryAcquireAll}: issue 19), an implementation over it replaces
- * that one here and nowhere else: each {@link Check} becomes one {@code Ask} on a limiter whose {@code Quota} holds
- * the check's limits, and {@code allOrNothing} one {@code tryAcquireAll} of them all.
+ * made. The implementation is {@link JointDescriptorDecisions}: each {@link Check} one {@code Ask} on a limiter whose
+ * {@code Quota} holds the check's limits, and {@code allOrNothing} one {@code RateLimiters.tryAcquireAll} of them.
  */
 interface DescriptorDecisions {
 
