@@ -62,9 +62,9 @@ public final class LimitItems {
       boolean canonical) {
 
     /**
-     * Whether the row holds exactly the wanted limit and window for the same owner, stored as this codec writes it:
-     * a row an older writer stored without {@code windowSec} is rewritten rather than left for the Python loader to
-     * fail on.
+     * Whether the row holds exactly the wanted limits ({@link #sameLimits}) for the same owner, stored as this codec
+     * writes it: a row an older writer stored without {@code windowSec} is rewritten rather than left for the Python
+     * loader to fail on.
      */
     public boolean sameAs(LimitRecord wanted) {
       return canonical && record.isPresent() && Objects.equals(serviceName, wanted.serviceName())
