@@ -47,10 +47,10 @@ final class LimitsCommand {
     }
   }
 
-  /** How {@code limits set} says what kind of limit it writes: exactly one of the two. */
+  /** How {@code limits set} says what kind of a single limit it writes: at most one of the two. */
   static final class Kind {
     @Option(names = "--window", required = true, paramLabel = "DURATION", converter = Durations.class,
-        description = "Refill window of a fungible limit in whole seconds, e.g. 1s, 90, 1m, 1h")
+        description = "Refill window of a fungible limit given as --limit N, in whole seconds, e.g. 1s, 90, 1m, 1h")
     Duration window;
 
     @Option(names = "--non-fungible", required = true,
@@ -59,25 +59,44 @@ final class LimitsCommand {
   }
 
   @Command(name = "set", mixinStandardHelpOptions = true,
-      description = "Write the limit row of an account on a resource (replacing any).")
+      description = {"Write the limit row of an account on a resource (replacing any).",
+          "One limit (--limit N with --window or --non-fungible), or a quota of several named limits",
+          "(--limit NAME=N/WINDOW, repeated; the first is the one the Python library reads)."})
   int set(@Parameters(index = "0", paramLabel = "RESOURCE") String resource,
       @Parameters(index = "1", paramLabel = "ACCOUNT") String account,
-      @Option(names = "--limit", required = true, paramLabel = "N", description = "The limit; 0 blocks the account")
-      long limit,
-      @ArgGroup(exclusive = true, multiplicity = "1") Kind kind,
+      @Option(names = "--limit", required = true, paramLabel = "N|NAME=N/WINDOW",
+          description = {"The limit (0 blocks the account), with --window or --non-fungible; or a named limit with its",
+              "own window, e.g. requests=60/1m, repeated for a quota (the first is the one the Python library reads)"})
+      List<String> limits,
+      @ArgGroup(exclusive = true, multiplicity = "0..1") Kind kind,
       @Option(names = "--service", paramLabel = "NAME",
           description = "Owning service (a later 'limits sync' of another service reports the row as a conflict)")
       String service,
       @Option(names = "--leasing",
           description = "Lease this account's bucket when it is hot (a fungible limit only; README: Hot keys)")
-      boolean leasing) {
-    if (limit < 0) {
-      throw new IllegalArgumentException("--limit must not be negative: " + limit + " (0 blocks the account)");
+      boolean leasing,
+      @Option(names = "--parent", paramLabel = "ACCOUNT",
+          description = "The account above this one (e.g. its organisation), stored as parentAccountId")
+      String parent) {
+    Duration window = kind == null ? null : kind.window;
+    boolean nonFungible = kind != null && kind.nonFungible;
+    boolean named = limits.stream().anyMatch(l -> l.contains("="));
+    if (!named && kind == null) {
+      throw new IllegalArgumentException("--limit N needs --window (a fungible limit) or --non-fungible (a cap on"
+          + " live resources); or give named limits, --limit NAME=N/WINDOW");
     }
-    LimitRecord row = new LimitRecord(resource, account, limit, kind.window, service, leasing);
+    if (named && nonFungible) {
+      throw new IllegalArgumentException("--non-fungible is one cap, --limit N; named limits (NAME=N/WINDOW) are a"
+          + " fungible quota");
+    }
+    if (parent != null && parent.equals(account)) {
+      throw new IllegalArgumentException("--parent: an account cannot be its own parent, was '" + parent + "'");
+    }
+    LimitRecord row = LimitSpecs.row("--limit", limits, window, "--window", resource, account, service, leasing,
+        parent);
     try (DynamoDbStore store = root.store()) {
-      // The store's put checks the row as a limits file's entries are checked (ids, limit, whole-second window up
-      // to ten years) and throws before anything is sent.
+      // The store's put checks the row as a limits file's entries are checked (ids, limit, whole-second windows up
+      // to ten years, names) and throws before anything is sent.
       store.limits().put(row);
       print(List.of(row));
       return ExitCodes.OK;
@@ -208,13 +227,24 @@ final class LimitsCommand {
       Output.json(root.out(), rows.stream().map(LimitsCommand::rowJson).toList());
       return;
     }
-    Output.table(root.out(), List.of("RESOURCE", "ACCOUNT", "LIMIT", "WINDOW", "KIND", "SERVICE"), rows.stream()
-        .map(r -> List.of(r.resourceName(), r.accountId(), Long.toString(r.limit()),
-            r.window() == null ? "-" : Durations.human(r.window()), kind(r),
-            r.serviceName() == null ? "-" : r.serviceName()))
-        .toList());
+    // One line per limit: a quota's other limits on lines of their own, resource and account repeated.
+    List<List<String>> lines = new ArrayList<>();
+    for (LimitRecord r : rows) {
+      String service = r.serviceName() == null ? "-" : r.serviceName();
+      String parent = r.parentAccountId() == null ? "-" : r.parentAccountId();
+      lines.add(List.of(r.resourceName(), r.accountId(), r.limitName() == null ? "-" : r.limitName(),
+          Long.toString(r.limit()), r.window() == null ? "-" : Durations.human(r.window()), kind(r), service, parent));
+      r.moreLimits().forEach((name, limit) -> lines.add(List.of(r.resourceName(), r.accountId(), name,
+          Long.toString(limit.limit()), Durations.human(limit.window()), kind(r), service, parent)));
+    }
+    Output.table(root.out(), List.of("RESOURCE", "ACCOUNT", "NAME", "LIMIT", "WINDOW", "KIND", "SERVICE", "PARENT"),
+        lines);
   }
 
+  /**
+   * A row for scripts: the first limit where the table keeps it ({@code limit}, {@code windowSec}, {@code limitName}),
+   * every limit in {@code limits} (the first included; empty for a non-fungible row), and the parent.
+   */
   static Map<String, Object> rowJson(LimitRecord row) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("resourceName", row.resourceName());
@@ -224,6 +254,22 @@ final class LimitsCommand {
     json.put("kind", row.window() == null ? "non-fungible" : "fungible");
     json.put("leasing", row.leasing());
     json.put("serviceName", row.serviceName());
+    json.put("limitName", row.limitName());
+    List<Map<String, Object>> limits = new ArrayList<>();
+    if (row.window() != null) {
+      limits.add(limitJson(row.limitName(), Limit.of(row.limit(), row.window())));
+      row.moreLimits().forEach((name, limit) -> limits.add(limitJson(name, limit)));
+    }
+    json.put("limits", limits);
+    json.put("parentAccountId", row.parentAccountId());
+    return json;
+  }
+
+  private static Map<String, Object> limitJson(String name, Limit limit) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("name", name);
+    json.put("limit", limit.limit());
+    json.put("windowSec", Durations.seconds(limit.window()));
     return json;
   }
 
@@ -232,11 +278,7 @@ final class LimitsCommand {
   }
 
   private static String describe(LimitRecord row) {
-    if (row == null) {
-      return "-";
-    }
-    return row.window() == null ? row.limit() + " live"
-        : Limit.of(row.limit(), row.window()) + (row.leasing() ? ", leased" : "");
+    return LimitSpecs.describe(row);
   }
 
 }

@@ -187,6 +187,137 @@ class CliTest {
     assertThat(cli.run("acquire", "api", "a", "--permits", "three").exit()).isEqualTo(2);
   }
 
+  /** A quota of several named limits and a parent: set, shown by get and list, checked before anything is sent. */
+  @Test
+  void limitsSetTakesSeveralNamedLimitsAndAParent() {
+    createTables();
+    CliRunner.Result set = cli.run("limits", "set", "llm", "t1", "--limit", "requests=60/1m", "--limit",
+        "tokens=100000/1m", "--limit", "daily=2000000/1d", "--parent", "org-1", "--service", "llm");
+    assertThat(set.exit()).as(set.toString()).isZero();
+    assertThat(set.out().lines().toList()).hasSize(4);
+    assertThat(set.out().lines().skip(1).map(l -> l.split("\\s+")[2]).toList())
+        .containsExactly("requests", "tokens", "daily");
+    assertThat(set.out().replaceAll(" +", " ")).contains("tokens 100000 1m").contains("daily 2000000 1d")
+        .contains("org-1");
+
+    JsonNode row = cli.run("limits", "get", "llm", "t1", "--json").json().get(0);
+    assertThat(row.get("limit").asLong()).isEqualTo(60);
+    assertThat(row.get("windowSec").asLong()).isEqualTo(60);
+    assertThat(row.get("limitName").asText()).isEqualTo("requests");
+    assertThat(row.get("parentAccountId").asText()).isEqualTo("org-1");
+    assertThat(row.get("limits")).extracting(l -> l.get("name").asText() + "=" + l.get("limit").asLong() + "/"
+        + l.get("windowSec").asLong()).containsExactly("requests=60/60", "tokens=100000/60", "daily=2000000/86400");
+    assertThat(cli.run("limits", "list", "--resource", "llm").out().lines().toList()).hasSize(4);
+    assertThat(cli.run("limits", "list", "--service", "llm", "--json").json()).hasSize(1);
+
+    assertThat(cli.run("limits", "set", "llm", "t2", "--limit", "30", "--window", "1m", "--parent", "org-1")
+        .exit()).isZero();
+    JsonNode plain = cli.run("limits", "get", "llm", "t2", "--json").json().get(0);
+    assertThat(plain.get("limitName").isNull()).isTrue();
+    assertThat(plain.get("limits")).singleElement().satisfies(l -> assertThat(l.get("name").isNull()).isTrue());
+    assertThat(plain.get("parentAccountId").asText()).isEqualTo("org-1");
+    assertThat(cli.run("limits", "set", "emr", "a", "--limit", "3", "--non-fungible", "--json").json().get(0)
+        .get("limits")).as("a cap has no fungible limits").isEmpty();
+
+    assertOneErrorLine(cli.run("limits", "set", "llm", "x", "--limit", "requests=60/1m", "--limit", "5", "--window",
+        "1s"), "give every --limit as NAME=N/WINDOW, or one --limit N with --window, not both");
+    assertOneErrorLine(cli.run("limits", "set", "llm", "x", "--limit", "requests=60/1m", "--window", "1s"),
+        "--window goes with one --limit N");
+    assertOneErrorLine(cli.run("limits", "set", "llm", "x", "--limit", "5", "--limit", "6", "--window", "1s"),
+        "several --limit values must each be NAME=N/WINDOW");
+    assertOneErrorLine(cli.run("limits", "set", "llm", "x", "--limit", "r=1/1m", "--limit", "r=2/1h"),
+        "the name 'r' is given twice");
+    assertOneErrorLine(cli.run("limits", "set", "emr", "x", "--limit", "r=1/1m", "--non-fungible"),
+        "named limits (NAME=N/WINDOW) are a fungible quota");
+    assertOneErrorLine(cli.run("limits", "set", "llm", "x", "--limit", "r=1/1m", "--parent", "x"),
+        "--parent: an account cannot be its own parent");
+    assertOneErrorLine(cli.run("limits", "set", "llm", "x", "--limit", "r=1/1m", "--limit", "t=5/1.5s"),
+        "limits.t.windowSec: must be a whole number of seconds");
+    assertOneErrorLine(cli.run("limits", "set", "llm", "x", "--limit", "r=many/1m"), "'many' is not a whole number");
+    assertOneErrorLine(cli.run("limits", "set", "llm", "x", "--limit", "r=1/soon"), "--limit 'r=1/soon': the window");
+    assertOneErrorLine(cli.run("limits", "set", "llm", "x", "--limit", "no spaces=1/1m"), "limitName: must be 1 to 64");
+    assertOneErrorLine(cli.run("limits", "set", "llm", "x", "--limit", "r=1/1m", "--limit", "t=2/1m", "--leasing"),
+        "leasing: a quota of several limits is not leased");
+    assertThat(cli.run("limits", "get", "llm", "x").exit()).as("nothing was written").isEqualTo(1);
+  }
+
+  /** A file's quota entries: synced, shown with every limit in the plan, and a change of one limit is an update. */
+  @Test
+  void limitsSyncOfAQuotaShowsEveryLimitAndUpdatesOnAChangeOfOne() throws Exception {
+    createTables();
+    Path file = dir.resolve("llm.yaml");
+    String yaml = String.join("\n",
+        "limits:",
+        "  - resourceName: llm",
+        "    accountId: t1",
+        "    parentAccountId: org-1",
+        "    limits:",
+        "      - {name: requests, limit: 60, windowSec: 60}",
+        "      - {name: tokens, limit: 100000, windowSec: 60}",
+        "");
+    Files.writeString(file, yaml);
+    CliRunner.Result created = cli.run("limits", "sync", file.toString(), "--service", "llm");
+    assertThat(created.exit()).as(created.toString()).isZero();
+    assertThat(created.out()).contains("requests: 60 per 1m, tokens: 100000 per 1m, parent org-1");
+
+    Files.writeString(file, yaml.replace("limit: 100000", "limit: 200000"));
+    JsonNode plan = cli.run("limits", "sync", file.toString(), "--service", "llm", "--json").json();
+    assertThat(plan.get("counts").get("UPDATE").asInt()).isEqualTo(1);
+    JsonNode change = plan.get("changes").get(0);
+    assertThat(change.get("before").get("limits").get(1).get("limit").asLong()).isEqualTo(100_000);
+    assertThat(change.get("after").get("limits").get(1).get("limit").asLong()).isEqualTo(200_000);
+    assertThat(cli.run("limits", "get", "llm", "t1", "--json").json().get(0).get("limits").get(1).get("limit")
+        .asLong()).isEqualTo(200_000);
+
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, yaml.replace("name: tokens", "name: requests").replace("org-1", "t1"));
+    CliRunner.Result invalid = cli.run("limits", "sync", bad.toString(), "--service", "llm");
+    assertThat(invalid.exit()).isEqualTo(2);
+    assertThat(invalid.err()).contains(bad + ": limits[0].limits[1].name: 'requests' is also the name of")
+        .contains(bad + ": limits[0].parentAccountId: an account cannot be its own parent");
+  }
+
+  /** {@code acquire --cost} against the row's quota, or a default quota of named limits. */
+  @Test
+  void acquireTakesACostAgainstTheRowsQuotaOrADefaultQuota() {
+    createTables();
+    cli.run("limits", "set", "llm", "t1", "--limit", "requests=2/1h", "--limit", "tokens=1000/1h");
+
+    JsonNode first = cli.run("acquire", "llm", "t1", "--cost", "tokens=800,requests=1", "--json").json();
+    assertThat(first.get("allowed").asBoolean()).isTrue();
+    assertThat(first.get("cost").get("tokens").asLong()).isEqualTo(800);
+    assertThat(first.get("permits").isNull()).isTrue();
+    assertThat(first.get("limitSource").asText()).isEqualTo("table");
+    CliRunner.Result denied = cli.run("acquire", "llm", "t1", "--cost", "tokens=300");
+    assertThat(denied.exit()).as(denied.toString()).isEqualTo(1);
+    assertThat(denied.out()).contains("tokens=300").contains("no").contains("tokens: 1000 per 1h");
+    assertThat(cli.run("acquire", "llm", "t1", "--json").json().get("limitName").asText())
+        .as("a permit from every limit: requests has 1 left").isEqualTo("requests");
+    assertThat(cli.run("acquire", "llm", "t1", "--cost", "requests=1").exit()).as("requests spent").isEqualTo(1);
+
+    CliRunner.Result byDefault = cli.run("acquire", "llm", "t2", "--default-limit", "requests=5/1m",
+        "--default-limit", "tokens=100/1m", "--cost", "tokens=100", "--json");
+    assertThat(byDefault.exit()).as(byDefault.toString()).isZero();
+    assertThat(byDefault.json().get("limitSource").asText()).isEqualTo("default");
+    assertThat(byDefault.json().get("limitName").asText()).isEqualTo("tokens");
+    assertThat(cli.run("acquire", "llm", "t2", "--default-limit", "requests=5/1m", "--default-limit",
+        "tokens=100/1m", "--cost", "tokens=1").exit()).isEqualTo(1);
+    cli.run("limits", "set", "llm", "t3", "--limit", "50", "--window", "1m");
+    assertThat(cli.run("acquire", "llm", "t3", "--default-limit", "requests=5/1m", "--default-limit",
+        "tokens=100/1m", "--cost", "requests=7", "--json").json().get("limit").asLong())
+        .as("a row of one limit replaces the default's first").isEqualTo(50);
+
+    assertOneErrorLine(cli.run("acquire", "llm", "t1", "--cost", "tokens=1", "--permits", "1"),
+        "--permits and --cost are two ways to ask");
+    assertOneErrorLine(cli.run("acquire", "llm", "t1", "--cost", "tokens"), "expected NAME=N[,NAME=N...]");
+    assertOneErrorLine(cli.run("acquire", "llm", "t1", "--cost", "tokens=1,tokens=2"), "'tokens' is given twice");
+    assertOneErrorLine(cli.run("acquire", "llm", "t1", "--cost", "images=1"), "names limit 'images'");
+    assertOneErrorLine(cli.run("acquire", "llm", "t9", "--default-limit", "5"), "--default-limit N and"
+        + " --default-window go together");
+    assertOneErrorLine(cli.run("acquire", "llm", "t9", "--default-window", "1s"), "--default-limit and"
+        + " --default-window go together");
+  }
+
   @Test
   void tokensListAndRelease() {
     createTables();

@@ -41,7 +41,9 @@ import software.amazon.awssdk.services.dynamodb.model.TableStatus;
  *       (N, epoch seconds), written with every step as the moment the bucket is full again (the Python library's
  *       items have none, which TTL leaves alone);
  *   <li>limits: {@code resourceName} (S) HASH, {@code accountId} (S) RANGE; attributes {@code limit} (N),
- *       {@code windowSec} (N), {@code serviceName} (S) with a GSI on {@code serviceName} (projection ALL);
+ *       {@code windowSec} (N), {@code serviceName} (S) with a GSI on {@code serviceName} (projection ALL), and this
+ *       library's own on the rows that use them: {@code leasing} (BOOL), {@code limitName} (S), {@code limits} (L)
+ *       and {@code parentAccountId} (S) (see {@code LimitItems});
  *   <li>non-fungible tokens: {@code resourceCoordinate} (S) HASH, {@code reservationId} (S) RANGE; a GSI on
  *       {@code resourceId} (S, projection ALL); TTL on {@code expirationTime} (N, epoch seconds).
  * </ul>

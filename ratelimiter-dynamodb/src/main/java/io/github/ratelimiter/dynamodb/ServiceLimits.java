@@ -33,6 +33,14 @@ import java.util.Objects;
  * {@code "kind": "non-fungible"} says which is meant and forbids a window. Unknown fields, repeated keys and a
  * second entry for the same (resource, account) are errors.
  *
+ * <p>A fungible entry may hold a quota of several named limits instead of {@code limit} and {@code windowSec}:
+ * {@code "limits": [{"name": "requests", "limit": 60, "windowSec": 60}, {"name": "tokens", "limit": 100000,
+ * "windowSec": 60}]}, 1 to {@link io.github.ratelimiter.Quota#MAX_LIMITS}, each with its own positive whole-second
+ * window, names of 1 to 64 letters, digits, {@code _ - .}, unique in the entry. The first is stored as the row's
+ * {@code limit}, {@code windowSec} and {@code limitName} (so the Python library reads it), the others in the row's
+ * {@code limits}. Any entry may name the account's parent, {@code "parentAccountId": "org-1"} (not the account
+ * itself).
+ *
  * <p>Every problem is reported before anything is written, as an {@link IllegalArgumentException} whose message
  * lists each one as {@code file: limits[index].field: what is wrong}. An empty list is valid: syncing it deletes
  * every row of the service. Immutable.

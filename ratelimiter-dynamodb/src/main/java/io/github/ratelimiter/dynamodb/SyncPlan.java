@@ -8,7 +8,8 @@ import java.util.Objects;
  * What a {@link LimitLoader} sync changes (or, for a dry run, would change) in the limit table for one service.
  *
  * <p>Rows of the service that the file no longer lists are {@link Action#DELETE deleted}; listed rows that are new
- * are {@link Action#CREATE created}; listed rows whose limit or window differ are {@link Action#UPDATE updated};
+ * are {@link Action#CREATE created}; listed rows whose limits (limit, window, name, the other limits and their
+ * order), leasing switch or parent differ are {@link Action#UPDATE updated};
  * equal rows are left untouched and only counted in {@link #unchanged()}. A listed key whose row belongs to another
  * service, or to no service (set by hand), is a {@link Conflict} and is left alone, unless the sync was forced: then
  * the row is {@link Action#TAKE_OVER taken over} (overwritten, now owned by this service). Immutable.
@@ -33,7 +34,7 @@ public record SyncPlan(String serviceName, List<Change> changes, List<Conflict> 
   public enum Action {
     /** Writes a row that did not exist. */
     CREATE,
-    /** Rewrites a row of the service whose limit or window differ. */
+    /** Rewrites a row of the service whose limits, leasing switch or parent differ. */
     UPDATE,
     /** Deletes a row of the service that the file no longer lists. */
     DELETE,

@@ -3,11 +3,16 @@ package io.github.ratelimiter.dynamodb.internal;
 import static io.github.ratelimiter.dynamodb.internal.Schema.ACCOUNT_ID;
 import static io.github.ratelimiter.dynamodb.internal.Schema.LEASING;
 import static io.github.ratelimiter.dynamodb.internal.Schema.LIMIT;
+import static io.github.ratelimiter.dynamodb.internal.Schema.LIMITS;
+import static io.github.ratelimiter.dynamodb.internal.Schema.LIMIT_NAME;
+import static io.github.ratelimiter.dynamodb.internal.Schema.NAME;
+import static io.github.ratelimiter.dynamodb.internal.Schema.PARENT_ACCOUNT_ID;
 import static io.github.ratelimiter.dynamodb.internal.Schema.RESOURCE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.SERVICE_NAME;
 import static io.github.ratelimiter.dynamodb.internal.Schema.WINDOW_SEC;
 
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.dynamodb.LimitKey;
 import io.github.ratelimiter.store.LimitRecord;
 import java.math.BigDecimal;
@@ -15,10 +20,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
@@ -32,9 +39,14 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  *       {@code serviceName} when set; {@code leasing} ({@code true}) only on a row that switches leasing on, so
  *       every other row is exactly what the Python loader writes. A window that is not a whole number of seconds is refused: the Python
  *       library reads {@code windowSec} as {@code int(...)} (1.5 s would be 1 s, 0.5 s a division by zero).
+ *   <li><b>A quota and a parent</b> (this library's only, each written only when set, so a row of one unnamed limit
+ *       without a parent is byte for byte what it was): {@code limitName} (S), the first limit's name;
+ *       {@code limits} (L), the quota's other limits in order, each a map {@code {name (S), limit (N), windowSec
+ *       (N)}} with the same rules as the first; {@code parentAccountId} (S). The first limit stays in {@code limit}
+ *       and {@code windowSec}, which is all the Python library reads: it sees the first limit of such a row.
  *   <li><b>Read:</b> {@code windowSec} absent or {@code 0} means "no window"; a decimal {@code windowSec} (an older
  *       row of this library) is read exactly. A row with a negative, non-integer or missing {@code limit}, or a
- *       negative window, cannot be read as a limit.
+ *       negative window, or a {@code limits} element that is not such a map, cannot be read as a limit.
  * </ul>
  */
 public final class LimitItems {
@@ -50,15 +62,24 @@ public final class LimitItems {
       boolean canonical) {
 
     /**
-     * Whether the row holds exactly the wanted limit and window for the same owner, stored as this codec writes it:
-     * a row an older writer stored without {@code windowSec} is rewritten rather than left for the Python loader to
-     * fail on.
+     * Whether the row holds exactly the wanted limits ({@link #sameLimits}) for the same owner, stored as this codec
+     * writes it: a row an older writer stored without {@code windowSec} is rewritten rather than left for the Python
+     * loader to fail on.
      */
     public boolean sameAs(LimitRecord wanted) {
       return canonical && record.isPresent() && Objects.equals(serviceName, wanted.serviceName())
-          && record.get().limit() == wanted.limit() && Objects.equals(record.get().window(), wanted.window())
-          && record.get().leasing() == wanted.leasing();
+          && sameLimits(record.get(), wanted);
     }
+  }
+
+  /**
+   * Whether two rows hold the same limits (the first's limit, window and name, the others in the same order), the
+   * same leasing switch and the same parent; owner and key aside.
+   */
+  public static boolean sameLimits(LimitRecord a, LimitRecord b) {
+    return a.limit() == b.limit() && Objects.equals(a.window(), b.window()) && a.leasing() == b.leasing()
+        && Objects.equals(a.limitName(), b.limitName()) && Objects.equals(a.parentAccountId(), b.parentAccountId())
+        && new ArrayList<>(a.moreLimits().entrySet()).equals(new ArrayList<>(b.moreLimits().entrySet()));
   }
 
   /** The item's key attributes. */
@@ -87,6 +108,19 @@ public final class LimitItems {
     if (row.leasing()) {
       item.put(LEASING, AttributeValue.fromBool(true));
     }
+    if (row.limitName() != null) {
+      item.put(LIMIT_NAME, AttributeValue.fromS(row.limitName()));
+    }
+    if (!row.moreLimits().isEmpty()) {
+      List<AttributeValue> more = new ArrayList<>();
+      row.moreLimits().forEach((name, limit) -> more.add(AttributeValue.fromM(Map.of(NAME, AttributeValue.fromS(name),
+          LIMIT, AttributeValue.fromN(Long.toString(limit.limit())),
+          WINDOW_SEC, AttributeValue.fromN(Long.toString(limit.window().getSeconds()))))));
+      item.put(LIMITS, AttributeValue.fromL(more));
+    }
+    if (row.parentAccountId() != null) {
+      item.put(PARENT_ACCOUNT_ID, AttributeValue.fromS(row.parentAccountId()));
+    }
     return item;
   }
 
@@ -105,8 +139,11 @@ public final class LimitItems {
   }
 
   /**
-   * What keeps a row from being written, each as {@code field: problem}: ids blank or over 1024 UTF-8 bytes, a limit
-   * over {@link Limit#MAX_LIMIT}, a window over {@link Limit#MAX_WINDOW} or not a whole number of seconds.
+   * What keeps a row from being written, each as {@code field: problem}: ids (the parent's too) blank or over 1024
+   * UTF-8 bytes, a limit over {@link Limit#MAX_LIMIT}, a window over {@link Limit#MAX_WINDOW} or not a whole number
+   * of seconds (the other limits' too), a limit name that a {@link Quota} would refuse (1 to 64 letters, digits,
+   * {@code _ - .}), a name on a row without a window, two limits of one name, more than {@link Quota#MAX_LIMITS}
+   * limits, leasing on a row of several limits (quotas are not leased).
    */
   public static List<String> problems(LimitRecord row) {
     List<String> problems = new ArrayList<>();
@@ -124,7 +161,40 @@ public final class LimitItems {
     if (row.leasing() && row.window() == null) {
       problems.add(LEASING + ": only a fungible limit (one with a window) is leased, this row has no window");
     }
+    if (row.limitName() != null) {
+      nameProblem(LIMIT_NAME, row.limitName()).ifPresent(problems::add);
+      if (row.window() == null) {
+        problems.add(LIMIT_NAME + ": only a fungible limit (one with a window) is named, this row has no window");
+      }
+    }
+    row.moreLimits().forEach((name, limit) -> {
+      String at = LIMITS + "." + name;
+      nameProblem(at + "." + NAME, name).ifPresent(problems::add);
+      if (name.equals(row.limitName())) {
+        problems.add(at + "." + NAME + ": the first limit (limitName) has this name too; each limit's name is its own");
+      }
+      windowProblem(limit.window()).ifPresent(problem -> problems.add(at + "." + problem));
+    });
+    if (1 + row.moreLimits().size() > Quota.MAX_LIMITS) {
+      problems.add(LIMITS + ": a row holds at most " + Quota.MAX_LIMITS + " limits (the first and "
+          + (Quota.MAX_LIMITS - 1) + " more), this one " + (1 + row.moreLimits().size()));
+    }
+    if (row.leasing() && !row.moreLimits().isEmpty()) {
+      problems.add(LEASING + ": a quota of several limits is not leased; drop leasing or the other limits");
+    }
+    if (row.parentAccountId() != null) {
+      idProblem(PARENT_ACCOUNT_ID, row.parentAccountId()).ifPresent(problems::add);
+    }
     return problems;
+  }
+
+  /** A limit's name as {@link Quota.Builder#limit} accepts it. */
+  private static final Pattern LIMIT_NAME_PATTERN = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+  /** What keeps a limit's name from being one a {@link Quota} accepts, or empty. */
+  public static Optional<String> nameProblem(String field, String name) {
+    return LIMIT_NAME_PATTERN.matcher(name).matches() ? Optional.empty()
+        : Optional.of(field + ": must be 1 to 64 letters, digits, '_', '-' or '.', was '" + name + "'");
   }
 
   /** What keeps an id from being a key part, or empty. */
@@ -169,8 +239,9 @@ public final class LimitItems {
     String serviceName = service == null ? null : service.s();
     try {
       return new Stored(key, serviceName, Optional.of(new LimitRecord(key.resourceName(), key.accountId(),
-          limit(item.get(LIMIT)), window(item.get(WINDOW_SEC)), serviceName, leasing(item.get(LEASING)))), null,
-          canonical(item));
+          limit(item.get(LIMIT)), window(item.get(WINDOW_SEC)), serviceName, leasing(item.get(LEASING)),
+          string(item.get(LIMIT_NAME), LIMIT_NAME), moreLimits(item.get(LIMITS)),
+          string(item.get(PARENT_ACCOUNT_ID), PARENT_ACCOUNT_ID))), null, canonical(item));
     } catch (RuntimeException e) {
       return new Stored(key, serviceName, Optional.empty(), e.getMessage(), false);
     }
@@ -191,6 +262,43 @@ public final class LimitItems {
     } catch (ArithmeticException e) {
       throw new IllegalArgumentException("limit: not an integer: " + value.n(), e);
     }
+  }
+
+  private static String string(AttributeValue value, String field) {
+    if (value == null) {
+      return null;
+    }
+    if (value.s() == null) {
+      throw new IllegalArgumentException(field + ": not a string");
+    }
+    return value.s();
+  }
+
+  /** The other limits: absent, none; else a list of {@code {name, limit, windowSec}} maps, names unique. */
+  private static Map<String, Limit> moreLimits(AttributeValue value) {
+    if (value == null) {
+      return Map.of();
+    }
+    if (!value.hasL()) {
+      throw new IllegalArgumentException(LIMITS + ": not a list");
+    }
+    Map<String, Limit> limits = new LinkedHashMap<>();
+    for (int i = 0; i < value.l().size(); i++) {
+      AttributeValue element = value.l().get(i);
+      String at = LIMITS + "[" + i + "]";
+      if (!element.hasM()) {
+        throw new IllegalArgumentException(at + ": not a map of name, limit and windowSec");
+      }
+      String name = string(element.m().get(NAME), at + "." + NAME);
+      Duration window = window(element.m().get(WINDOW_SEC));
+      if (name == null || window == null) {
+        throw new IllegalArgumentException(at + ": needs a name and a positive windowSec");
+      }
+      if (limits.put(name, Limit.of(limit(element.m().get(LIMIT)), window)) != null) {
+        throw new IllegalArgumentException(at + ".name: '" + name + "' appears twice");
+      }
+    }
+    return limits;
   }
 
   /** {@code leasing} is on only when stored as the boolean {@code true}; absent (every Python row) is off. */

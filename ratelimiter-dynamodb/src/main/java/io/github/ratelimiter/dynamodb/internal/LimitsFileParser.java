@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.dynamodb.LimitKey;
 import io.github.ratelimiter.store.LimitRecord;
 import java.math.BigDecimal;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,9 +38,17 @@ public final class LimitsFileParser {
   static final String WINDOW_SEC = "windowSec";
   static final String KIND = "kind";
   static final String LEASING = "leasing";
+  static final String LIMITS = "limits";
+  static final String NAME = "name";
+  static final String PARENT_ACCOUNT_ID = "parentAccountId";
   static final String FUNGIBLE = "fungible";
   static final String NON_FUNGIBLE = "non-fungible";
-  private static final Set<String> FIELDS = Set.of(RESOURCE_NAME, ACCOUNT_ID, LIMIT, WINDOW_SEC, KIND, LEASING);
+  private static final Set<String> FIELDS = Set.of(RESOURCE_NAME, ACCOUNT_ID, LIMIT, WINDOW_SEC, LIMITS,
+      PARENT_ACCOUNT_ID, KIND, LEASING);
+  private static final String KNOWN = "resourceName, accountId, limit, windowSec, limits, parentAccountId, kind,"
+      + " leasing";
+  /** The fields of one element of an entry's {@code limits}. */
+  private static final Set<String> LIMIT_FIELDS = Set.of(NAME, LIMIT, WINDOW_SEC);
 
   /** A repeated key (a second "limits", a field twice in one entry) is an error, never last-wins. */
   private static final ObjectMapper JSON = JsonMapper.builder()
@@ -128,7 +138,7 @@ public final class LimitsFileParser {
       }
       String at = what + "[" + i + "]";
       LimitRecord owned = new LimitRecord(row.resourceName(), row.accountId(), row.limit(), row.window(),
-          serviceName, row.leasing());
+          serviceName, row.leasing(), row.limitName(), row.moreLimits(), row.parentAccountId());
       LimitItems.problems(owned).forEach(problem -> problems.add(at + "." + problem));
       if (row.serviceName() != null && !row.serviceName().equals(serviceName)) {
         problems.add(at + ".serviceName: '" + row.serviceName() + "' is not the service being loaded, '"
@@ -168,8 +178,7 @@ public final class LimitsFileParser {
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!FIELDS.contains(name)) {
-        problems.add(at + "." + name
-            + ": unknown field (known: resourceName, accountId, limit, windowSec, kind, leasing)");
+        problems.add(at + "." + name + ": unknown field (known: " + KNOWN + ")");
       }
     }
     String resource = id(node, at, RESOURCE_NAME, problems);
@@ -183,8 +192,43 @@ public final class LimitsFileParser {
         problems.add(at + "." + KIND + ": must be \"fungible\" or \"non-fungible\", was " + kindNode);
       }
     }
-    Long limit = limit(node.get(LIMIT), at + "." + LIMIT, problems);
-    Duration window = window(node.get(WINDOW_SEC), at + "." + WINDOW_SEC, problems);
+    JsonNode limitsNode = node.get(LIMITS);
+    boolean quota = limitsNode != null && !limitsNode.isNull();
+    Long limit = null;
+    Duration window = null;
+    String limitName = null;
+    Map<String, Limit> moreLimits = new LinkedHashMap<>();
+    if (quota) {
+      for (String single : List.of(LIMIT, WINDOW_SEC)) {
+        if (node.has(single)) {
+          problems.add(at + "." + single + ": give either limit and windowSec, or limits (whose first element is the"
+              + " row's limit and windowSec), not both");
+        }
+      }
+      if (NON_FUNGIBLE.equals(kind)) {
+        problems.add(at + "." + LIMITS + ": a non-fungible limit is one cap with no window; give limit alone, or"
+            + " drop \"kind\": \"non-fungible\" for a fungible quota");
+      }
+      List<NamedLimit> list = limits(limitsNode, at + "." + LIMITS, problems);
+      if (!list.isEmpty()) {
+        limit = list.get(0).limit();
+        window = list.get(0).window();
+        limitName = list.get(0).name();
+        list.subList(1, list.size()).forEach(l -> moreLimits.put(l.name(), Limit.of(l.limit(), l.window())));
+      }
+    } else {
+      limit = limit(node.get(LIMIT), at + "." + LIMIT, problems);
+      window = window(node.get(WINDOW_SEC), at + "." + WINDOW_SEC, problems);
+    }
+    String parent = null;
+    JsonNode parentNode = node.get(PARENT_ACCOUNT_ID);
+    if (parentNode != null && !parentNode.isNull()) {
+      parent = id(node, at, PARENT_ACCOUNT_ID, problems);
+      if (parent != null && parent.equals(account)) {
+        problems.add(at + "." + PARENT_ACCOUNT_ID + ": an account cannot be its own parent, was '" + parent + "'");
+        parent = null;
+      }
+    }
     boolean leasing = false;
     JsonNode leasingNode = node.get(LEASING);
     if (leasingNode != null && !leasingNode.isNull()) {
@@ -196,11 +240,13 @@ public final class LimitsFileParser {
     }
     if (leasing && NON_FUNGIBLE.equals(kind)) {
       problems.add(at + "." + LEASING + ": only a fungible limit is leased (a non-fungible limit has no bucket)");
-    } else if (leasing && window == null) {
+    } else if (leasing && window == null && !quota) {
       problems.add(at + "." + LEASING + ": a leased limit needs its own windowSec");
+    } else if (leasing && !moreLimits.isEmpty()) {
+      problems.add(at + "." + LEASING + ": a quota of several limits is not leased; drop leasing or keep one limit");
     }
     if (NON_FUNGIBLE.equals(kind)) {
-      if (window != null) {
+      if (window != null && !quota) {
         problems.add(at + "." + WINDOW_SEC + ": a non-fungible limit has no window; remove windowSec (or give 0),"
             + " or drop \"kind\": \"non-fungible\" for a fungible limit");
       }
@@ -212,7 +258,71 @@ public final class LimitsFileParser {
     if (problems.count() > before || resource == null || account == null || limit == null) {
       return null;
     }
-    return new LimitRecord(resource, account, limit, window, null, leasing);
+    return new LimitRecord(resource, account, limit, window, null, leasing, limitName, moreLimits, parent);
+  }
+
+  /** One element of an entry's {@code limits}. */
+  private record NamedLimit(String name, long limit, Duration window) {}
+
+  /**
+   * An entry's {@code limits}: a list of 1 to {@link Quota#MAX_LIMITS} objects {@code {name, limit, windowSec}},
+   * each with its own positive window, names unique; empty when any is wrong (each problem added).
+   */
+  private static List<NamedLimit> limits(JsonNode node, String at, Problems problems) {
+    if (!node.isArray() || node.isEmpty()) {
+      problems.add(at + ": must be a list of 1 to " + Quota.MAX_LIMITS + " limits, each {name, limit, windowSec},"
+          + " was " + node);
+      return List.of();
+    }
+    int before = problems.count();
+    if (node.size() > Quota.MAX_LIMITS) {
+      problems.add(at + ": at most " + Quota.MAX_LIMITS + " limits (one write decides them all), was "
+          + node.size());
+    }
+    List<NamedLimit> list = new ArrayList<>();
+    Map<String, Integer> firstIndex = new HashMap<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode element = node.get(i);
+      String where = at + "[" + i + "]";
+      if (!element.isObject()) {
+        problems.add(where + ": expected an object with name, limit and windowSec, was " + element);
+        continue;
+      }
+      for (Iterator<String> names = element.fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        if (!LIMIT_FIELDS.contains(name)) {
+          problems.add(where + "." + name + ": unknown field (known: name, limit, windowSec)");
+        }
+      }
+      String name = null;
+      JsonNode nameNode = element.get(NAME);
+      if (nameNode == null || nameNode.isNull()) {
+        problems.add(where + "." + NAME + ": missing (the name a cost charges, e.g. \"requests\" or \"tokens\")");
+      } else if (!nameNode.isTextual()) {
+        problems.add(where + "." + NAME + ": must be a string, was " + nameNode);
+      } else {
+        name = nameNode.asText();
+        Optional<String> problem = LimitItems.nameProblem(where + "." + NAME, name);
+        problem.ifPresent(problems::add);
+        Integer first = problem.isEmpty() ? firstIndex.putIfAbsent(name, i) : null;
+        if (first != null) {
+          problems.add(where + "." + NAME + ": '" + name + "' is also the name of " + at + "[" + first
+              + "]; each limit of an entry has its own name");
+        }
+      }
+      Long limit = limit(element.get(LIMIT), where + "." + LIMIT, problems);
+      JsonNode windowNode = element.get(WINDOW_SEC);
+      Duration window = window(windowNode, where + "." + WINDOW_SEC, problems);
+      if (window == null && (windowNode == null || windowNode.isNull() || windowNode.isNumber()
+          && windowNode.decimalValue().signum() == 0)) {
+        problems.add(where + "." + WINDOW_SEC + ": missing (each limit of a list has its own window, a positive"
+            + " whole number of seconds)");
+      }
+      if (name != null && limit != null && window != null) {
+        list.add(new NamedLimit(name, limit, window));
+      }
+    }
+    return problems.count() > before ? List.of() : list;
   }
 
   private static String id(JsonNode node, String at, String field, Problems problems) {
