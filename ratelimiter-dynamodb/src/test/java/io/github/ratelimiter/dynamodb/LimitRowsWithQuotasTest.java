@@ -13,7 +13,7 @@ import io.github.ratelimiter.dynamodb.SyncPlan.Action;
 import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
-import io.github.ratelimiter.testing.LocalDynamoDb;
+import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import io.github.ratelimiter.testing.ManualClock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
