@@ -6,6 +6,9 @@ import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.Quota;
+import io.github.ratelimiter.RateLimiterListener;
+import io.github.ratelimiter.RateLimiterListener.DecisionOutcome;
+import io.github.ratelimiter.RateLimiterListener.LimiterKind;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.time.Clock;
@@ -15,6 +18,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -42,9 +46,14 @@ class QuotaExactnessTest {
   private static final Duration RUN =
       Duration.ofSeconds(Boolean.getBoolean("ratelimiter.multiprocess") ? 15 : 3);
 
-  /** The system clock, remembering on each thread what it read there, in order, since {@link #clear()}. */
+  /**
+   * The system clock, remembering on each thread the last reading, and, per resource, the reading its last decision
+   * on this thread used (taken when the listener hears the decision: a decision's last reading is the one it used,
+   * even when it waited for another thread's answer and read the clock again).
+   */
   private static final class RecordingClock extends Clock {
     private static final ThreadLocal<List<Instant>> READS = ThreadLocal.withInitial(ArrayList::new);
+    private static final ThreadLocal<Map<String, Instant>> DECIDED = ThreadLocal.withInitial(HashMap::new);
 
     @Override
     public Instant instant() {
@@ -65,11 +74,25 @@ class QuotaExactnessTest {
 
     static void clear() {
       READS.get().clear();
+      DECIDED.get().clear();
     }
 
-    static List<Instant> reads() {
-      return READS.get();
+    /** The reading the last decision on {@code resource} used on this thread. */
+    static Instant decided(String resource) {
+      Instant at = DECIDED.get().get(resource);
+      assertThat(at).as("a decision on %s was heard", resource).isNotNull();
+      return at;
     }
+
+    /** A listener that notes, for each decision, the reading it used. */
+    static final RateLimiterListener NOTING = new RateLimiterListener() {
+      @Override
+      public void onDecision(String resourceName, String accountId, LimiterKind kind, DecisionOutcome outcome,
+          long permits, boolean storeAsked) {
+        List<Instant> reads = READS.get();
+        DECIDED.get().put(resourceName, reads.get(reads.size() - 1));
+      }
+    };
   }
 
   /** One admission of one key: the decision's clock reading and the amount charged to each limit. */
@@ -89,7 +112,8 @@ class QuotaExactnessTest {
   }
 
   private RateLimiters instance() {
-    RateLimiters limiters = RateLimiters.builder().store(tables.openStore()).clock(new RecordingClock()).build();
+    RateLimiters limiters = RateLimiters.builder().store(tables.openStore()).clock(new RecordingClock())
+        .listener(RecordingClock.NOTING).build();
     opened.add(limiters);
     return limiters;
   }
@@ -169,8 +193,7 @@ class QuotaExactnessTest {
       if (!limiters.get(thread % 2).tryAcquire("tenant").allowed()) {
         return List.of();
       }
-      List<Instant> reads = RecordingClock.reads();
-      return List.of(new Admission("tenant", nanos(reads.get(reads.size() - 1)), new long[] {1, 1, 1}));
+      return List.of(new Admission("tenant", nanos(RecordingClock.decided("api")), new long[] {1, 1, 1}));
     });
     int lane = 0;
     for (Limit limit : quota.limits().values()) {
@@ -194,8 +217,7 @@ class QuotaExactnessTest {
       if (!limiters.get(thread % 2).tryAcquire("key", Cost.of(Map.of("requests", 1L, "tokens", used))).allowed()) {
         return List.of();
       }
-      List<Instant> reads = RecordingClock.reads();
-      return List.of(new Admission("key", nanos(reads.get(reads.size() - 1)), new long[] {1, used}));
+      return List.of(new Admission("key", nanos(RecordingClock.decided("llm")), new long[] {1, used}));
     });
     assertThat(worstExcess(admitted, "key", 0, requests)).isLessThanOrEqualTo(0);
     assertThat(worstExcess(admitted, "key", 1, tokens)).isLessThanOrEqualTo(0);
@@ -219,10 +241,8 @@ class QuotaExactnessTest {
       if (!allowed) {
         return List.of();
       }
-      List<Instant> reads = RecordingClock.reads();
-      assertThat(reads).as("one clock reading per key: the tenant's, then the budget's").hasSize(2);
-      return List.of(new Admission(tenant, nanos(reads.get(0)), new long[] {1}),
-          new Admission("all", nanos(reads.get(1)), new long[] {1}));
+      return List.of(new Admission(tenant, nanos(RecordingClock.decided("tenant")), new long[] {1}),
+          new Admission("all", nanos(RecordingClock.decided("upstream")), new long[] {1}));
     });
     assertThat(worstExcess(admitted, "all", 0, budget)).as("the shared budget").isLessThanOrEqualTo(0);
     for (int t = 0; t < 50; t++) {
