@@ -95,8 +95,8 @@ public interface RateLimiters extends AutoCloseable {
    * (an account's row replaces the quota's first limit), and {@code options} over this {@code RateLimiters}'
    * settings. One per resource name, as for {@link #fungible(String, Limit, LimiterOptions)}; a {@link Limit} is a
    * quota of one ({@link Quota#of(Limit)}), so asking for the same resource once with a limit and once with the
-   * quota of that limit returns the same limiter. Leasing ({@link LimiterOptions#leasing()}) applies to quotas of one
-   * limit; a quota of several is decided by one store write per decision.
+   * quota of that limit returns the same limiter. Leasing ({@link LimiterOptions#leasing()}) leases a quota's
+   * keys too: a chunk is a slice of every limit's timeline, taken by one write, and fits every limit of the quota.
    *
    * @throws IllegalArgumentException as {@link #fungible(String, Limit)}
    */

@@ -109,6 +109,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final LeasedBuckets leases;
   /** The direct step, as the leased path calls it. */
   private final Function<FungibleCall, Decision> directStep = this::direct;
+  /** The quota step, as the leased path of a quota calls it. */
+  private final Function<FungibleCall, Decision> quotaStepFn = this::quotaStep;
   /**
    * Whether every key may be leased ({@link io.github.ratelimiter.LimiterOptions#leasing()} set); else only the
    * accounts whose limit row switches it on ({@link LimitRecord#leasing()}), with {@link Leasing#defaults()}.
@@ -323,7 +325,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
 
   /**
    * The steps of one decision: resolve, then, for a single limit, leased or direct, and for a quota of several, the
-   * quota step (quotas are not leased).
+   * quota step, each leased or not.
    *
    * @throws RateLimiterException if the store failed (or the deadline passed) on the way
    */
@@ -340,7 +342,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       if (call.cost != null) {
         call.permits = quota.amounts(call.cost, 0, resourceName, call.accountId)[0];
       }
-      return quotaStep(call);
+      return call.leased && !call.joint ? leases.decideQuota(call, quotaStepFn) : quotaStep(call);
     }
     Rate rate = call.rate;
     if (call.cost != null) {
@@ -371,7 +373,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     if (result.allowed()) {
       call.tatsAfter = result.tats();
     }
-    return result.allowed() ? quota.allowed(result.tats(), call.now)
+    return result.allowed() ? quota.allowed(result.tats(), call.now, call.laneCosts)
         : quota.denied(result.tats(), call.now, call.laneCosts, result.denyingLane());
   }
 

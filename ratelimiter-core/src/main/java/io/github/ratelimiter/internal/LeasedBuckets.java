@@ -3,11 +3,14 @@ package io.github.ratelimiter.internal;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.ThrottlingException;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
+import io.github.ratelimiter.store.BucketStore.QuotaRequest;
+import io.github.ratelimiter.store.BucketStore.QuotaResult;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -70,6 +73,8 @@ final class LeasedBuckets {
     private final AtomicInteger directInFlight = new AtomicInteger();
     /** Hot until then (epoch nanoseconds) whatever the demand, after the store throttled the key; 0: not. */
     private volatile long hotUntil;
+    /** For a quota of several limits: the chunk of every lane held, or null. */
+    private volatile QuotaChunk quotaChunk;
 
     /**
      * Counts the permits asked and returns the demand rate: that of the last complete refresh interval, or, if
@@ -103,6 +108,13 @@ final class LeasedBuckets {
       return directInFlight.get() >= HOT_IN_FLIGHT || now < hotUntil;
     }
   }
+
+  /**
+   * A leased chunk of a quota: per lane, the slots {@code [cursor_i, end_i)} of that lane's timeline, taken by one
+   * quota step; the cursors move together by compare-and-set of the whole array, so a grant takes its slots from
+   * every lane or from none. A lane the chunk's step did not charge has {@code cursor = end = 0}: nothing to grant.
+   */
+  private record QuotaChunk(Quota quota, AtomicReference<long[]> cursors, long[] ends) {}
 
   private final String resourceName;
   private final BucketStore buckets;
@@ -146,6 +158,160 @@ final class LeasedBuckets {
       call.storeAsked = true; // a failed lease write (or a wait for one that outlived the deadline) counts as asked
       throw e;
     }
+  }
+
+  /**
+   * Decides a call on a leased key of a quota of several limits, as {@link #decide} does for one limit: a chunk is
+   * a slice of every lane's timeline taken by one quota step ({@code m} times the call's amount on each lane), and a
+   * grant takes the call's amount from every lane's slice at once, or is not made. Each lane then meets the slot
+   * lemma of {@link Leases} on its own: every limit's bound holds, for all processes together, leased or not. Demand
+   * is counted in decisions; a chunk holds {@code m} decisions of this call's amounts.
+   *
+   * @throws io.github.ratelimiter.RateLimiterException if the store fails
+   */
+  Decision decideQuota(FungibleCall call, Function<FungibleCall, Decision> quotaStep) {
+    Lease lease = call.bucket.lease();
+    long demand = lease.demand(call.now, 1, refreshNanos);
+    Decision local = fromQuotaChunk(lease, call, call.now);
+    if (local != null) {
+      return local;
+    }
+    QuotaRate quota = call.quota;
+    long maxLease = Long.MAX_VALUE;
+    for (int i = 0; i < quota.size(); i++) {
+      if (call.laneCosts[i] > 0) {
+        Rate rate = quota.rate(i);
+        long amount = call.laneCosts[i] / rate.interval();
+        maxLease = Math.min(maxLease,
+            Leases.maxLease(rate.limit().limit(), rate.limit().window().toNanos(), refreshNanos) / amount);
+      }
+    }
+    if ((demand < hotThreshold && !lease.pressed(call.now)) || maxLease <= 1) {
+      return counted(lease, call, quotaStep);
+    }
+    try {
+      return leaseQuota(lease, call, demand, maxLease);
+    } catch (RateLimiterException e) {
+      call.storeAsked = true;
+      throw e;
+    }
+  }
+
+  /** Takes a new chunk of every lane (or waits for another thread's) and grants from it, or denies. */
+  private Decision leaseQuota(Lease lease, FungibleCall call, long demand, long maxLease) {
+    QuotaRate quota = call.quota;
+    KnownBucket bucket = call.bucket;
+    long now = call.now;
+    long[] costs = call.laneCosts;
+    boolean idle = true;
+    for (long tat : bucket.seenLanes(quota.quota())) {
+      idle &= tat <= now;
+    }
+    long wanted = Leases.wanted(demand, refreshNanos, 1, maxLease, idle);
+    long least = Leases.least(wanted, maxLease, 1);
+    for (int attempt = 0; attempt < 2; attempt++) {
+      long[] seen = bucket.seenLanes(quota.quota());
+      long fit = Long.MAX_VALUE;
+      for (int i = 0; i < quota.size(); i++) {
+        if (costs[i] > 0) {
+          fit = Math.min(fit, quota.rate(i).remaining(seen[i], now) / (costs[i] / quota.rate(i).interval()));
+        }
+      }
+      long size = Leases.lease(wanted, least, fit);
+      if (size == 0) {
+        break;
+      }
+      CompletableFuture<Void> flight = new CompletableFuture<>();
+      CompletableFuture<Void> other = lease.inFlight.compareAndExchange(null, flight);
+      if (other != null) {
+        call.deadline.await(other, "another thread's lease of this key was taken");
+        long later = nanoClock.getAsLong();
+        Decision after = fromQuotaChunk(lease, call, later);
+        return after != null ? after : quotaDenied(call, bucket.seenLanes(quota.quota()), later, least);
+      }
+      long writing = now;
+      try {
+        long[] leaseCosts = new long[costs.length];
+        for (int i = 0; i < costs.length; i++) {
+          leaseCosts[i] = Math.multiplyExact(costs[i], size);
+        }
+        QuotaResult result = buckets.consume(new QuotaRequest(resourceName, call.accountId, now,
+            quota.lanes(leaseCosts, seen), call.deadline));
+        bucket.raiseLanes(quota.quota(), result.tats());
+        if (result.allowed()) {
+          long[] cursors = new long[costs.length];
+          long[] ends = new long[costs.length];
+          for (int i = 0; i < costs.length; i++) {
+            if (leaseCosts[i] > 0) {
+              ends[i] = result.tats()[i];
+              cursors[i] = Leases.chunkStart(result.tats()[i], leaseCosts[i]);
+            }
+          }
+          QuotaChunk chunk = new QuotaChunk(quota.quota(), new AtomicReference<>(cursors), ends);
+          lease.quotaChunk = chunk;
+          Decision first = fromQuotaChunk(lease, call, now);
+          if (first != null) {
+            return first;
+          }
+        }
+      } finally {
+        lease.stalled.add(Math.max(0, nanoClock.getAsLong() - writing));
+        lease.inFlight.set(null);
+        flight.complete(null);
+      }
+    }
+    return quotaDenied(call, bucket.seenLanes(quota.quota()), now, least);
+  }
+
+  /** A grant of the call's amounts from every lane of the quota chunk held at {@code now}, or {@code null}. */
+  private static Decision fromQuotaChunk(Lease lease, FungibleCall call, long now) {
+    QuotaChunk chunk = lease.quotaChunk;
+    QuotaRate quota = call.quota;
+    if (chunk == null || !chunk.quota().equals(quota.quota())) {
+      return null;
+    }
+    long[] costs = call.laneCosts;
+    while (true) {
+      long[] cursors = chunk.cursors().get();
+      long[] next = cursors.clone();
+      for (int i = 0; i < costs.length; i++) {
+        if (costs[i] > 0) {
+          next[i] = Leases.grant(cursors[i], chunk.ends()[i], now, costs[i], quota.rate(i).tolerance());
+          if (next[i] == Leases.NONE) {
+            return null;
+          }
+        }
+      }
+      if (chunk.cursors().compareAndSet(cursors, next)) {
+        long[] seen = call.bucket.seenLanes(quota.quota());
+        long[] left = new long[costs.length];
+        for (int i = 0; i < costs.length; i++) {
+          Rate rate = quota.rate(i);
+          left[i] = Leases.held(next[i], chunk.ends()[i], now, rate.interval(), rate.tolerance())
+              + rate.remaining(seen[i], now);
+        }
+        return quota.allowed(left, costs);
+      }
+    }
+  }
+
+  /** Denied here: retry once {@code least} decisions of these amounts fit every lane (at least one interval). */
+  private static Decision quotaDenied(FungibleCall call, long[] seen, long now, long least) {
+    QuotaRate quota = call.quota;
+    long[] needed = new long[call.laneCosts.length];
+    int lane = 0;
+    Duration longest = Duration.ZERO;
+    for (int i = 0; i < needed.length; i++) {
+      needed[i] = Math.multiplyExact(call.laneCosts[i], least);
+      if (needed[i] > 0) {
+        Duration wait = quota.rate(i).retryAfter(seen[i], now, needed[i]);
+        if (wait.compareTo(longest) >= 0) {
+          longest = wait;
+          lane = i;
+        }
+      }
+    }
+    return quota.denied(seen, now, needed, lane);
   }
 
   /** The direct path for a key that is cold here, counted while in flight; a throttled write makes the key hot. */

@@ -134,27 +134,55 @@ final class QuotaRate {
     return denying;
   }
 
-  /** An admission that left the lanes at {@code tats}: its limit is the one with the fewest permits left. */
-  Decision allowed(long[] tats, long now) {
-    int fewest = 0;
-    long remaining = Long.MAX_VALUE;
+  /**
+   * The lane that leaves the fewest more requests of these {@code costs}: among the lanes the costs charge, the one
+   * whose permits left, divided by the amount asked of it, is smallest ({@code permitsLeft[i]} per lane). So a
+   * decision names the limit nearest to stopping requests like this one, never one they do not charge.
+   */
+  int nearest(long[] permitsLeft, long[] costs) {
+    int nearest = -1;
+    long fewest = Long.MAX_VALUE;
     for (int i = 0; i < rates.length; i++) {
-      long left = rates[i].remaining(tats[i], now);
-      if (left < remaining) {
-        remaining = left;
-        fewest = i;
+      if (costs[i] > 0) {
+        long more = permitsLeft[i] / (costs[i] / rates[i].interval());
+        if (more < fewest) {
+          fewest = more;
+          nearest = i;
+        }
       }
     }
-    return new Decision(true, remaining, Duration.ZERO, rates[fewest].limit(), names[fewest], false);
+    return nearest;
+  }
+
+  /**
+   * An admission that left the lanes at {@code tats}: its limit is the one nearest to stopping requests of these
+   * {@code costs} ({@link #nearest}); {@code remaining} is the smallest over the limits of their permits left.
+   */
+  Decision allowed(long[] tats, long now, long[] costs) {
+    long[] left = new long[rates.length];
+    for (int i = 0; i < rates.length; i++) {
+      left[i] = rates[i].remaining(tats[i], now);
+    }
+    return allowed(left, costs);
+  }
+
+  /** An admission with {@code left} permits left on each lane (see {@link #allowed(long[], long, long[])}). */
+  Decision allowed(long[] left, long[] costs) {
+    int lane = nearest(left, costs);
+    long smallest = Long.MAX_VALUE;
+    for (long permits : left) {
+      smallest = Math.min(smallest, permits);
+    }
+    return new Decision(true, smallest, Duration.ZERO, rates[lane].limit(), names[lane], false);
   }
 
   /**
    * A denial by {@code lane}, with the lanes at {@code tats}: retry when every lane admits its cost (the longest
-   * wait), the fewest permits left over all lanes.
+   * wait); {@code remaining} is the smallest over the limits of their permits left.
    */
   Decision denied(long[] tats, long now, long[] costs, int lane) {
-    long remaining = Long.MAX_VALUE;
     Duration wait = Duration.ZERO;
+    long remaining = Long.MAX_VALUE;
     for (int i = 0; i < rates.length; i++) {
       remaining = Math.min(remaining, rates[i].remaining(tats[i], now));
       if (costs[i] > 0) {

@@ -84,7 +84,7 @@ public abstract class QuotaContract extends StoreContract {
     Decision denied = limiter.tryAcquire("key", call); // 120 tokens > 100
     assertThat(denied.allowed()).isFalse();
     assertThat(denied.limitName()).isEqualTo("tokens");
-    assertThat(denied.remaining()).isEqualTo(3); // requests: 3 left; tokens: 20 left
+    assertThat(denied.remaining()).isEqualTo(3); // the smallest over the limits: requests 3, tokens 20
     // The denied call charged no request: three more requests of 1 token still fit, then the requests limit denies.
     for (int i = 0; i < 3; i++) {
       assertThat(limiter.tryAcquire("key", Cost.of("requests", 1)).allowed()).as("request %d", i).isTrue();
