@@ -209,7 +209,8 @@ class RateLimiterAutoConfigurationTest {
   @Test
   void aRouteOfSeveralLimitsIsOneQuotaWithItsCost() {
     web.withPropertyValues("ratelimiter.store=in-memory").withPropertyValues(QUOTA_ROUTE)
-        .withPropertyValues("ratelimiter.http.routes[0].cost.per-second=2", "ratelimiter.http.routes[0].cost.per-hour=0")
+        .withPropertyValues("ratelimiter.http.routes[0].cost.per-second=2",
+            "ratelimiter.http.routes[0].cost.per-hour=0")
         .run(context -> {
           assertThat(context).hasNotFailed();
           assertThat(context.getBean(RateLimitFilter.class).routes()).singleElement().satisfies(route -> {

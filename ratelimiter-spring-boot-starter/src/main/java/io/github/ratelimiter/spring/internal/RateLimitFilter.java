@@ -132,17 +132,20 @@ public final class RateLimitFilter extends OncePerRequestFilter {
 
   /**
    * The account's quota, for the headers: the limiter's cached lookup, which the decision just made (so no request
-   * while the limit cache holds it); the route's default when the store fails (a degraded decision).
+   * while the limit cache holds it). A degraded decision (the store failed, the route fails open) does not ask the
+   * store again, nor does a failed lookup: the route's default quota is shown.
    */
   static Quota quota(HttpRoute route, String account, Decision decision) {
-    try {
-      return route.limiter().quotaFor(account);
-    } catch (RateLimiterException e) {
-      log.debug("{} ({}): the account's quota cannot be read for the headers; the default quota's shown", route.name(),
-          route.resource(), e);
-      return route.defaultQuota().limits().containsKey(decision.limitName()) ? route.defaultQuota()
-          : Quota.of(decision.limit());
+    if (!decision.degraded()) {
+      try {
+        return route.limiter().quotaFor(account);
+      } catch (RateLimiterException e) {
+        log.debug("{} ({}): the account's quota cannot be read for the headers; the default quota's shown",
+            route.name(), route.resource(), e);
+      }
     }
+    return route.defaultQuota().limits().containsKey(decision.limitName()) ? route.defaultQuota()
+        : Quota.of(decision.limit());
   }
 
   private static String account(HttpRoute route, HttpServletRequest request, Map<String, String> variables) {
