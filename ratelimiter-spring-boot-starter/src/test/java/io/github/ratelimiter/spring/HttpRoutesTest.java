@@ -127,6 +127,21 @@ class HttpRoutesTest {
     assertThat(perMinute.body()).contains("\"limit\":\"per-minute\"", "\"retryAfterSeconds\":9");
   }
 
+  /** A limit-table row of one limit replaces the quota's first limit; the headers show the account's quota. */
+  @Test
+  void aRowOfOneLimitReplacesTheFirstLimitOfTheRoutesQuotaInTheHeaders() {
+    String tenant = "search-row-tenant";
+    store.limits().put(new LimitRecord("search-api", tenant, 2, Duration.ofSeconds(1), null));
+    HttpResponse<String> first = http().post("/api/search", "X-Tenant-Id", tenant);
+    assertThat(first.headers().firstValue("RateLimit-Policy"))
+        .hasValue("\"per-second\";q=2;w=1, \"per-minute\";q=6;w=60");
+    assertThat(first.headers().firstValue("RateLimit")).hasValue("\"per-second\";r=1;t=1");
+    assertThat(http().post("/api/search", "X-Tenant-Id", tenant).statusCode()).isEqualTo(200);
+    HttpResponse<String> denied = http().post("/api/search", "X-Tenant-Id", tenant);
+    assertThat(denied.statusCode()).isEqualTo(429);
+    assertThat(denied.body()).contains("\"limit\":\"per-second\"");
+  }
+
   /** {@code @RateLimited} with two {@code @QuotaLimit}s: 2 per second and 3 per hour. */
   @Test
   void aRateLimitedMethodOfTwoLimitsAnswersWithEveryPolicyAndTheLimitThatDenied() {
