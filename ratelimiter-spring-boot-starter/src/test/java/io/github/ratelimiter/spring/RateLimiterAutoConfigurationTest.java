@@ -281,7 +281,7 @@ class RateLimiterAutoConfigurationTest {
     plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(NoLimit.class)
         .run(context -> assertThat(context).getFailure().rootCause()
             .hasMessageContaining("@RateLimited on Limited.call(String)")
-            .hasMessageContaining("must be set (with limit), or limits given"));
+            .hasMessageContaining("limit and window must be set, or limits given"));
   }
 
   @Test

@@ -81,12 +81,16 @@ public final class MethodLimit {
     RateLimit core = spring != null ? null : AnnotatedElementUtils.findMergedAnnotation(method, RateLimit.class);
     String where = (spring != null ? "@RateLimited" : "@RateLimit") + " on " + describe(method);
     try {
-      // The attributes the two annotations share, read once: @RateLimited is @RateLimit plus an account expression.
+      // The attributes the two annotations share, read once: @RateLimited is @RateLimit plus an account expression
+      // and several limits, which make its limit and window optional.
       String resource = spring != null ? spring.resource() : core.resource();
-      Quota limit = spring != null && spring.limits().length > 0 ? quota(spring)
+      if (spring != null && spring.limits().length == 0 && (spring.limit() == -1 || spring.window() == -1)) {
+        throw new IllegalArgumentException("limit and window must be set, or limits given");
+      }
+      Quota quota = spring != null && spring.limits().length > 0 ? quota(spring)
           : Quota.of(limit(spring != null ? spring.limit() : core.limit(), window(spring != null ? spring.window()
               : core.window(), spring != null ? spring.unit() : core.unit())));
-      long permits = permits(spring != null ? spring.permits() : core.permits(), limit);
+      long permits = permits(spring != null ? spring.permits() : core.permits(), quota);
       String account = spring != null ? spring.account() : "";
       if (!account.isBlank()) {
         Expression expression;
@@ -96,7 +100,7 @@ public final class MethodLimit {
           throw new IllegalArgumentException("account is not a valid SpEL expression: '" + account + "': "
               + e.getMessage());
         }
-        return new MethodLimit(method, resource, limit, permits, "expression " + account, expression, -1,
+        return new MethodLimit(method, resource, quota, permits, "expression " + account, expression, -1,
             beanFactory);
       }
       int accountIdParam = spring != null ? spring.accountIdParam() : core.accountIdParam();
@@ -109,7 +113,7 @@ public final class MethodLimit {
           }
         }
       }
-      return new MethodLimit(method, resource, limit, permits, accountSpec(method, index), null, index, beanFactory);
+      return new MethodLimit(method, resource, quota, permits, accountSpec(method, index), null, index, beanFactory);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": " + e.getMessage());
     }
@@ -136,9 +140,6 @@ public final class MethodLimit {
   }
 
   private static Duration window(long window, ChronoUnit unit) {
-    if (window == -1) {
-      throw new IllegalArgumentException("window must be set (with limit), or limits given");
-    }
     try {
       return Duration.of(window, unit);
     } catch (DateTimeException | ArithmeticException e) {
@@ -147,9 +148,6 @@ public final class MethodLimit {
   }
 
   private static Limit limit(long limit, Duration window) {
-    if (limit == -1) {
-      throw new IllegalArgumentException("limit must be set (with window), or limits given");
-    }
     if (limit < 0 || limit > Limit.MAX_LIMIT) {
       throw new IllegalArgumentException("limit must be from 0 to " + Limit.MAX_LIMIT + ": " + limit);
     }
