@@ -4,6 +4,7 @@ import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.NonFungibleLimiter;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
@@ -45,25 +46,42 @@ import java.util.concurrent.atomic.LongAdder;
  * launching cluster-like resources under a non-fungible cap ({@code emr-cluster}), whose termination events are
  * processed by a separate thread that releases tokens by resource id, as the event Lambda does.
  *
- * <p>The limits come from {@code demo-limits.yaml}, loaded with {@link LimitLoader}. The clock is the real one.
- * Every tenant's admitted count is checked against the exact bound of the token bucket over the run,
- * {@code limit + floor(elapsed * limit / window)}, and its tokens held against its cap.
+ * <p>The limits come from {@code demo-limits.yaml}, loaded with {@link LimitLoader}. One more tenant calls another
+ * resource, {@code search-api}, under a quota of two limits decided together (20 per second and 200 per minute),
+ * the limiter's default quota in code ({@link RateLimiters#fungible(String, Quota)}): the tenant has no row. The
+ * clock is the real one. Every tenant's admitted count is checked against the exact bound of each of its limits
+ * over the run, {@code limit + floor(elapsed * limit / window)}, and its tokens held against its cap.
  */
 final class Demo {
 
   static final String SERVICE = "demo";
   static final String API = "orders-api";
   static final String CLUSTERS = "emr-cluster";
+  /** The resource of the tenant on a quota of two limits. */
+  static final String SEARCH = "search-api";
+  /** Its default quota: 20 per second, and 200 per minute, which takes over after about 11 s of full speed. */
+  static final Quota SEARCH_QUOTA = Quota.builder()
+      .limit("per-second", Limit.of(20, Duration.ofSeconds(1)))
+      .limit("per-minute", Limit.of(200, Duration.ofMinutes(1)))
+      .build();
   static final Duration SAMPLE_EVERY = Duration.ofMillis(250);
 
-  /** A tenant's workload: fungible callers and their pace (pause between calls), and whether it launches. */
-  record Workload(String tenant, int threads, int pauseMillis) {}
+  /**
+   * A tenant's workload: the fungible resource it calls, its callers and their pace (pause between calls), and the
+   * resource's default quota ({@code null}: the tenant's row in the limit file applies).
+   */
+  record Workload(String tenant, int threads, int pauseMillis, String resource, Quota defaultQuota) {
+    Workload(String tenant, int threads, int pauseMillis) {
+      this(tenant, threads, pauseMillis, API, null);
+    }
+  }
 
   static final List<Workload> WORKLOADS = List.of(
       new Workload("acme", 4, 10),       // large: ~400 calls/s against 50/s
       new Workload("globex", 2, 15),     // medium: ~130 calls/s against 20/s
       new Workload("initech", 1, 100),   // small and polite: ~10 calls/s against 15/s, nothing denied
-      new Workload("umbrella", 1, 25));  // small limit, long window: ~40 calls/s against 2/s
+      new Workload("umbrella", 1, 25),   // small limit, long window: ~40 calls/s against 2/s
+      new Workload("hooli", 2, 15, SEARCH, SEARCH_QUOTA)); // ~130 calls/s against 20/s, then 200/min
 
   private final RateLimiterCli root;
   private final Duration duration;
@@ -85,6 +103,9 @@ final class Demo {
   /** One tenant's counters, written by its threads and read by the monitor. */
   static final class Tenant {
     final Workload workload;
+    /** The limits that apply to the tenant: one (its row), or several decided together. */
+    final Quota quota;
+    /** The first (for a quota of one, the only) limit. */
     final Limit limit;
     final long cap;
     final LongAdder offered = new LongAdder();
@@ -95,16 +116,36 @@ final class Demo {
     final LongAdder capDenials = new LongAdder();
     final LongAdder releasedByEvents = new LongAdder();
     final AtomicInteger maxHeld = new AtomicInteger(); // the most live rows the store listed at once
-    final List<long[]> samples = new ArrayList<>(); // {elapsed millis, admitted, bound, live clusters}
+    /** {elapsed millis, admitted, the first limit's bound, live clusters, the other limits' bounds in order}. */
+    final List<long[]> samples = new ArrayList<>();
 
     Tenant(Workload workload, Limit limit, long cap) {
+      this(workload, Quota.of(limit), cap);
+    }
+
+    Tenant(Workload workload, Quota quota, long cap) {
       this.workload = workload;
-      this.limit = limit;
+      this.quota = quota;
+      this.limit = quota.first();
       this.cap = cap;
     }
 
     String name() {
       return workload.tenant();
+    }
+
+    String resource() {
+      return workload.resource();
+    }
+
+    /** Whether the tenant is on a quota of several limits. */
+    boolean onQuota() {
+      return quota.size() > 1;
+    }
+
+    /** The limits as people write them: {@code 50 per 1s}, or {@code 20 per 1s and 200 per 1m}. */
+    String limits() {
+      return String.join(" and ", quota.limits().values().stream().map(Limit::toString).toList());
     }
 
     /**
@@ -116,16 +157,38 @@ final class Demo {
       double offered = workload.threads() * 1000.0 / workload.pauseMillis(); // at most: each call also takes time
       double allowed = limit.limit() * 1e9 / limit.window().toNanos();
       String pace = offered < allowed
-          ? String.format("polite: ~%.0f calls/s under its %s, never denied, below its bound", offered, limit)
-          : String.format("greedy: ~%.0f calls/s for %s, the rest denied", offered, limit);
+          ? String.format("polite: ~%.0f calls/s under its %s, never denied, below its bound", offered, limits())
+          : onQuota() ? String.format("greedy: ~%.0f calls/s for %s together", offered, String.join(" and ",
+              quota.limits().values().stream().map(l -> l.limit() + "/" + Durations.human(l.window())).toList()))
+          : String.format("greedy: ~%.0f calls/s for %s, the rest denied", offered, limits());
       return pace + "; up to " + cap + (cap == 1 ? " cluster" : " clusters");
     }
 
-    /** The most a token bucket that was at most full at the start can have granted after {@code elapsed}. */
+    /**
+     * The most the tenant can have been granted after {@code elapsed}: the tightest of its limits' bounds (every
+     * admission is charged to every limit, so each bound holds for the admitted count).
+     */
     long bound(Duration elapsed) {
+      return bounds(elapsed).values().stream().mapToLong(Long::longValue).min().orElseThrow();
+    }
+
+    /** Each limit's bound after {@code elapsed}, by name, in the quota's order. */
+    Map<String, Long> bounds(Duration elapsed) {
+      Map<String, Long> bounds = new LinkedHashMap<>();
+      quota.limits().forEach((name, l) -> bounds.put(name, bound(l, elapsed)));
+      return bounds;
+    }
+
+    /** The most a token bucket that was at most full at the start can have granted after {@code elapsed}. */
+    static long bound(Limit limit, Duration elapsed) {
       BigInteger refill = BigInteger.valueOf(elapsed.toNanos()).multiply(BigInteger.valueOf(limit.limit()))
           .divide(BigInteger.valueOf(limit.window().toNanos()));
       return limit.limit() + refill.longValueExact();
+    }
+
+    /** Whether the admitted count is within every limit's bound. */
+    boolean withinBounds(Duration elapsed) {
+      return admitted.sum() <= bound(elapsed);
     }
   }
 
@@ -224,28 +287,36 @@ final class Demo {
     List<Tenant> tenants = new ArrayList<>();
     for (Workload w : WORKLOADS) {
       // what the limiters will apply: the stored rows (the file's, unless another owner kept its own); every tenant
-      // has rows, so the defaults (drive's: there is one limiter per name) never apply
-      Limit limit = limiters.fungible(API, Limit.of(1, Duration.ofSeconds(1))).limitFor(w.tenant());
+      // of orders-api has rows, so its default (drive's: there is one limiter per name) never applies; the quota
+      // tenant has none, so its resource's default quota applies
+      Quota quota = api(limiters, w).quotaFor(w.tenant());
       long cap = limiters.nonFungible(CLUSTERS, 1).limitFor(w.tenant());
-      tenants.add(new Tenant(w, limit, cap));
+      tenants.add(new Tenant(w, quota, cap));
     }
     return tenants;
   }
 
+  /** The fungible limiter a workload calls: orders-api's (its default never applies), or its own quota's. */
+  private static FungibleLimiter api(RateLimiters limiters, Workload w) {
+    return w.defaultQuota() == null ? limiters.fungible(w.resource(), Limit.of(1, Duration.ofSeconds(1)))
+        : limiters.fungible(w.resource(), w.defaultQuota());
+  }
+
   /** The shared state of one run: what the callers, launchers, event Lambda and monitor threads share. */
-  private record Run(FungibleLimiter api, NonFungibleLimiter clusters, DelayQueue<Termination> events,
+  private record Run(Map<String, FungibleLimiter> apis, NonFungibleLimiter clusters, DelayQueue<Termination> events,
       AtomicBoolean running, Map<String, Tenant> byName, List<Throwable> failures) {}
 
   private int drive(RateLimiters limiters, List<Tenant> tenants, RequestCounter requests) {
     Map<String, Tenant> byName = new LinkedHashMap<>();
     tenants.forEach(t -> byName.put(t.name(), t));
-    Run run = new Run(limiters.fungible(API, Limit.of(1, Duration.ofSeconds(1))),
-        limiters.nonFungible(CLUSTERS, 1), new DelayQueue<>(), new AtomicBoolean(true), byName,
+    Map<String, FungibleLimiter> apis = new LinkedHashMap<>();
+    tenants.forEach(t -> apis.put(t.name(), api(limiters, t.workload)));
+    Run run = new Run(apis, limiters.nonFungible(CLUSTERS, 1), new DelayQueue<>(), new AtomicBoolean(true), byName,
         new java.util.concurrent.CopyOnWriteArrayList<>());
 
     out.println();
-    out.println("running " + Durations.human(duration) + ": " + tenants.size() + " tenants on '" + API + "' and '"
-        + CLUSTERS + "' ...");
+    out.println("running " + Durations.human(duration) + ": " + tenants.size() + " tenants on '" + API + "', '"
+        + SEARCH + "' and '" + CLUSTERS + "' ...");
     out.flush();
     if (requests != null) {
       requests.reset();
@@ -288,7 +359,7 @@ final class Demo {
   /** One API caller of a tenant: a call, then the workload's pause, until the run ends. */
   private static void callApi(Run run, Tenant tenant) throws InterruptedException {
     while (run.running().get()) {
-      Decision decision = run.api().tryAcquire(tenant.name());
+      Decision decision = run.apis().get(tenant.name()).tryAcquire(tenant.name());
       tenant.offered.increment();
       (decision.allowed() ? tenant.admitted : tenant.denied).increment();
       pause(tenant.workload.pauseMillis());
@@ -360,8 +431,8 @@ final class Demo {
   }
 
   /**
-   * Records one sample per tenant: {elapsed millis, admitted, bound, live clusters}, the live clusters as the store
-   * lists them (reservations and tokens, both count against the cap).
+   * Records one sample per tenant: {elapsed millis, admitted, the first limit's bound, live clusters, the other
+   * limits' bounds}, the live clusters as the store lists them (reservations and tokens, both count against the cap).
    */
   private static Map<String, Integer> sample(Run run, List<Tenant> tenants, Duration elapsed) {
     Map<String, Integer> liveTokens = new LinkedHashMap<>();
@@ -369,7 +440,16 @@ final class Demo {
       int count = run.clusters().activeTokens(t.name()).size();
       liveTokens.put(t.name(), count);
       t.maxHeld.accumulateAndGet(count, Math::max);
-      t.samples.add(new long[] {elapsed.toMillis(), t.admitted.sum(), t.bound(elapsed), count});
+      List<Long> bounds = new ArrayList<>(t.bounds(elapsed).values());
+      long[] sample = new long[3 + bounds.size()];
+      sample[0] = elapsed.toMillis();
+      sample[1] = t.admitted.sum();
+      sample[2] = bounds.get(0);
+      sample[3] = count;
+      for (int i = 1; i < bounds.size(); i++) {
+        sample[3 + i] = bounds.get(i);
+      }
+      t.samples.add(sample);
     }
     return liveTokens;
   }

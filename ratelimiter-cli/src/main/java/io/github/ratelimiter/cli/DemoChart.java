@@ -19,7 +19,8 @@ import javax.imageio.ImageIO;
 
 /**
  * The demo's chart, one panel per tenant: above, cumulative admitted calls on the fungible API against the bound
- * {@code limit + floor(t * limit / window)}; below, the tenant's live clusters (reservations and tokens in the
+ * {@code limit + floor(t * limit / window)} (for the tenant on a quota, each limit's bound, labelled with its name;
+ * the admitted line stays under both); below, the tenant's live clusters (reservations and tokens in the
  * store) against its non-fungible cap. Each y-axis is scaled to its data with round ticks; the bound and the cap
  * are drawn over the measured lines, so they stay visible where those reach them. Drawn headless with java.awt.
  */
@@ -34,6 +35,10 @@ final class DemoChart {
   private static final int GAP = 48;
   private static final int CAP_H = 80;
   private static final Color BOUND = new Color(0x222222);
+  /** The other limits' bounds of a quota: lighter, with a longer dash. */
+  private static final Color OTHER_BOUND = new Color(0x777777);
+  private static final Stroke OTHER_LIMIT_LINE = new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND,
+      10f, new float[] {12f, 5f}, 0f);
   private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
       new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b)};
   private static final Stroke MEASURED = new BasicStroke(3.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
@@ -55,8 +60,10 @@ final class DemoChart {
       g.fillRect(0, 0, image.getWidth(), image.getHeight());
       g.setColor(Color.BLACK);
       g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-      g.drawString("Per tenant: calls admitted on " + Demo.API + " vs the exact bound, and live " + Demo.CLUSTERS
-          + " tokens vs the cap", 12, 22);
+      String quotas = String.join(", ", tenants.stream().filter(Demo.Tenant::onQuota)
+          .map(t -> t.name() + " on " + t.resource() + ", " + t.quota.size() + " limits").toList());
+      g.drawString("Per tenant: calls admitted on " + Demo.API + (quotas.isEmpty() ? "" : " (" + quotas + ")")
+          + " vs the exact bound, and live " + Demo.CLUSTERS + " tokens vs the cap", 12, 22);
       for (int i = 0; i < tenants.size(); i++) {
         panel(g, tenants.get(i), COLORS[i % COLORS.length], (i % columns) * PANEL_W, 34 + (i / columns) * PANEL_H,
             elapsed);
@@ -85,7 +92,8 @@ final class DemoChart {
 
     g.setColor(Color.BLACK);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-    g.drawString(tenant.name() + ": " + tenant.limit + ", cap " + tenant.cap, left, y0 + 18);
+    g.drawString(tenant.name() + (tenant.onQuota() ? " on " + tenant.resource() : "") + ": " + tenant.limits()
+        + ", cap " + tenant.cap, left, y0 + 18);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     g.drawString("admitted " + tenant.admitted.sum() + " of " + tenant.bound(elapsed) + " allowed, "
         + tenant.denied.sum() + " denied; at most " + tenant.maxHeld.get() + " of " + tenant.cap + " clusters live",
@@ -97,12 +105,35 @@ final class DemoChart {
     long maxCalls = 1;
     for (long[] s : tenant.samples) {
       maxCalls = Math.max(maxCalls, Math.max(s[1], s[2]));
+      for (int i = 4; i < s.length; i++) {
+        maxCalls = Math.max(maxCalls, s[i]);
+      }
     }
     long[] callTicks = ticks(maxCalls);
     axes(g, left, right, apiTop, apiBottom, callTicks, "calls");
     plot(g, tenant, s -> s[1], seconds, left, right, apiTop, apiBottom, callTicks, color, MEASURED);
     plot(g, tenant, s -> s[2], seconds, left, right, apiTop, apiBottom, callTicks, BOUND, LIMIT_LINE);
-    legend(g, left + 10, apiTop + 4, color, "admitted", "bound = limit + floor(t x limit / window)");
+    List<String> names = tenant.quota.names();
+    for (int i = 1; i < names.size(); i++) {
+      int column = 3 + i;
+      plot(g, tenant, s -> s[column], seconds, left, right, apiTop, apiBottom, callTicks, OTHER_BOUND,
+          OTHER_LIMIT_LINE);
+    }
+    if (names.size() > 1 && !tenant.samples.isEmpty()) {
+      // each bound labelled with its limit's name where it ends
+      long[] last = tenant.samples.get(tenant.samples.size() - 1);
+      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+      for (int i = 0; i < names.size(); i++) {
+        long value = i == 0 ? last[2] : last[3 + i];
+        String label = names.get(i) + " " + String.format("%,d", value);
+        int y = (int) Math.round(y(value, callTicks, apiTop, apiBottom));
+        g.setColor(i == 0 ? BOUND : OTHER_BOUND);
+        g.drawString(label, right - g.getFontMetrics().stringWidth(label) - 2, y + (i == 0 ? 14 : -5));
+      }
+    }
+    legend(g, left + 10, apiTop + 4, color, "admitted", names.size() > 1
+        ? "bounds: " + String.join(", ", names) + ", each limit + floor(t x limit / window)"
+        : "bound = limit + floor(t x limit / window)");
 
     // the non-fungible cap: live tokens vs cap
     int capTop = apiBottom + GAP;

@@ -17,7 +17,7 @@ final class DemoReport {
   static int print(RateLimiterCli root, List<Demo.Tenant> tenants, Duration elapsed, RequestCounter requests,
       Path chartPath) {
     Path chart = DemoChart.write(chartPath, tenants, elapsed);
-    boolean withinBounds = tenants.stream().allMatch(t -> t.admitted.sum() <= t.bound(elapsed));
+    boolean withinBounds = tenants.stream().allMatch(t -> t.withinBounds(elapsed));
     boolean withinCaps = tenants.stream().allMatch(t -> t.maxHeld.get() <= t.cap);
     long admitted = tenants.stream().mapToLong(t -> t.admitted.sum()).sum();
     PrintWriter out = root.out();
@@ -31,12 +31,24 @@ final class DemoReport {
       for (Demo.Tenant t : tenants) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("tenant", t.name());
+        row.put("resource", t.resource());
         row.put("limit", t.limit.limit());
         row.put("windowSec", Durations.seconds(t.limit.window()));
         row.put("offered", t.offered.sum());
         row.put("admitted", t.admitted.sum());
         row.put("denied", t.denied.sum());
-        row.put("bound", t.bound(elapsed));
+        row.put("bound", t.bound(elapsed)); // the tightest of the limits' bounds
+        Map<String, Long> bounds = t.bounds(elapsed);
+        List<Map<String, Object>> limits = new ArrayList<>();
+        t.quota.limits().forEach((name, limit) -> {
+          Map<String, Object> l = new LinkedHashMap<>();
+          l.put("name", name);
+          l.put("limit", limit.limit());
+          l.put("windowSec", Durations.seconds(limit.window()));
+          l.put("bound", bounds.get(name));
+          limits.add(l);
+        });
+        row.put("limits", limits);
         row.put("clusterCap", t.cap);
         row.put("clustersLaunched", t.launched.sum());
         row.put("failedLaunches", t.failedLaunches.sum());
@@ -50,23 +62,35 @@ final class DemoReport {
       Output.json(out, json);
     } else {
       int width = LiveView.terminalWidth(root.environment());
-      out.println(Output.wrap("orders-api (fungible): admitted vs the exact bound limit + floor(elapsed * limit"
-          + " / window), elapsed " + Durations.human(elapsed.withNanos(elapsed.getNano() / 1_000_000 * 1_000_000)),
-          width));
-      List<List<String>> rows = new ArrayList<>();
-      for (Demo.Tenant t : tenants) {
-        long bound = t.bound(elapsed);
-        rows.add(List.of(t.name(), t.limit.toString(),
-            Long.toString(t.offered.sum()), Long.toString(t.admitted.sum()), Long.toString(t.denied.sum()),
-            Long.toString(bound), String.format("%.1f%%", bound == 0 ? 0.0 : 100.0 * t.admitted.sum() / bound),
-            t.admitted.sum() <= bound ? "ok" : "OVER"));
+      for (String resource : tenants.stream().map(Demo.Tenant::resource).distinct().toList()) {
+        List<Demo.Tenant> on = tenants.stream().filter(t -> t.resource().equals(resource)).toList();
+        boolean quota = on.stream().anyMatch(Demo.Tenant::onQuota);
+        if (!resource.equals(tenants.get(0).resource())) {
+          out.println();
+        }
+        out.println(Output.wrap(resource + " (fungible" + (quota ? ", a quota of limits decided together" : "")
+            + "): admitted vs " + (quota ? "each limit's" : "the") + " exact bound limit + floor(elapsed * limit"
+            + " / window), elapsed " + Durations.human(elapsed.withNanos(elapsed.getNano() / 1_000_000 * 1_000_000)),
+            width));
+        List<List<String>> rows = new ArrayList<>();
+        for (Demo.Tenant t : on) {
+          Map<String, Long> bounds = t.bounds(elapsed);
+          t.quota.limits().forEach((name, limit) -> {
+            long bound = bounds.get(name);
+            rows.add(List.of(t.name(), t.onQuota() ? name + ": " + limit.limit() + "/" + Durations.human(limit.window())
+                : limit.toString(),
+                Long.toString(t.offered.sum()), Long.toString(t.admitted.sum()), Long.toString(t.denied.sum()),
+                Long.toString(bound), String.format("%.1f%%", bound == 0 ? 0.0 : 100.0 * t.admitted.sum() / bound),
+                t.admitted.sum() <= bound ? "ok" : "OVER"));
+          });
+        }
+        Output.table(out, List.of("TENANT", "LIMIT", "OFFERED", "ADMITTED", "DENIED", "BOUND", "OF BOUND",
+            "CHECK"), rows);
       }
-      Output.table(out, List.of("TENANT", "LIMIT", "OFFERED", "ADMITTED", "DENIED", "BOUND", "OF BOUND", "CHECK"),
-          rows);
       out.println();
       out.println(Output.wrap("emr-cluster (non-fungible): live reservations and tokens never above the cap"
           + " (sampled from the store 4 times a second); tokens released by termination events", width));
-      rows = new ArrayList<>();
+      List<List<String>> rows = new ArrayList<>();
       for (Demo.Tenant t : tenants) {
         rows.add(List.of(t.name(), Long.toString(t.cap), Long.toString(t.launched.sum()),
             Long.toString(t.failedLaunches.sum()), Long.toString(t.capDenials.sum()),

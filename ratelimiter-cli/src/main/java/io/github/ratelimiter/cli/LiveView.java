@@ -45,8 +45,9 @@ final class LiveView {
     if (!terminal) {
       StringBuilder line = new StringBuilder(String.format("t=%5.1fs", elapsed.toMillis() / 1000.0));
       for (Demo.Tenant t : tenants) {
-        line.append(String.format("  %s %d/%d ok, %d denied, %d/%d clusters", t.name(), t.admitted.sum(),
-            t.bound(elapsed), t.denied.sum(), tokens.get(t.name()), t.cap));
+        line.append(String.format("  %s %d/%s ok, %d denied, %d/%d clusters", t.name(), t.admitted.sum(),
+            String.join("|", t.bounds(elapsed).values().stream().map(String::valueOf).toList()), t.denied.sum(),
+            tokens.get(t.name()), t.cap));
       }
       out.println(line);
       out.flush();
@@ -73,20 +74,29 @@ final class LiveView {
 
   /** The view's lines, each shorter than the width. */
   List<String> lines(Duration elapsed, List<Demo.Tenant> tenants, Map<String, Integer> tokens) {
-    int bar = Math.min(60, width - 1 - FIXED - 2 - PERCENT);
+    int barWidth = Math.min(60, width - 1 - FIXED - 2 - PERCENT);
     List<String> lines = new ArrayList<>();
     double progress = Math.min(1.0, (double) elapsed.toNanos() / total.toNanos());
     lines.add(String.format("%5.1fs of %s %s", elapsed.toMillis() / 1000.0, Durations.human(total),
-        bar(progress, bar)));
+        bar(progress, barWidth)));
     lines.add(String.format("%-8s %-7s %8s %8s %7s %8s  %s", "TENANT", "LIMIT", "ADMITTED", "BOUND", "DENIED",
         "CLUSTERS", "ADMITTED / BOUND"));
     for (Demo.Tenant t : tenants) {
-      long bound = t.bound(elapsed);
       long admitted = t.admitted.sum();
-      lines.add(String.format("%-8s %-7s %8d %8d %7d %5d/%-2d  %s %3d%%", t.name(),
-          t.limit.limit() + "/" + Durations.human(t.limit.window()), admitted, bound, t.denied.sum(),
-          tokens.getOrDefault(t.name(), 0), t.cap, bar(bound == 0 ? 0 : (double) admitted / bound, bar),
-          bound == 0 ? 0 : Math.round(100.0 * admitted / bound)));
+      boolean first = true;
+      // one row per limit: a tenant on a quota has each limit's bound on a row of its own, under its name
+      for (Map.Entry<String, Long> entry : t.bounds(elapsed).entrySet()) {
+        long bound = entry.getValue();
+        io.github.ratelimiter.Limit limit = t.quota.limit(entry.getKey());
+        String bar = bar(bound == 0 ? 0 : (double) admitted / bound, barWidth);
+        long percent = bound == 0 ? 0 : Math.round(100.0 * admitted / bound);
+        String rate = limit.limit() + "/" + Durations.human(limit.window());
+        lines.add(first
+            ? String.format("%-8s %-7s %8d %8d %7d %5d/%-2d  %s %3d%%", t.name(), rate, admitted, bound,
+                t.denied.sum(), tokens.getOrDefault(t.name(), 0), t.cap, bar, percent)
+            : String.format("%-8s %-7s %8s %8d %7s %8s  %s %3d%%", "", rate, "", bound, "", "", bar, percent));
+        first = false;
+      }
     }
     lines.add("");
     for (Demo.Tenant t : tenants) {

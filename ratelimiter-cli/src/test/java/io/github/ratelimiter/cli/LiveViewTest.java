@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 class LiveViewTest {
 
   private final List<Demo.Tenant> tenants = Demo.WORKLOADS.stream()
-      .map(w -> new Demo.Tenant(w, w.tenant().equals("initech") ? Limit.of(15, Duration.ofSeconds(1))
-          : Limit.of(50, Duration.ofSeconds(1)), 3))
+      .map(w -> w.defaultQuota() != null ? new Demo.Tenant(w, w.defaultQuota(), 1)
+          : new Demo.Tenant(w, w.tenant().equals("initech") ? Limit.of(15, Duration.ofSeconds(1))
+              : Limit.of(50, Duration.ofSeconds(1)), 3))
       .toList();
 
   private LiveView view(int width) {
@@ -30,7 +31,11 @@ class LiveViewTest {
     assertThat(lines).allSatisfy(line -> assertThat(line.length()).isLessThan(80));
     assertThat(lines.size()).isLessThanOrEqualTo(24 - 4);
     assertThat(String.join("\n", lines)).contains("initech  polite: ~10 calls/s under its 15 per 1s")
-        .contains("acme     greedy: ~400 calls/s for 50 per 1s");
+        .contains("acme     greedy: ~400 calls/s for 50 per 1s")
+        .contains("hooli    greedy: ~133 calls/s for 20/1s and 200/1m together; up to 1 cluster");
+    assertThat(lines).as("the quota tenant: a row per limit, each with its bound after 10 s")
+        .anySatisfy(line -> assertThat(line).startsWith("hooli    20/1s ").contains("  220 "))
+        .anySatisfy(line -> assertThat(line).startsWith("         200/1m").contains("  233 "));
   }
 
   @Test

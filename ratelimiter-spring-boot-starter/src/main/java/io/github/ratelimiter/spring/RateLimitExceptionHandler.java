@@ -1,8 +1,10 @@
 package io.github.ratelimiter.spring;
 
 import io.github.ratelimiter.CapacityExhaustedException;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.ReservationNotFoundException;
+import io.github.ratelimiter.spring.internal.MethodDenial;
 import io.github.ratelimiter.spring.internal.Problems;
 import io.github.ratelimiter.spring.internal.RateLimitHeaders;
 import java.time.Duration;
@@ -20,7 +22,10 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  *
  * <ul>
  *   <li>{@link CapacityExhaustedException}: 429 with a problem detail naming the resource, and when the retry time
- *       is known (a fungible limit) {@code Retry-After} and {@code RateLimit: "resource";r=0;t=seconds};
+ *       is known (a fungible limit) {@code Retry-After} and {@code RateLimit: "resource";r=0;t=seconds}. From a
+ *       limited method ({@link RateLimited}), the headers are the route filter's: {@code RateLimit-Policy} with
+ *       every limit of the account's quota, {@code RateLimit} and the problem detail naming the limit that denied
+ *       (after the items of a route that applied to the request, as one list);
  *   <li>another {@link RateLimiterException} (the store failed, throttling, fail-closed): 503 with a problem detail;
  *   <li>{@link ReservationNotFoundException} is left to the application (rethrown).
  * </ul>
@@ -39,11 +44,22 @@ public class RateLimitExceptionHandler {
     HttpHeaders headers = new HttpHeaders();
     headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
     if (retryAfter != null) {
-      long seconds = RateLimitHeaders.retryAfterSeconds(retryAfter);
-      headers.set(RateLimitHeaders.RETRY_AFTER, Long.toString(seconds));
-      headers.set(RateLimitHeaders.STATE, RateLimitHeaders.quoted(e.resourceName()) + ";r=0;t=" + seconds);
+      headers.set(RateLimitHeaders.RETRY_AFTER, Long.toString(RateLimitHeaders.retryAfterSeconds(retryAfter)));
     }
-    return new ResponseEntity<>(Problems.tooManyRequests(e.resourceName(), retryAfter), headers,
+    MethodDenial denial = MethodDenial.of(e);
+    String limitName = null;
+    if (denial != null) {
+      Quota quota = denial.quota();
+      headers.set(RateLimitHeaders.POLICY, MethodDenial.afterRoute(RateLimitHeaders.POLICY,
+          RateLimitHeaders.policies(e.resourceName(), quota)));
+      headers.set(RateLimitHeaders.STATE, MethodDenial.afterRoute(RateLimitHeaders.STATE,
+          RateLimitHeaders.state(e.resourceName(), quota, denial.decision())));
+      limitName = quota.size() > 1 ? denial.decision().limitName() : null;
+    } else if (retryAfter != null) {
+      headers.set(RateLimitHeaders.STATE, RateLimitHeaders.quoted(e.resourceName()) + ";r=0;t="
+          + RateLimitHeaders.retryAfterSeconds(retryAfter));
+    }
+    return new ResponseEntity<>(Problems.tooManyRequests(e.resourceName(), limitName, retryAfter), headers,
         HttpStatus.TOO_MANY_REQUESTS);
   }
 

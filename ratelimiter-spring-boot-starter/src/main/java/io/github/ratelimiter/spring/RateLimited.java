@@ -13,10 +13,12 @@ import java.time.temporal.ChronoUnit;
  * {@link #resource()} for the call's account, or throws {@link io.github.ratelimiter.CapacityExhaustedException}
  * without calling the method (a 429 through the starter's exception handler in a web application).
  *
- * <p><b>The core's {@link RateLimit}, plus an account expression.</b> Every attribute the two share has the same
- * name, type, default and meaning ({@code resource}, {@code limit}, {@code window} in {@code unit}s, seconds by
- * default, as the Python library's {@code @rate_limit} counts, {@code permits}, {@code accountIdParam}); what this
- * one adds is {@link #account()}, a SpEL expression, which only Spring can evaluate. The starter applies both
+ * <p><b>The core's {@link RateLimit}, plus an account expression and several limits.</b> Every attribute the two
+ * share has the same name, type and meaning ({@code resource}, {@code limit}, {@code window} in {@code unit}s,
+ * seconds by default, as the Python library's {@code @rate_limit} counts, {@code permits}, {@code accountIdParam});
+ * what this one adds is {@link #account()}, a SpEL expression, which only Spring can evaluate, and {@link #limits()},
+ * a quota of several limits decided together (so {@code limit} and {@code window}, required by {@code @RateLimit},
+ * may be left out here when {@code limits} is given). The starter applies both
  * annotations to beans: moving a method's {@code @RateLimit} to {@code @RateLimited} changes nothing until an
  * {@code account} is set.
  *
@@ -41,11 +43,16 @@ import java.time.temporal.ChronoUnit;
  *
  *   @RateLimited(resource = "exports", limit = 5, window = 1, unit = ChronoUnit.MINUTES)
  *   Export export(@AccountId String tenant) { ... }
+ *
+ *   @RateLimited(resource = "search", account = "#tenant", limits = {
+ *       @QuotaLimit(name = "per-second", limit = 10, window = 1),
+ *       @QuotaLimit(name = "per-hour", limit = 1000, window = 1, unit = ChronoUnit.HOURS)})
+ *   Results search(String tenant, String query) { ... }
  * }
  * }</pre>
  *
  * <p>The annotation is checked when the bean is created: a bad window, limit or expression fails the startup,
- * naming the method. A resource declared by several routes and methods must have one default limit.
+ * naming the method. A resource declared by several routes and methods must have one default limit (or quota).
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
@@ -55,17 +62,28 @@ public @interface RateLimited {
   /** The limited resource. */
   String resource();
 
-  /** The default limit (the bucket's capacity) for accounts without a row in the limit table. */
-  long limit();
+  /**
+   * The default limit (the bucket's capacity) for accounts without a row in the limit table. Required unless
+   * {@link #limits()} is given; -1, the default, is unset.
+   */
+  long limit() default -1;
 
-  /** The default window, in {@link #unit()}s. */
-  long window();
+  /** The default window, in {@link #unit()}s. Required unless {@link #limits()} is given; -1, the default, is unset. */
+  long window() default -1;
 
   /** The unit of {@link #window()}; seconds by default. */
   ChronoUnit unit() default ChronoUnit.SECONDS;
 
-  /** Permits taken per call. */
+  /** Permits taken per call (from every limit of {@link #limits()}). */
   long permits() default 1;
+
+  /**
+   * Several default limits decided together (a quota), instead of {@link #limit()} and {@link #window()}: a call is
+   * admitted only when every one admits it, and then takes {@link #permits()} from each; a denial takes nothing.
+   * Each limit is its own policy in the {@code RateLimit} headers of a denial, and the denial names the limit that
+   * denied. The starter's addition to the core's attributes, as {@link #account()} is.
+   */
+  QuotaLimit[] limits() default {};
 
   /** The 0-based position of the account id parameter; -1 to find it by annotation or name (see above). */
   int accountIdParam() default -1;

@@ -1,13 +1,18 @@
 package io.github.ratelimiter.spring;
 
+import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.spring.internal.AccountSources;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
@@ -39,6 +44,9 @@ public class RateLimiterProperties implements Validator {
 
   /** The prefix of every property. */
   public static final String PREFIX = "ratelimiter";
+
+  /** A limit's name in a quota, as {@link Quota.Builder#limit(String, Limit)} accepts it. */
+  static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
   /** Which store keeps the limiters' state. */
   public enum StoreType {
@@ -170,6 +178,10 @@ public class RateLimiterProperties implements Validator {
     for (int i = 0; i < p.http.routes.size(); i++) {
       p.http.routes.get(i).validate("http.routes[" + i + "].", errors);
     }
+  }
+
+  private static boolean goodWindow(Duration window) {
+    return !window.isNegative() && !window.isZero() && window.compareTo(Limit.MAX_WINDOW) <= 0;
   }
 
   private static void positive(Errors errors, String field, Duration value) {
@@ -465,6 +477,19 @@ public class RateLimiterProperties implements Validator {
     private Duration window;
 
     /**
+     * Several default limits decided together (a quota), instead of limit and window: a request is admitted only
+     * when every one admits it, e.g. [{name: per-second, limit: 10, window: 1s}, {name: per-hour, limit: 1000,
+     * window: 1h}]. Each is its own policy in the RateLimit-Policy header.
+     */
+    private List<NamedLimit> limits = new ArrayList<>();
+
+    /**
+     * What a request takes from each limit, by name, e.g. {requests: 1}; a limit left out is charged nothing. Unset:
+     * permits from every limit.
+     */
+    private Map<String, Long> cost = new LinkedHashMap<>();
+
+    /**
      * Where the request's account comes from: header:NAME (a request header), claim:NAME (a claim of the
      * authenticated JWT; needs Spring Security's OAuth2 resource server), param:NAME (a query or form parameter),
      * path:NAME (a variable of the path pattern), principal (the authenticated user's name), or expression:SPEL (a
@@ -549,6 +574,33 @@ public class RateLimiterProperties implements Validator {
       this.account = account;
     }
 
+    /**
+     * Several default limits decided together (a quota), instead of limit and window: a request is admitted only when
+     * every one admits it, e.g. [{name: per-second, limit: 10, window: 1s}, {name: per-hour, limit: 1000, window:
+     * 1h}]. Each is its own policy in the RateLimit-Policy header.
+     */
+    public List<NamedLimit> getLimits() {
+      return limits;
+    }
+
+    /** Sets {@link #getLimits()}. */
+    public void setLimits(List<NamedLimit> limits) {
+      this.limits = limits;
+    }
+
+    /**
+     * What a request takes from each limit, by name, e.g. {requests: 1}; a limit left out is charged nothing. Unset:
+     * permits from every limit.
+     */
+    public Map<String, Long> getCost() {
+      return cost;
+    }
+
+    /** Sets {@link #getCost()}. */
+    public void setCost(Map<String, Long> cost) {
+      this.cost = cost;
+    }
+
     /** The permits a request takes. */
     public long getPermits() {
       return permits;
@@ -582,9 +634,19 @@ public class RateLimiterProperties implements Validator {
       this.failureMode = failureMode;
     }
 
-    /** The route's default limit; valid after validation. */
-    public Limit defaultLimit() {
-      return Limit.of(limit, window);
+    /** The route's default quota: its limit and window, or its limits; valid after validation. */
+    public Quota defaultQuota() {
+      if (limits.isEmpty()) {
+        return Quota.of(Limit.of(limit, window));
+      }
+      Quota.Builder quota = Quota.builder();
+      limits.forEach(l -> quota.limit(l.limitName(), l.limit()));
+      return quota.build();
+    }
+
+    /** What a request takes: its cost by name, else its permits from every limit; valid after validation. */
+    public Cost requestCost() {
+      return cost.isEmpty() ? Cost.permits(permits) : Cost.of(cost);
     }
 
     void validate(String prefix, Errors errors) {
@@ -607,23 +669,22 @@ public class RateLimiterProperties implements Validator {
       if (resource == null || resource.isBlank()) {
         errors.rejectValue(prefix + "resource", "required", "must be set: the limited resource's name");
       }
-      if (limit == null) {
-        errors.rejectValue(prefix + "limit", "required", "must be set: the default limit, e.g. 10");
-      } else if (limit < 0 || limit > Limit.MAX_LIMIT) {
-        errors.rejectValue(prefix + "limit", "range", "must be from 0 to " + Limit.MAX_LIMIT + ": " + limit);
-      }
-      if (window == null) {
-        errors.rejectValue(prefix + "window", "required", "must be set: the default window, e.g. 1s");
-      } else if (window.isNegative() || window.isZero() || window.compareTo(Limit.MAX_WINDOW) > 0) {
-        errors.rejectValue(prefix + "window", "range", "must be positive and at most " + Limit.MAX_WINDOW + ": "
-            + window);
-      }
+      Map<String, Long> capacities = limits.isEmpty() ? oneLimit(prefix, errors) : severalLimits(prefix, errors);
       if (permits < 1) {
         errors.rejectValue(prefix + "permits", "range", "must be at least 1: " + permits);
-      } else if (limit != null && limit > 0 && permits > limit) {
-        errors.rejectValue(prefix + "permits", "range", "must not exceed the limit " + limit
-            + " (such a request could never be granted): " + permits);
+      } else if (!cost.isEmpty() && permits != 1) {
+        errors.rejectValue(prefix + "permits", "conflict", "must be left out when cost is set (cost says what a"
+            + " request takes from each limit): " + permits);
+      } else if (cost.isEmpty()) {
+        capacities.forEach((name, capacity) -> {
+          if (capacity > 0 && permits > capacity) {
+            errors.rejectValue(prefix + "permits", "range", "must not exceed the limit " + capacity
+                + (capacities.size() > 1 ? " of '" + name + "'" : "") + " (such a request could never be granted): "
+                + permits);
+          }
+        });
       }
+      validateCost(prefix, errors, capacities);
       if (account == null || account.isBlank()) {
         errors.rejectValue(prefix + "account", "required", "must be set: " + AccountSources.SYNTAX);
       } else {
@@ -635,6 +696,161 @@ public class RateLimiterProperties implements Validator {
       if (fallbackAccount != null && fallbackAccount.isBlank()) {
         errors.rejectValue(prefix + "fallbackAccount", "blank", "must not be blank when set");
       }
+    }
+
+    /** Checks limit and window; the limit by its quota name, or empty when either is missing or bad. */
+    private Map<String, Long> oneLimit(String prefix, Errors errors) {
+      boolean good = true;
+      if (limit == null) {
+        errors.rejectValue(prefix + "limit", "required", "must be set: the default limit, e.g. 10 (or give limits)");
+        good = false;
+      } else if (limit < 0 || limit > Limit.MAX_LIMIT) {
+        errors.rejectValue(prefix + "limit", "range", "must be from 0 to " + Limit.MAX_LIMIT + ": " + limit);
+        good = false;
+      }
+      if (window == null) {
+        errors.rejectValue(prefix + "window", "required", "must be set: the default window, e.g. 1s (or give"
+            + " limits)");
+        good = false;
+      } else if (!goodWindow(window)) {
+        errors.rejectValue(prefix + "window", "range", "must be positive and at most " + Limit.MAX_WINDOW + ": "
+            + window);
+        good = false;
+      }
+      return good ? Map.of(Quota.of(Limit.of(limit, window)).names().get(0), limit) : Map.of();
+    }
+
+    /** Checks limits[n]; their capacities by name, those that are valid. */
+    private Map<String, Long> severalLimits(String prefix, Errors errors) {
+      if (limit != null || window != null) {
+        errors.rejectValue(prefix + (limit != null ? "limit" : "window"), "conflict", "must be left out when limits"
+            + " is set: give the route either limit and window, or limits");
+      }
+      if (limits.size() > Quota.MAX_LIMITS) {
+        errors.rejectValue(prefix + "limits", "range", "must hold at most " + Quota.MAX_LIMITS + " limits: "
+            + limits.size());
+      }
+      Map<String, Long> capacities = new LinkedHashMap<>();
+      for (int i = 0; i < limits.size(); i++) {
+        String at = prefix + "limits[" + i + "].";
+        NamedLimit named = limits.get(i);
+        if (named == null) {
+          errors.rejectValue(prefix + "limits[" + i + "]", "required", "must not be empty");
+          continue;
+        }
+        boolean good = true;
+        if (named.name != null && !NAME.matcher(named.name).matches()) {
+          errors.rejectValue(at + "name", "invalid", "must be 1 to 64 letters, digits, '_', '-' or '.': '"
+              + named.name + "'");
+          good = false;
+        }
+        if (named.limit == null) {
+          errors.rejectValue(at + "limit", "required", "must be set, e.g. 10");
+          good = false;
+        } else if (named.limit < 0 || named.limit > Limit.MAX_LIMIT) {
+          errors.rejectValue(at + "limit", "range", "must be from 0 to " + Limit.MAX_LIMIT + ": " + named.limit);
+          good = false;
+        }
+        if (named.window == null) {
+          errors.rejectValue(at + "window", "required", "must be set, e.g. 1s");
+          good = false;
+        } else if (!goodWindow(named.window)) {
+          errors.rejectValue(at + "window", "range", "must be positive and at most " + Limit.MAX_WINDOW + ": "
+              + named.window);
+          good = false;
+        }
+        if (good) {
+          String name = named.limitName();
+          if (capacities.containsKey(name)) {
+            errors.rejectValue(at + "name", "duplicate", "must differ from the other limits' names (a limit without"
+                + " a name is named by its window): '" + name + "' is used twice");
+          }
+          capacities.put(name, named.limit);
+        }
+      }
+      return capacities;
+    }
+
+    private void validateCost(String prefix, Errors errors, Map<String, Long> capacities) {
+      boolean positive = false;
+      for (Map.Entry<String, Long> entry : cost.entrySet()) {
+        String at = prefix + "cost[" + entry.getKey() + "]";
+        Long amount = entry.getValue();
+        if (amount == null || amount < 0) {
+          errors.rejectValue(at, "range", "must be 0 or more: " + amount);
+          continue;
+        }
+        positive |= amount > 0;
+        Long capacity = capacities.get(entry.getKey());
+        if (capacity == null) {
+          if (!capacities.isEmpty()) {
+            errors.rejectValue(at, "unknown", "names no limit of the route: its limits are " + capacities.keySet());
+          }
+        } else if (capacity > 0 && amount > capacity) {
+          errors.rejectValue(at, "range", "must not exceed the limit " + capacity + " (such a request could never be"
+              + " granted): " + amount);
+        }
+      }
+      if (!cost.isEmpty() && !positive) {
+        errors.rejectValue(prefix + "cost", "range", "must take more than 0 from some limit: " + cost);
+      }
+    }
+  }
+
+  /** {@code ratelimiter.http.routes[n].limits[m].*}: one limit of a route's quota. */
+  public static class NamedLimit {
+
+    /**
+     * The limit's name: the policy's name in the RateLimit headers, and what cost refers to. Letters, digits, _ - .;
+     * unset: the window as the library writes it (1s, 1h).
+     */
+    private String name;
+
+    /** The limit (the bucket's capacity) for accounts without a row in the limit table. */
+    private Long limit;
+
+    /** The window: the time in which an empty bucket refills, e.g. 1s or 1h. */
+    private Duration window;
+
+    /**
+     * The limit's name: the policy's name in the RateLimit headers, and what cost refers to. Letters, digits, _ - .;
+     * unset: the window as the library writes it (1s, 1h).
+     */
+    public String getName() {
+      return name;
+    }
+
+    /** Sets {@link #getName()}. */
+    public void setName(String name) {
+      this.name = name;
+    }
+
+    /** The limit (the bucket's capacity) for accounts without a row in the limit table. */
+    public Long getLimit() {
+      return limit;
+    }
+
+    /** Sets {@link #getLimit()}. */
+    public void setLimit(Long limit) {
+      this.limit = limit;
+    }
+
+    /** The window: the time in which an empty bucket refills, e.g. 1s or 1h. */
+    public Duration getWindow() {
+      return window;
+    }
+
+    /** Sets {@link #getWindow()}. */
+    public void setWindow(Duration window) {
+      this.window = window;
+    }
+
+    Limit limit() {
+      return Limit.of(limit, window);
+    }
+
+    String limitName() {
+      return name != null ? name : Quota.of(limit()).names().get(0);
     }
   }
 }

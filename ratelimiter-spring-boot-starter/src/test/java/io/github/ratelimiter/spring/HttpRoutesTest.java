@@ -88,6 +88,86 @@ class HttpRoutesTest {
     assertThat(read.headers().firstValue("RateLimit")).isEmpty();
   }
 
+  /**
+   * A route of two limits (4 per second, 6 per minute) decided together: each is a policy of its own, RateLimit names
+   * the one nearest exhaustion, and a denial names the limit that denied. The clock only moves when the test says.
+   */
+  @Test
+  void aRouteOfTwoLimitsNamesEachPolicyAndTheLimitThatDenies() {
+    String tenant = "search-tenant";
+    String policy = "\"per-second\";q=4;w=1, \"per-minute\";q=6;w=60";
+    for (int i = 1; i <= 4; i++) {
+      HttpResponse<String> response = http().post("/api/search", "X-Tenant-Id", tenant);
+      assertThat(response.statusCode()).as("POST %d", i).isEqualTo(200);
+      assertThat(response.headers().firstValue("RateLimit-Policy")).hasValue(policy);
+      assertThat(response.headers().firstValue("RateLimit")).as("per second is nearer exhaustion")
+          .hasValue("\"per-second\";r=" + (4 - i) + ";t=1");
+    }
+    HttpResponse<String> perSecond = http().post("/api/search", "X-Tenant-Id", tenant);
+    assertThat(perSecond.statusCode()).isEqualTo(429);
+    assertThat(perSecond.headers().firstValue("RateLimit-Policy")).hasValue(policy);
+    assertThat(perSecond.headers().firstValue("RateLimit")).hasValue("\"per-second\";r=0;t=1");
+    assertThat(perSecond.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(perSecond.body()).contains("\"resource\":\"search-api\"", "\"limit\":\"per-second\"",
+        "The limit 'per-second' of 'search-api' is reached");
+
+    OrdersTestApp.CLOCK.advance(Duration.ofSeconds(1));
+    HttpResponse<String> fifth = http().post("/api/search", "X-Tenant-Id", tenant);
+    assertThat(fifth.statusCode()).isEqualTo(200);
+    assertThat(fifth.headers().firstValue("RateLimit")).as("per second: 3 left; per minute: 1, one back every 10 s")
+        .hasValue("\"per-minute\";r=1;t=10");
+    assertThat(http().post("/api/search", "X-Tenant-Id", tenant).headers().firstValue("RateLimit"))
+        .hasValue("\"per-minute\";r=0;t=10");
+    HttpResponse<String> perMinute = http().post("/api/search", "X-Tenant-Id", tenant);
+    assertThat(perMinute.statusCode()).as("per second would admit it; per minute does not").isEqualTo(429);
+    assertThat(perMinute.headers().firstValue("RateLimit-Policy")).hasValue(policy);
+    assertThat(perMinute.headers().firstValue("RateLimit")).as("6 admitted by 1 s; the 7th fits at 10 s")
+        .hasValue("\"per-minute\";r=0;t=9");
+    assertThat(perMinute.headers().firstValue("Retry-After")).hasValue("9");
+    assertThat(perMinute.body()).contains("\"limit\":\"per-minute\"", "\"retryAfterSeconds\":9");
+  }
+
+  /** A limit-table row of one limit replaces the quota's first limit; the headers show the account's quota. */
+  @Test
+  void aRowOfOneLimitReplacesTheFirstLimitOfTheRoutesQuotaInTheHeaders() {
+    String tenant = "search-row-tenant";
+    store.limits().put(new LimitRecord("search-api", tenant, 2, Duration.ofSeconds(1), null));
+    HttpResponse<String> first = http().post("/api/search", "X-Tenant-Id", tenant);
+    assertThat(first.headers().firstValue("RateLimit-Policy"))
+        .hasValue("\"per-second\";q=2;w=1, \"per-minute\";q=6;w=60");
+    assertThat(first.headers().firstValue("RateLimit")).hasValue("\"per-second\";r=1;t=1");
+    assertThat(http().post("/api/search", "X-Tenant-Id", tenant).statusCode()).isEqualTo(200);
+    HttpResponse<String> denied = http().post("/api/search", "X-Tenant-Id", tenant);
+    assertThat(denied.statusCode()).isEqualTo(429);
+    assertThat(denied.body()).contains("\"limit\":\"per-second\"");
+  }
+
+  /** {@code @RateLimited} with two {@code @QuotaLimit}s: 2 per second and 3 per hour. */
+  @Test
+  void aRateLimitedMethodOfTwoLimitsAnswersWithEveryPolicyAndTheLimitThatDenied() {
+    String tenant = "search-method-tenant";
+    String policy = "\"per-second\";q=2;w=1, \"per-hour\";q=3;w=3600";
+    assertThat(http().post("/api/method/search", "X-Tenant-Id", tenant).statusCode()).isEqualTo(200);
+    assertThat(http().post("/api/method/search", "X-Tenant-Id", tenant).statusCode()).isEqualTo(200);
+    HttpResponse<String> perSecond = http().post("/api/method/search", "X-Tenant-Id", tenant);
+    assertThat(perSecond.statusCode()).isEqualTo(429);
+    assertThat(perSecond.headers().firstValue("RateLimit-Policy")).hasValue(policy);
+    assertThat(perSecond.headers().firstValue("RateLimit")).hasValue("\"per-second\";r=0;t=1");
+    assertThat(perSecond.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(perSecond.body()).contains("\"resource\":\"search-method\"", "\"limit\":\"per-second\"");
+
+    OrdersTestApp.CLOCK.advance(Duration.ofSeconds(1));
+    assertThat(http().post("/api/method/search", "X-Tenant-Id", tenant).statusCode()).isEqualTo(200);
+    HttpResponse<String> perHour = http().post("/api/method/search", "X-Tenant-Id", tenant);
+    assertThat(perHour.statusCode()).isEqualTo(429);
+    assertThat(perHour.headers().firstValue("RateLimit-Policy")).hasValue(policy);
+    assertThat(perHour.headers().firstValue("RateLimit")).as("3 taken by 1 s; the 4th fits at 1,200 s")
+        .hasValue("\"per-hour\";r=0;t=1199");
+    assertThat(perHour.headers().firstValue("Retry-After")).hasValue("1199");
+    assertThat(perHour.body()).contains("\"limit\":\"per-hour\"", "\"retryAfterSeconds\":1199",
+        "The limit 'per-hour' of 'search-method' is reached");
+  }
+
   @Test
   void tenantsAreIsolated() {
     for (int i = 0; i < 10; i++) {
@@ -155,8 +235,9 @@ class HttpRoutesTest {
     assertThat(denied.statusCode()).isEqualTo(429);
     assertThat(denied.body()).as("the method's limit of 2, under the route's limit of 5")
         .contains("\"resource\":\"route-method\"");
-    assertThat(denied.headers().firstValue("RateLimit-Policy")).as("the route's own headers")
-        .hasValue("\"route-api\";q=5;w=1");
+    assertThat(denied.headers().firstValue("RateLimit-Policy")).as("the route's policy, then the method's")
+        .hasValue("\"route-api\";q=5;w=1, \"route-method\";q=2;w=1");
+    assertThat(denied.headers().firstValue("RateLimit")).hasValue("\"route-api\";r=2;t=1, \"route-method\";r=0;t=1");
     HttpResponse<String> anonymous = http().post("/api/route/orders");
     assertThat(anonymous.statusCode()).as("the route's fallback account").isEqualTo(201);
     assertThat(anonymous.headers().firstValue("RateLimit")).hasValue("\"route-api\";r=4;t=1");
@@ -196,7 +277,9 @@ class HttpRoutesTest {
     assertThat(listing.statusCode()).isEqualTo(200);
     assertThat(listing.body()).contains("\"path\":\"/api/orders/**\"", "\"account\":\"header:X-Tenant-Id\"",
         "OrderService.create(NewOrder)", "\"account\":\"expression #order.tenantId\"",
-        "\"resource\":\"orders-method\"", "\"declaredBy\":[\"ratelimiter.http.routes[0]\"]");
+        "\"resource\":\"orders-method\"", "\"declaredBy\":[\"ratelimiter.http.routes[0]\"]",
+        "\"limits\":[{\"name\":\"per-second\",\"limit\":4,\"window\":\"PT1S\"},{\"name\":\"per-minute\"",
+        "\"cost\":{\"per-minute\":1,\"per-second\":1}", "{\"name\":\"per-hour\",\"limit\":3,\"window\":\"PT1H\"}");
   }
 
   @Test

@@ -2,8 +2,10 @@ package io.github.ratelimiter.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.spring.RateLimiterProperties.MatchMode;
 import io.github.ratelimiter.spring.internal.AccountSources;
@@ -30,8 +32,9 @@ class RateLimitFilterTest {
 
   private HttpRoute route(int index, String path, String resource, long limit, String account) {
     return new HttpRoute("ratelimiter.http.routes[" + index + "]", path, PathPatternParser.defaultInstance.parse(path),
-        Set.of(), resource, Limit.of(limit, Duration.ofSeconds(1)), AccountSources.parse(account, null), account, 1,
-        null, registry.fungible(resource, Limit.of(limit, Duration.ofSeconds(1)), null, "test"),
+        Set.of(), resource, Quota.of(Limit.of(limit, Duration.ofSeconds(1))), AccountSources.parse(account, null),
+        account, Cost.permits(1), null,
+        registry.fungible(resource, Quota.of(Limit.of(limit, Duration.ofSeconds(1))), null, "test"),
         new HttpRoute.Counters());
   }
 
@@ -66,6 +69,28 @@ class RateLimitFilterTest {
     assertThat(denied.getHeader("RateLimit")).as("the narrow route denies first").isEqualTo("\"narrow\";r=0;t=1");
     assertThat(call(all, "/api/other", "b").getHeader("RateLimit")).as("one wide permit left")
         .isEqualTo("\"wide\";r=0;t=1");
+  }
+
+  /** A cost by name: 40 tokens and no request of a quota of 5 requests and 100 tokens per second. */
+  @Test
+  void aCostByNameChargesOnlyTheLimitsItNamesAndTheDenialNamesItsLimit() throws Exception {
+    Quota quota = Quota.builder().limit("requests", Limit.of(5, Duration.ofSeconds(1)))
+        .limit("tokens", Limit.of(100, Duration.ofSeconds(1))).build();
+    HttpRoute route = new HttpRoute("ratelimiter.http.routes[0]", "/llm", PathPatternParser.defaultInstance.parse(
+        "/llm"), Set.of(), "llm", quota, AccountSources.parse("header:X-Tenant-Id", null), "header:X-Tenant-Id",
+        Cost.of("tokens", 40), null, registry.fungible("llm", quota, null, "test"), new HttpRoute.Counters());
+    RateLimitFilter filter = new RateLimitFilter(List.of(route), MatchMode.FIRST, true);
+
+    MockHttpServletResponse first = call(filter, "/llm", "a");
+    assertThat(first.getStatus()).isEqualTo(200);
+    assertThat(first.getHeader("RateLimit-Policy")).isEqualTo("\"requests\";q=5;w=1, \"tokens\";q=100;w=1");
+    assertThat(call(filter, "/llm", "a").getStatus()).isEqualTo(200);
+    MockHttpServletResponse denied = call(filter, "/llm", "a");
+    assertThat(denied.getStatus()).isEqualTo(429);
+    assertThat(denied.getHeader("RateLimit")).startsWith("\"tokens\";");
+    assertThat(denied.getContentAsString()).contains("\"limit\":\"tokens\"");
+    assertThat(route.limiter().tryAcquire("a", Cost.of("requests", 5)).allowed())
+        .as("the requests limit was never charged").isTrue();
   }
 
   @Test

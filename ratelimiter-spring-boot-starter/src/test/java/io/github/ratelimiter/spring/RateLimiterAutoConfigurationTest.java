@@ -195,6 +195,109 @@ class RateLimiterAutoConfigurationTest {
         .hasMessageContaining("http.routes[0].methods[1]").hasMessageContaining("FETCH"));
   }
 
+  private static final String[] QUOTA_ROUTE = {
+      "ratelimiter.http.routes[0].path=/api/search/**",
+      "ratelimiter.http.routes[0].resource=search-api",
+      "ratelimiter.http.routes[0].limits[0].name=per-second",
+      "ratelimiter.http.routes[0].limits[0].limit=10",
+      "ratelimiter.http.routes[0].limits[0].window=1s",
+      "ratelimiter.http.routes[0].limits[1].name=per-hour",
+      "ratelimiter.http.routes[0].limits[1].limit=1000",
+      "ratelimiter.http.routes[0].limits[1].window=1h",
+      "ratelimiter.http.routes[0].account=header:X-Tenant-Id"};
+
+  @Test
+  void aRouteOfSeveralLimitsIsOneQuotaWithItsCost() {
+    web.withPropertyValues("ratelimiter.store=in-memory").withPropertyValues(QUOTA_ROUTE)
+        .withPropertyValues("ratelimiter.http.routes[0].cost.per-second=2",
+            "ratelimiter.http.routes[0].cost.per-hour=0")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(RateLimitFilter.class).routes()).singleElement().satisfies(route -> {
+            assertThat(route.defaultQuota()).isEqualTo(io.github.ratelimiter.Quota.builder()
+                .limit("per-second", io.github.ratelimiter.Limit.of(10, java.time.Duration.ofSeconds(1)))
+                .limit("per-hour", io.github.ratelimiter.Limit.of(1000, java.time.Duration.ofHours(1))).build());
+            assertThat(route.cost()).isEqualTo(io.github.ratelimiter.Cost.of(
+                java.util.Map.of("per-second", 2L, "per-hour", 0L)));
+          });
+        });
+    web.withPropertyValues("ratelimiter.store=in-memory").withPropertyValues(java.util.Arrays.stream(QUOTA_ROUTE)
+        .filter(p -> !p.startsWith("ratelimiter.http.routes[0].limits[0].name")).toArray(String[]::new))
+        .withPropertyValues("ratelimiter.http.routes[0].permits=3")
+        .run(context -> assertThat(context.getBean(RateLimitFilter.class).routes()).singleElement()
+            .satisfies(route -> {
+              assertThat(route.defaultQuota().names()).as("an unnamed limit is named by its window")
+                  .containsExactly("1s", "per-hour");
+              assertThat(route.cost()).isEqualTo(io.github.ratelimiter.Cost.permits(3));
+            }));
+  }
+
+  @Test
+  void badLimitsAndCostsFailTheStartupNamingThePropertyAndTheValue() {
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].limit=10"}, "http.routes[0].limit",
+        "must be left out when limits is set");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].limits[1].name=per-second"},
+        "http.routes[0].limits[1].name", "'per-second' is used twice");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].limits[1].name=per hour"},
+        "http.routes[0].limits[1].name", "'per hour'");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].limits[1].window=0s"},
+        "http.routes[0].limits[1].window", "PT0S");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].limits[0].limit=-2"},
+        "http.routes[0].limits[0].limit", "-2");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost.tokens=5"},
+        "http.routes[0].cost[tokens]", "names no limit of the route: its limits are [per-second, per-hour]");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost.per-second=11"},
+        "http.routes[0].cost[per-second]", "must not exceed the limit 10");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost.per-second=1",
+        "ratelimiter.http.routes[0].permits=2"}, "http.routes[0].permits", "must be left out when cost is set");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost.per-second=0"}, "http.routes[0].cost",
+        "must take more than 0 from some limit");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].permits=11"}, "http.routes[0].permits",
+        "must not exceed the limit 10 of 'per-second'");
+  }
+
+  private void assertQuotaStartupFails(String[] properties, String... messageParts) {
+    web.withPropertyValues("ratelimiter.store=in-memory").withPropertyValues(QUOTA_ROUTE).withPropertyValues(properties)
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context).getFailure().rootCause().satisfies(root -> {
+            for (String part : messageParts) {
+              assertThat(root.getMessage()).contains(part);
+            }
+          });
+        });
+  }
+
+  @Test
+  void aBadQuotaOnARateLimitedMethodFailsTheStartupNamingTheMethod() {
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(LimitAndLimits.class)
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("@RateLimited on Limited.call(String)")
+            .hasMessageContaining("give either limit and window, or limits, not both"));
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(TwoLimitsOneName.class)
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("@RateLimited on Limited.call(String)").hasMessageContaining("limits[1]")
+            .hasMessageContaining("already has a limit named '1s'"));
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(NoLimit.class)
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("@RateLimited on Limited.call(String)")
+            .hasMessageContaining("limit and window must be set, or limits given"));
+  }
+
+  @Test
+  void aRateLimitedMethodOfTwoLimitsIsDeniedByEitherAndChargesNothingWhenDenied() {
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(TwoLimits.class).run(context -> {
+      TwoLimits.Limited limited = context.getBean(TwoLimits.Limited.class);
+      assertThat(limited.call("t")).isEqualTo("t");
+      assertThat(limited.call("t")).isEqualTo("t");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> limited.call("t"))
+          .isInstanceOf(io.github.ratelimiter.CapacityExhaustedException.class)
+          .hasMessageContaining("rate limit 'burst' (2 per 1h)");
+      assertThat(context.getBean(LimiterRegistry.class).entries()).singleElement()
+          .satisfies(e -> assertThat(e.defaultQuota().toString()).isEqualTo("burst: 2 per 1h, 5 per 1d"));
+    });
+  }
+
   @Test
   void aClaimSourceWithoutSpringSecurityFailsTheStartup() {
     web.withClassLoader(new FilteredClassLoader(SecurityContextHolder.class))
@@ -253,7 +356,7 @@ class RateLimiterAutoConfigurationTest {
       assertThat(limited.byName("o1", "t")).isEqualTo("o1");
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> limited.byName("o2", "t"))
           .as("the parameter named accountId").isInstanceOf(io.github.ratelimiter.CapacityExhaustedException.class);
-      assertThat(context.getBean(LimiterRegistry.class).entries()).extracting(LimiterRegistry.Entry::defaultLimit)
+      assertThat(context.getBean(LimiterRegistry.class).entries()).extracting(e -> e.defaultQuota().first())
           .containsExactlyInAnyOrder(io.github.ratelimiter.Limit.of(1, java.time.Duration.ofMinutes(1)),
               io.github.ratelimiter.Limit.of(1, java.time.Duration.ofSeconds(30)));
     });
@@ -340,6 +443,70 @@ class RateLimiterAutoConfigurationTest {
       @RateLimited(resource = "by-name", limit = 1, window = 30)
       public String byName(String order, String accountId) {
         return order;
+      }
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class LimitAndLimits {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "both", limit = 1, window = 1, account = "#p0",
+          limits = @QuotaLimit(name = "per-second", limit = 1, window = 1))
+      public String call(String tenant) {
+        return tenant;
+      }
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class TwoLimitsOneName {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "one-name", account = "#p0",
+          limits = {@QuotaLimit(limit = 1, window = 1), @QuotaLimit(limit = 5, window = 1)})
+      public String call(String tenant) {
+        return tenant;
+      }
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class NoLimit {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "none", account = "#p0")
+      public String call(String tenant) {
+        return tenant;
+      }
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class TwoLimits {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "two-limits", account = "#p0", limits = {
+          @QuotaLimit(name = "burst", limit = 2, window = 1, unit = java.time.temporal.ChronoUnit.HOURS),
+          @QuotaLimit(limit = 5, window = 1, unit = java.time.temporal.ChronoUnit.DAYS)})
+      public String call(String tenant) {
+        return tenant;
       }
     }
   }

@@ -49,10 +49,10 @@ public class RateLimiterWebAutoConfiguration {
       Set<String> methods = new LinkedHashSet<>();
       route.getMethods().forEach(m -> methods.add(m.trim().toUpperCase(Locale.ROOT)));
       routes.add(new HttpRoute(name, route.getPath(), PathPatternParser.defaultInstance.parse(route.getPath()),
-          Set.copyOf(methods), route.getResource(), route.defaultLimit(),
-          AccountSources.parse(route.getAccount(), beanFactory), route.getAccount().trim(), route.getPermits(),
+          Set.copyOf(methods), route.getResource(), route.defaultQuota(),
+          AccountSources.parse(route.getAccount(), beanFactory), route.getAccount().trim(), route.requestCost(),
           route.getFallbackAccount(),
-          registry.fungible(route.getResource(), route.defaultLimit(), route.getFailureMode(), name),
+          registry.fungible(route.getResource(), route.defaultQuota(), route.getFailureMode(), name),
           new HttpRoute.Counters()));
     }
     return new RateLimitFilter(routes, properties.getHttp().getMatch(), properties.getHttp().isHeaders());

@@ -1,7 +1,8 @@
 package io.github.ratelimiter.spring.internal;
 
+import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.FungibleLimiter;
-import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import java.util.Map;
@@ -18,16 +19,16 @@ import org.springframework.web.util.pattern.PathPattern;
  * @param pattern the parsed pattern
  * @param methods the upper-case HTTP methods it applies to; empty for all
  * @param resource the limited resource
- * @param defaultLimit the default limit
+ * @param defaultQuota the default quota: one limit, or several decided together
  * @param account where the account comes from
  * @param accountSpec the account property as written
- * @param permits permits per request
+ * @param cost what a request takes: permits from every limit, or amounts by limit name
  * @param fallbackAccount the account of a request whose account cannot be determined, or {@code null}
  * @param limiter the resource's limiter
  * @param counters what the route decided so far
  */
 public record HttpRoute(String name, String path, PathPattern pattern, Set<String> methods, String resource,
-    Limit defaultLimit, AccountSource account, String accountSpec, long permits, String fallbackAccount,
+    Quota defaultQuota, AccountSource account, String accountSpec, Cost cost, String fallbackAccount,
     FungibleLimiter limiter, Counters counters) {
 
   /** What a route decided, since startup. */

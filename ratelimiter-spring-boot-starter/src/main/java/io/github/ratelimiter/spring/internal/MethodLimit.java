@@ -1,9 +1,15 @@
 package io.github.ratelimiter.spring.internal;
 
 import io.github.ratelimiter.AccountId;
+import io.github.ratelimiter.CapacityExhaustedException;
+import io.github.ratelimiter.Cost;
+import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimit;
+import io.github.ratelimiter.RateLimiterException;
+import io.github.ratelimiter.spring.QuotaLimit;
 import io.github.ratelimiter.spring.RateLimited;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
@@ -36,21 +42,23 @@ public final class MethodLimit {
   private final Method method;
   private final String name;
   private final String resource;
-  private final Limit defaultLimit;
+  private final Quota defaultQuota;
   private final long permits;
+  private final Cost cost;
   private final String accountSpec;
   private final Expression accountExpression;
   private final int accountIndex;
   private final BeanFactoryResolver beans;
   private volatile FungibleLimiter limiter;
 
-  private MethodLimit(Method method, String resource, Limit defaultLimit, long permits, String accountSpec,
+  private MethodLimit(Method method, String resource, Quota defaultQuota, long permits, String accountSpec,
       Expression accountExpression, int accountIndex, BeanFactory beanFactory) {
     this.method = method;
     this.name = describe(method);
     this.resource = resource;
-    this.defaultLimit = defaultLimit;
+    this.defaultQuota = defaultQuota;
     this.permits = permits;
+    this.cost = Cost.permits(permits);
     this.accountSpec = accountSpec;
     this.accountExpression = accountExpression;
     this.accountIndex = accountIndex;
@@ -73,11 +81,16 @@ public final class MethodLimit {
     RateLimit core = spring != null ? null : AnnotatedElementUtils.findMergedAnnotation(method, RateLimit.class);
     String where = (spring != null ? "@RateLimited" : "@RateLimit") + " on " + describe(method);
     try {
-      // The attributes the two annotations share, read once: @RateLimited is @RateLimit plus an account expression.
+      // The attributes the two annotations share, read once: @RateLimited is @RateLimit plus an account expression
+      // and several limits, which make its limit and window optional.
       String resource = spring != null ? spring.resource() : core.resource();
-      Limit limit = limit(spring != null ? spring.limit() : core.limit(),
-          window(spring != null ? spring.window() : core.window(), spring != null ? spring.unit() : core.unit()));
-      long permits = permits(spring != null ? spring.permits() : core.permits(), limit);
+      if (spring != null && spring.limits().length == 0 && (spring.limit() == -1 || spring.window() == -1)) {
+        throw new IllegalArgumentException("limit and window must be set, or limits given");
+      }
+      Quota quota = spring != null && spring.limits().length > 0 ? quota(spring)
+          : Quota.of(limit(spring != null ? spring.limit() : core.limit(), window(spring != null ? spring.window()
+              : core.window(), spring != null ? spring.unit() : core.unit())));
+      long permits = permits(spring != null ? spring.permits() : core.permits(), quota);
       String account = spring != null ? spring.account() : "";
       if (!account.isBlank()) {
         Expression expression;
@@ -87,7 +100,7 @@ public final class MethodLimit {
           throw new IllegalArgumentException("account is not a valid SpEL expression: '" + account + "': "
               + e.getMessage());
         }
-        return new MethodLimit(method, resource, limit, permits, "expression " + account, expression, -1,
+        return new MethodLimit(method, resource, quota, permits, "expression " + account, expression, -1,
             beanFactory);
       }
       int accountIdParam = spring != null ? spring.accountIdParam() : core.accountIdParam();
@@ -100,10 +113,30 @@ public final class MethodLimit {
           }
         }
       }
-      return new MethodLimit(method, resource, limit, permits, accountSpec(method, index), null, index, beanFactory);
+      return new MethodLimit(method, resource, quota, permits, accountSpec(method, index), null, index, beanFactory);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": " + e.getMessage());
     }
+  }
+
+  /** The quota of {@link RateLimited#limits()}, each named (else by its window). */
+  private static Quota quota(RateLimited spring) {
+    if (spring.limit() != -1 || spring.window() != -1) {
+      throw new IllegalArgumentException("give either limit and window, or limits, not both: limit " + spring.limit()
+          + ", window " + spring.window() + " beside " + spring.limits().length + " limits");
+    }
+    Quota.Builder quota = Quota.builder();
+    for (int i = 0; i < spring.limits().length; i++) {
+      QuotaLimit named = spring.limits()[i];
+      try {
+        Limit limit = limit(named.limit(), window(named.window(), named.unit()));
+        quota.limit(named.name().isEmpty() ? Quota.of(limit).names().get(0) : named.name(), limit);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("limits[" + i + "]" + (named.name().isEmpty() ? "" : " ('" + named.name()
+            + "')") + ": " + e.getMessage());
+      }
+    }
+    return quota.build();
   }
 
   private static Duration window(long window, ChronoUnit unit) {
@@ -124,10 +157,13 @@ public final class MethodLimit {
     return Limit.of(limit, window);
   }
 
-  private static long permits(long permits, Limit limit) {
-    if (permits < 1 || (limit.limit() > 0 && permits > limit.limit())) {
-      throw new IllegalArgumentException("permits must be from 1 to the limit " + limit.limit() + ": " + permits);
-    }
+  private static long permits(long permits, Quota quota) {
+    quota.limits().forEach((name, limit) -> {
+      if (permits < 1 || (limit.limit() > 0 && permits > limit.limit())) {
+        throw new IllegalArgumentException("permits must be from 1 to the limit " + limit.limit()
+            + (quota.size() > 1 ? " of '" + name + "'" : "") + ": " + permits);
+      }
+    });
     return permits;
   }
 
@@ -205,7 +241,7 @@ public final class MethodLimit {
   FungibleLimiter bind(LimiterRegistry registry) {
     FungibleLimiter bound = limiter;
     if (bound == null) {
-      bound = registry.fungible(resource, defaultLimit, null, name);
+      bound = registry.fungible(resource, defaultQuota, null, name);
       limiter = bound;
     }
     return bound;
@@ -216,14 +252,49 @@ public final class MethodLimit {
     return name;
   }
 
+  /**
+   * Takes the call's permits for the account, or throws {@link CapacityExhaustedException}: the limiter's own, but
+   * with the decision and the account's quota left in the current request (when there is one) for
+   * {@link io.github.ratelimiter.spring.RateLimitExceptionHandler}'s headers, {@link MethodDenial}.
+   */
+  void acquire(FungibleLimiter limiter, String account) {
+    Decision decision = limiter.tryAcquire(account, cost);
+    if (decision.allowed()) {
+      return;
+    }
+    CapacityExhaustedException denied;
+    if (decision.limit().blocks()) {
+      denied = new CapacityExhaustedException("account '" + account + "' has no capacity for resource '" + resource
+          + "' (its limit" + (defaultQuota.size() > 1 ? " '" + decision.limitName() + "'" : "") + " is 0)", resource,
+          account, null);
+    } else {
+      denied = new CapacityExhaustedException("rate limit " + (defaultQuota.size() > 1 ? "'" + decision.limitName()
+          + "' (" + decision.limit() + ")" : decision.limit()) + " of resource '" + resource
+          + "' exhausted for account '" + account + "' (" + permits + " permits asked); retry after "
+          + decision.retryAfter(), resource, account, decision.retryAfter());
+    }
+    if (WEB) {
+      MethodDenial.record(denied, resource, decision, () -> quota(limiter, account, decision));
+    }
+    throw denied;
+  }
+
+  private Quota quota(FungibleLimiter limiter, String account, Decision decision) {
+    try {
+      return limiter.quotaFor(account);
+    } catch (RateLimiterException e) {
+      return defaultQuota.limits().containsKey(decision.limitName()) ? defaultQuota : Quota.of(decision.limit());
+    }
+  }
+
   /** The limited resource. */
   public String resource() {
     return resource;
   }
 
-  /** The default limit. */
-  public Limit defaultLimit() {
-    return defaultLimit;
+  /** The default quota: one limit, or several decided together. */
+  public Quota defaultQuota() {
+    return defaultQuota;
   }
 
   /** Permits per call. */

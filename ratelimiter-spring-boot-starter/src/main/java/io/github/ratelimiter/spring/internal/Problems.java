@@ -27,14 +27,28 @@ public final class Problems {
    * @param retryAfter when to retry, or {@code null} when unknown (a non-fungible cap, a blocked account)
    */
   public static ProblemDetail tooManyRequests(String resource, Duration retryAfter) {
+    return tooManyRequests(resource, null, retryAfter);
+  }
+
+  /**
+   * 429: one limit of the resource's quota is reached.
+   *
+   * @param limitName the name of the limit that denied, for a quota of several limits; {@code null} for one
+   * @param retryAfter when to retry, or {@code null} when unknown (a non-fungible cap, a blocked account)
+   */
+  public static ProblemDetail tooManyRequests(String resource, String limitName, Duration retryAfter) {
+    String which = limitName == null ? "The limit of '" + resource + "'"
+        : "The limit '" + limitName + "' of '" + resource + "'";
     String detail = retryAfter == null
-        ? "The limit of '" + resource + "' is reached for this account."
-        : "The limit of '" + resource + "' is reached for this account; retry in "
-            + RateLimitHeaders.retryAfterSeconds(retryAfter) + " s.";
+        ? which + " is reached for this account."
+        : which + " is reached for this account; retry in " + RateLimitHeaders.retryAfterSeconds(retryAfter) + " s.";
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS, detail);
     problem.setType(RATE_LIMITED);
     problem.setTitle("Too Many Requests");
     problem.setProperty("resource", resource);
+    if (limitName != null) {
+      problem.setProperty("limit", limitName);
+    }
     if (retryAfter != null) {
       problem.setProperty("retryAfterSeconds", RateLimitHeaders.retryAfterSeconds(retryAfter));
     }

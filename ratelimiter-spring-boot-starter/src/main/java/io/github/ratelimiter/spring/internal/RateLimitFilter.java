@@ -1,6 +1,7 @@
 package io.github.ratelimiter.spring.internal;
 
 import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.spring.RateLimiterProperties.MatchMode;
 import jakarta.servlet.FilterChain;
@@ -22,11 +23,13 @@ import org.springframework.http.server.RequestPath;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Limits the requests that match {@code ratelimiter.http.routes}: takes the route's permits for the request's
- * account before the request goes on, and answers itself when it may not.
+ * Limits the requests that match {@code ratelimiter.http.routes}: takes the route's cost (permits from every limit
+ * of its quota, or amounts by limit name) for the request's account before the request goes on, and answers itself
+ * when it may not.
  *
  * <ul>
- *   <li>denied: 429 with {@code Retry-After} and a problem detail naming the resource and the retry time;
+ *   <li>denied: 429 with {@code Retry-After} and a problem detail naming the resource (and, of a quota of several
+ *       limits, the limit that denied) and the retry time;
  *   <li>the store failed and the route fails closed: 503 with a problem detail;
  *   <li>the account cannot be determined and the route has no fallback account: 400 with a problem detail that
  *       names the missing source;
@@ -86,7 +89,7 @@ public final class RateLimitFilter extends OncePerRequestFilter {
       }
       Decision decision;
       try {
-        decision = route.limiter().tryAcquire(account, route.permits());
+        decision = route.limiter().tryAcquire(account, route.cost());
       } catch (IllegalArgumentException e) {
         route.counters().accountUnknown.increment();
         write(response, 400, Problems.accountUnknown(route.resource(), "The account of this request is not valid"
@@ -98,13 +101,15 @@ public final class RateLimitFilter extends OncePerRequestFilter {
         write(response, 503, Problems.storeUnavailable(route.resource()), policies, states, null);
         return;
       }
+      Quota quota = headers || decision.denied() ? quota(route, account, decision) : null;
       if (headers) {
-        policies = add(policies, RateLimitHeaders.policy(route.resource(), decision.limit()));
-        states = add(states, RateLimitHeaders.state(route.resource(), decision));
+        policies = add(policies, RateLimitHeaders.policies(route.resource(), quota));
+        states = add(states, RateLimitHeaders.state(route.resource(), quota, decision));
       }
       if (decision.denied()) {
         route.counters().denied.increment();
-        write(response, 429, Problems.tooManyRequests(route.resource(), decision.retryAfter()), policies, states,
+        write(response, 429, Problems.tooManyRequests(route.resource(),
+            quota.size() > 1 ? decision.limitName() : null, decision.retryAfter()), policies, states,
             RateLimitHeaders.retryAfterSeconds(decision.retryAfter()));
         return;
       }
@@ -123,6 +128,24 @@ public final class RateLimitFilter extends OncePerRequestFilter {
     }
     setRateLimitHeaders(response, policies, states);
     chain.doFilter(request, response);
+  }
+
+  /**
+   * The account's quota, for the headers: the limiter's cached lookup, which the decision just made (so no request
+   * while the limit cache holds it). A degraded decision (the store failed, the route fails open) does not ask the
+   * store again, nor does a failed lookup: the route's default quota is shown.
+   */
+  static Quota quota(HttpRoute route, String account, Decision decision) {
+    if (!decision.degraded()) {
+      try {
+        return route.limiter().quotaFor(account);
+      } catch (RateLimiterException e) {
+        log.debug("{} ({}): the account's quota cannot be read for the headers; the default quota's shown",
+            route.name(), route.resource(), e);
+      }
+    }
+    return route.defaultQuota().limits().containsKey(decision.limitName()) ? route.defaultQuota()
+        : Quota.of(decision.limit());
   }
 
   private static String account(HttpRoute route, HttpServletRequest request, Map<String, String> variables) {

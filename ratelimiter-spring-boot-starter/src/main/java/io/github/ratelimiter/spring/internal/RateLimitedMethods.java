@@ -86,7 +86,7 @@ public final class RateLimitedMethods extends AbstractBeanFactoryAwareAdvisingPo
           ClassUtils.getMostSpecificMethod(method, AopUtils.getTargetClass(target)));
     }
     MethodLimit limit = limitOf(method);
-    limit.bind(registry.getObject()).acquire(limit.account(target, invocation.getArguments()), limit.permits());
+    limit.acquire(limit.bind(registry.getObject()), limit.account(target, invocation.getArguments()));
     return invocation.proceed();
   }
 }

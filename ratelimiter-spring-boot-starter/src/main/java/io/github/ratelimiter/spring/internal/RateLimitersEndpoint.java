@@ -1,5 +1,7 @@
 package io.github.ratelimiter.spring.internal;
 
+import io.github.ratelimiter.Cost;
+import io.github.ratelimiter.Quota;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,7 +12,7 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
  * The {@code ratelimiters} actuator endpoint: the configured HTTP routes with what each decided so far, the
- * limited bean methods, and every declared limiter with its default limit.
+ * limited bean methods, and every declared limiter with its default limit (or limits, for a quota).
  */
 @Endpoint(id = "ratelimiters")
 public final class RateLimitersEndpoint {
@@ -40,10 +42,9 @@ public final class RateLimitersEndpoint {
         r.put("path", route.path());
         r.put("methods", route.methodList());
         r.put("resource", route.resource());
-        r.put("limit", route.defaultLimit().limit());
-        r.put("window", route.defaultLimit().window().toString());
+        quota(r, "limit", route.defaultQuota());
         r.put("account", route.accountSpec());
-        r.put("permits", route.permits());
+        cost(r, route.cost());
         if (route.fallbackAccount() != null) {
           r.put("fallbackAccount", route.fallbackAccount());
         }
@@ -59,8 +60,7 @@ public final class RateLimitersEndpoint {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("method", limit.name());
         m.put("resource", limit.resource());
-        m.put("limit", limit.defaultLimit().limit());
-        m.put("window", limit.defaultLimit().window().toString());
+        quota(m, "limit", limit.defaultQuota());
         m.put("account", limit.accountSource());
         m.put("permits", limit.permits());
         limited.add(m);
@@ -72,13 +72,41 @@ public final class RateLimitersEndpoint {
       Map<String, Object> l = new LinkedHashMap<>();
       l.put("resource", entry.resource());
       l.put("kind", "fungible");
-      l.put("defaultLimit", entry.defaultLimit().limit());
-      l.put("window", entry.defaultLimit().window().toString());
+      quota(l, "defaultLimit", entry.defaultQuota());
       l.put("failureMode", entry.failureMode().name());
       l.put("declaredBy", entry.declaredBy());
       limiters.add(l);
     }
     out.put("limiters", limiters);
     return out;
+  }
+
+  /**
+   * A quota of one limit as {@code key} and {@code window}, as before quotas; of several as {@code key + "s"}: a list
+   * of name, limit and window.
+   */
+  private static void quota(Map<String, Object> out, String key, Quota quota) {
+    if (quota.size() == 1) {
+      out.put(key, quota.first().limit());
+      out.put("window", quota.first().window().toString());
+      return;
+    }
+    List<Map<String, Object>> limits = new ArrayList<>();
+    quota.limits().forEach((name, limit) -> {
+      Map<String, Object> l = new LinkedHashMap<>();
+      l.put("name", name);
+      l.put("limit", limit.limit());
+      l.put("window", limit.window().toString());
+      limits.add(l);
+    });
+    out.put(key + "s", limits);
+  }
+
+  private static void cost(Map<String, Object> out, Cost cost) {
+    if (cost.uniform()) {
+      out.put("permits", cost.amount(""));
+    } else {
+      out.put("cost", new LinkedHashMap<>(cost.amounts()));
+    }
   }
 }

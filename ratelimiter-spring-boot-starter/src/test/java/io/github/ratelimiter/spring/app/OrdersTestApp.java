@@ -1,11 +1,13 @@
 package io.github.ratelimiter.spring.app;
 
 import io.github.ratelimiter.CapacityExhaustedException;
+import io.github.ratelimiter.spring.QuotaLimit;
 import io.github.ratelimiter.spring.RateLimited;
 import io.github.ratelimiter.testing.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -82,6 +84,16 @@ public class OrdersTestApp {
       return service.create(order);
     }
 
+    @PostMapping("/api/search")
+    String search() {
+      return "{\"results\":[]}";
+    }
+
+    @PostMapping("/api/method/search")
+    String searchLimited(@org.springframework.web.bind.annotation.RequestHeader("X-Tenant-Id") String tenant) {
+      return service.search(tenant);
+    }
+
     @PostMapping("/api/route/orders")
     @ResponseStatus(HttpStatus.CREATED)
     String createForRouteAccount() {
@@ -101,6 +113,13 @@ public class OrdersTestApp {
     @RateLimited(resource = "orders-method", limit = 2, window = 1, account = "#order.tenantId")
     public String create(NewOrder order) {
       return "{\"tenant\":\"" + order.tenantId() + "\"}";
+    }
+
+    @RateLimited(resource = "search-method", account = "#tenant", limits = {
+        @QuotaLimit(name = "per-second", limit = 2, window = 1),
+        @QuotaLimit(name = "per-hour", limit = 3, window = 1, unit = ChronoUnit.HOURS)})
+    public String search(String tenant) {
+      return "{\"results\":[]}";
     }
 
     @RateLimited(resource = "route-method", limit = 2, window = 1)

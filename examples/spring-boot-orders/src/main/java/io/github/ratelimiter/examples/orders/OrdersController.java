@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -45,6 +46,11 @@ public class OrdersController {
   @GetMapping("/api/orders/{id}")
   ResponseEntity<Orders.Order> get(@RequestHeader("X-Tenant-Id") String tenant, @PathVariable String id) {
     return ResponseEntity.of(orders.find(tenant, id));
+  }
+
+  @GetMapping("/api/search")
+  List<Orders.Order> search(@RequestHeader("X-Tenant-Id") String tenant, @RequestParam String item) {
+    return orders.list(tenant).stream().filter(o -> o.item().equals(item)).toList();
   }
 
   @PostMapping("/api/exports")

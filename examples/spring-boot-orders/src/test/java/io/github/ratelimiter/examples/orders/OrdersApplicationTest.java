@@ -60,6 +60,21 @@ class OrdersApplicationTest {
   }
 
   @Test
+  void searchesHaveTwoLimitsAndTheDenialNamesTheOneThatDenied() throws Exception {
+    for (int i = 1; i <= 5; i++) {
+      HttpResponse<String> found = send("GET", "/api/search?item=book", "hooli", null);
+      assertThat(found.statusCode()).isEqualTo(200);
+      assertThat(found.headers().firstValue("RateLimit-Policy"))
+          .hasValue("\"per-second\";q=5;w=1, \"per-hour\";q=100;w=3600");
+      assertThat(found.headers().firstValue("RateLimit")).hasValue("\"per-second\";r=" + (5 - i) + ";t=1");
+    }
+    HttpResponse<String> denied = send("GET", "/api/search?item=book", "hooli", null);
+    assertThat(denied.statusCode()).isEqualTo(429);
+    assertThat(denied.headers().firstValue("RateLimit")).hasValue("\"per-second\";r=0;t=1");
+    assertThat(denied.body()).contains("\"resource\":\"orders-search\"", "\"limit\":\"per-second\"");
+  }
+
+  @Test
   void exportsAreCappedAndReleasedThroughTheApi() throws Exception {
     String first = exportId(send("POST", "/api/exports", "initech", null));
     exportId(send("POST", "/api/exports", "initech", null));
