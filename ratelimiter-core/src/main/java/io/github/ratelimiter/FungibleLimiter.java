@@ -75,6 +75,32 @@ public interface FungibleLimiter {
   Decision tryAcquire(String accountId, Cost cost);
 
   /**
+   * Reserves an estimate now and settles the actual cost later ({@link Charge}): admits or denies {@code estimate}
+   * exactly as {@link #tryAcquire(String, Cost)} does (all limits or none), always by a store write of its own (a
+   * leased key's chunk is not used). The charge's {@link Charge#decision()} is that decision.
+   *
+   * @throws IllegalArgumentException as {@link #tryAcquire(String, Cost)} does, before any request
+   * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}; when
+   *     it is {@link FailureMode#FAIL_OPEN}, the charge is admitted degraded and counts nothing
+   */
+  Charge tryReserve(String accountId, Cost estimate);
+
+  /**
+   * Charges {@code cost} for work already done (post-paid): always applied, even past the limit, so that the
+   * account goes into debt and its later requests are denied until time has paid it off; at most
+   * {@link LimiterOptions#maxDebt()} of each limit (the part beyond is not charged, but reported to the listener
+   * and logged). One store write.
+   *
+   * @return whether the account is still within every limit afterwards ({@link Decision#allowed()}), and if not,
+   *     when it will be again ({@link Decision#retryAfter()}, named by the limit furthest in debt)
+   * @throws IllegalArgumentException if {@code accountId} is blank or too long, {@code cost} is null or names a
+   *     limit the quota does not have (a cost may take more than a limit), before any request
+   * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}; when
+   *     it is {@link FailureMode#FAIL_OPEN}, a degraded decision is returned and the cost reported as lost
+   */
+  Decision charge(String accountId, Cost cost);
+
+  /**
    * Takes {@code cost} or throws.
    *
    * @throws CapacityExhaustedException if denied, with {@link CapacityExhaustedException#retryAfter()}
