@@ -23,6 +23,10 @@ import java.util.function.Supplier;
  * api.run(accountId, () -> callDownstream());       // acquire, then run
  * }</pre>
  *
+ * <p>When the cost is known only after the work (tokens an LLM call used), reserve an estimate and settle the actual
+ * cost ({@link #tryReserve(String, Cost)}, {@link Charge}), or charge work already done ({@link #charge(String,
+ * Cost)}): both may take an account into debt, up to {@link LimiterOptions#maxDebt()}.
+ *
  * <p>Cost: an admitted request sends one conditional write to the store; a denial sends at most two, and none while
  * the bucket is known to stay exhausted. Thread-safe; hold one per resource for the life of the application.
  */
@@ -77,7 +81,9 @@ public interface FungibleLimiter {
   /**
    * Reserves an estimate now and settles the actual cost later ({@link Charge}): admits or denies {@code estimate}
    * exactly as {@link #tryAcquire(String, Cost)} does (all limits or none), always by a store write of its own (a
-   * leased key's chunk is not used). The charge's {@link Charge#decision()} is that decision.
+   * leased key's chunk is not used). The charge's {@link Charge#decision()} is that decision. Of a cascading
+   * limiter ({@link LimiterOptions#cascade()}), only the account itself is reserved, settled and charged (not its
+   * ancestors).
    *
    * @throws IllegalArgumentException as {@link #tryAcquire(String, Cost)} does, before any request
    * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}; when
@@ -94,7 +100,8 @@ public interface FungibleLimiter {
    * @return whether the account is still within every limit afterwards ({@link Decision#allowed()}), and if not,
    *     when it will be again ({@link Decision#retryAfter()}, named by the limit furthest in debt)
    * @throws IllegalArgumentException if {@code accountId} is blank or too long, {@code cost} is null or names a
-   *     limit the quota does not have (a cost may take more than a limit), before any request
+   *     limit the quota does not have (a cost may take more than a limit), before any request (the account's
+   *     limit row may be read first, as for any decision)
    * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}; when
    *     it is {@link FailureMode#FAIL_OPEN}, a degraded decision is returned and the cost reported as lost
    */

@@ -476,7 +476,13 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       take[i] = Math.min(amounts[i], most);
       lost[i] = amounts[i] - take[i];
     }
-    DebtStep step = debtStep(accountId, quota, take, wide, bucket.seenLanes(quota.quota()), now, deadline);
+    long[] seen = bucket.seenLanes(quota.quota());
+    boolean anyTake = false;
+    for (long amount : take) {
+      anyTake |= amount > 0;
+    }
+    // nothing to charge (every limit that the cost names is 0): no write; the state is as last seen
+    DebtStep step = anyTake ? debtStep(accountId, quota, take, wide, seen, now, deadline) : new DebtStep(true, seen);
     if (!step.charged()) {
       long[] stored = step.tats();
       long[] fits = new long[n];
