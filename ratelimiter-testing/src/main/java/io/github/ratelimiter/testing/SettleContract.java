@@ -307,6 +307,18 @@ public abstract class SettleContract extends StoreContract {
     assertThat(heard.debt("llm", "tokens")).isEqualTo(30);
   }
 
+  @Test
+  void aQuotaLimitTheReserveDidNotTouchNeedsNoState() {
+    FungibleLimiter llm = limiters().fungible("llm", REQUESTS_AND_TOKENS);
+    Charge requestsOnly = llm.tryReserve("fresh", Cost.of("requests", 3));
+    requestsOnly.settle(Cost.of("requests", 1)); // tokens: never charged, nothing to give back
+    Charge cancelled = llm.tryReserve("fresh", Cost.of("requests", 2));
+    cancelled.cancel();
+    assertThat(llm.tryAcquire("fresh", Cost.of("requests", 4)).allowed()).isTrue();
+    assertThat(llm.tryAcquire("fresh", Cost.of("requests", 1)).allowed()).isFalse();
+    assertThat(llm.tryAcquire("fresh", Cost.of("tokens", 100)).allowed()).isTrue();
+  }
+
   /**
    * Two instances, 16 threads, estimates of 100 tokens, actual costs from 1 to 400 (fixed seeds), one in eight
    * closed without a settle, on 2,000 tokens per second over 30 steps of 100 ms of the manual clock: the cost
