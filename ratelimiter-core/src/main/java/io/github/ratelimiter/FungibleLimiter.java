@@ -23,6 +23,10 @@ import java.util.function.Supplier;
  * api.run(accountId, () -> callDownstream());       // acquire, then run
  * }</pre>
  *
+ * <p>When the cost is known only after the work (tokens an LLM call used), reserve an estimate and settle the actual
+ * cost ({@link #tryReserve(String, Cost)}, {@link Charge}), or charge work already done ({@link #charge(String,
+ * Cost)}): both may take an account into debt, up to {@link LimiterOptions#maxDebt()}.
+ *
  * <p>Cost: an admitted request sends one conditional write to the store; a denial sends at most two, and none while
  * the bucket is known to stay exhausted. Thread-safe; hold one per resource for the life of the application.
  */
@@ -73,6 +77,35 @@ public interface FungibleLimiter {
    * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}
    */
   Decision tryAcquire(String accountId, Cost cost);
+
+  /**
+   * Reserves an estimate now and settles the actual cost later ({@link Charge}): admits or denies {@code estimate}
+   * exactly as {@link #tryAcquire(String, Cost)} does (all limits or none), always by a store write of its own (a
+   * leased key's chunk is not used). The charge's {@link Charge#decision()} is that decision. Of a cascading
+   * limiter ({@link LimiterOptions#cascade()}), only the account itself is reserved, settled and charged (not its
+   * ancestors).
+   *
+   * @throws IllegalArgumentException as {@link #tryAcquire(String, Cost)} does, before any request
+   * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}; when
+   *     it is {@link FailureMode#FAIL_OPEN}, the charge is admitted degraded and counts nothing
+   */
+  Charge tryReserve(String accountId, Cost estimate);
+
+  /**
+   * Charges {@code cost} for work already done (post-paid): always applied, even past the limit, so that the
+   * account goes into debt and its later requests are denied until time has paid it off; at most
+   * {@link LimiterOptions#maxDebt()} of each limit (the part beyond is not charged, but reported to the listener
+   * and logged). One store write.
+   *
+   * @return whether the account is still within every limit afterwards ({@link Decision#allowed()}), and if not,
+   *     when it will be again ({@link Decision#retryAfter()}, named by the limit furthest in debt)
+   * @throws IllegalArgumentException if {@code accountId} is blank or too long, {@code cost} is null or names a
+   *     limit the quota does not have (a cost may take more than a limit), before any request (the account's
+   *     limit row may be read first, as for any decision)
+   * @throws RateLimiterException if the store fails and the failure mode is {@link FailureMode#FAIL_CLOSED}; when
+   *     it is {@link FailureMode#FAIL_OPEN}, a degraded decision is returned and the cost reported as lost
+   */
+  Decision charge(String accountId, Cost cost);
 
   /**
    * Takes {@code cost} or throws.

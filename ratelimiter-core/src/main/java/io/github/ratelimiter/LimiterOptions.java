@@ -28,16 +28,24 @@ public final class LimiterOptions {
   /** The most ancestors a cascading limiter charges above an account. */
   public static final int MAX_ANCESTORS = 8;
 
+  /** {@link #maxDebt()} unless set: one full burst of each limit. */
+  public static final double DEFAULT_MAX_DEBT = 1.0;
+
+  /** The largest {@link Builder#maxDebt(double)} accepted: a hundred bursts. */
+  public static final double MAX_MAX_DEBT = 100.0;
+
   private final FailureMode failureMode;
   private final Leasing leasing;
   private final Duration decisionTimeout;
   private final boolean cascade;
+  private final double maxDebt;
 
   private LimiterOptions(Builder builder) {
     this.failureMode = builder.failureMode;
     this.leasing = builder.leasing;
     this.decisionTimeout = builder.decisionTimeout;
     this.cascade = builder.cascade;
+    this.maxDebt = builder.maxDebt;
   }
 
   /** Options that set nothing: the limiter takes every setting from its {@link RateLimiters}. */
@@ -57,6 +65,7 @@ public final class LimiterOptions {
     builder.leasing = leasing;
     builder.decisionTimeout = decisionTimeout;
     builder.cascade = cascade;
+    builder.maxDebt = maxDebt;
     return builder;
   }
 
@@ -97,16 +106,30 @@ public final class LimiterOptions {
     return cascade;
   }
 
+  /**
+   * How far past its limits a fungible limiter lets an account go into debt, as a multiple of each limit: a
+   * {@link Charge#settle(Cost) settle} above its estimate and a post-paid {@link FungibleLimiter#charge(String, Cost)
+   * charge} are applied even past the limit, as long as each limit's bucket then owes at most
+   * {@code floor(maxDebt * limit)} of it (its {@code tat} at most {@code now + (limit + floor(maxDebt * limit)) * T});
+   * the part of a charge beyond that is not charged, and is reported to the listener
+   * ({@link RateLimiterListener#onCostLost}) and logged. {@value #DEFAULT_MAX_DEBT} (one full burst) by default.
+   * The bound of what a bucket admits grows by exactly this much: over any interval of length {@code t}, at most
+   * {@code limit + floor(t * limit / window) + floor(maxDebt * limit)} (see {@link io.github.ratelimiter.store.Gcra}).
+   */
+  public double maxDebt() {
+    return maxDebt;
+  }
+
   @Override
   public boolean equals(Object other) {
     return other instanceof LimiterOptions that && Objects.equals(failureMode, that.failureMode)
         && Objects.equals(leasing, that.leasing) && Objects.equals(decisionTimeout, that.decisionTimeout)
-        && cascade == that.cascade;
+        && cascade == that.cascade && Double.compare(maxDebt, that.maxDebt) == 0;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(failureMode, leasing, decisionTimeout, cascade);
+    return Objects.hash(failureMode, leasing, decisionTimeout, cascade, maxDebt);
   }
 
   @Override
@@ -114,7 +137,8 @@ public final class LimiterOptions {
     return "LimiterOptions[failureMode=" + (failureMode == null ? "inherited" : failureMode)
         + (leasing == null ? "" : ", leasing=" + leasing)
         + (decisionTimeout == null ? "" : ", decisionTimeout=" + decisionTimeout)
-        + (cascade ? ", cascade" : "") + "]";
+        + (cascade ? ", cascade" : "")
+        + (maxDebt == DEFAULT_MAX_DEBT ? "" : ", maxDebt=" + maxDebt) + "]";
   }
 
   /** Configures {@link LimiterOptions}. Not thread-safe; each setter fails fast on a bad value. */
@@ -123,8 +147,25 @@ public final class LimiterOptions {
     private Leasing leasing;
     private Duration decisionTimeout;
     private boolean cascade;
+    private double maxDebt = DEFAULT_MAX_DEBT;
 
     private Builder() {}
+
+    /**
+     * How far past its limits an account may go into debt, as a multiple of each limit (see
+     * {@link LimiterOptions#maxDebt()}): 0 applies settles and post-paid charges only up to the limit, 1 (the default)
+     * up to one more full burst.
+     *
+     * @throws IllegalArgumentException if {@code limits} is negative, not a number, or above
+     *     {@value LimiterOptions#MAX_MAX_DEBT}
+     */
+    public Builder maxDebt(double limits) {
+      if (!(limits >= 0 && limits <= MAX_MAX_DEBT)) {
+        throw new IllegalArgumentException("maxDebt must be between 0 and " + MAX_MAX_DEBT + " (limits): " + limits);
+      }
+      this.maxDebt = limits;
+      return this;
+    }
 
     /**
      * Whether to charge each account's ancestors too (see {@link LimiterOptions#cascade()}): an account whose row

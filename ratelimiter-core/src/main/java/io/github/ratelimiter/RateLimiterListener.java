@@ -54,6 +54,48 @@ public interface RateLimiterListener {
     ERROR
   }
 
+  /** What moved an account's bucket, for {@link #onCost}. */
+  enum CostKind {
+    /** A {@link Charge}'s estimate, admitted by {@link FungibleLimiter#tryReserve(String, Cost)}. */
+    RESERVE,
+    /** The extra of a {@link Charge#settle(Cost) settle} above its estimate, charged even past the limit. */
+    SETTLE,
+    /**
+     * Given back: by a settle below its estimate, a cancel, or a decision across keys that another key denied.
+     */
+    REFUND,
+    /** A post-paid {@link FungibleLimiter#charge(String, Cost) charge}. */
+    CHARGE
+  }
+
+  /**
+   * A reserve, settle, cancel or post-paid charge moved the bucket of one limit (not called for plain
+   * {@code tryAcquire} decisions, which {@link #onDecision} hears).
+   *
+   * @param resourceName the limiter's resource
+   * @param limitName the limit's name in its quota
+   * @param kind what moved it
+   * @param amount in the limit's units; for a refund, what went back (the part of it already passed is forfeited)
+   * @param debt of a settle or charge, how much of {@code amount} went past the limit (0 otherwise)
+   */
+  default void onCost(String resourceName, String limitName, CostKind kind, long amount, long debt) {}
+
+  /**
+   * Part of a settle, cancel or post-paid charge did not reach the bucket: beyond the limiter's
+   * {@link LimiterOptions#maxDebt()} (not charged), or lost with a store write that failed after its retries. A lost
+   * {@link CostKind#REFUND} leaves the bucket charged more than it should be (it under-admits, never over-admits);
+   * a lost {@link CostKind#SETTLE} or {@link CostKind#CHARGE} is usage that was not counted.
+   *
+   * @param resourceName the limiter's resource
+   * @param accountId the account (a high-cardinality value: do not tag every metric with it)
+   * @param limitName the limit's name in its quota
+   * @param kind what was lost
+   * @param amount in the limit's units
+   * @param storeFailed true when the store failed, false when the amount was beyond the maximum debt
+   */
+  default void onCostLost(String resourceName, String accountId, String limitName, CostKind kind, long amount,
+      boolean storeFailed) {}
+
   /**
    * A fungible acquire or a non-fungible reservation was decided.
    *

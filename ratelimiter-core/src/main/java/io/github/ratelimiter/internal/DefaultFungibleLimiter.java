@@ -13,12 +13,15 @@ import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiterListener;
+import io.github.ratelimiter.Charge;
+import io.github.ratelimiter.RateLimiterListener.CostKind;
 import io.github.ratelimiter.RateLimiterListener.DecisionOutcome;
 import io.github.ratelimiter.RateLimiterListener.LimiterKind;
 import io.github.ratelimiter.Sleeper;
 import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.BucketStore.BucketResult;
+import io.github.ratelimiter.store.BucketStore.Lane;
 import io.github.ratelimiter.store.BucketStore.QuotaRequest;
 import io.github.ratelimiter.store.BucketStore.QuotaResult;
 import io.github.ratelimiter.store.BucketStore.Refund;
@@ -35,6 +38,7 @@ import java.util.Set;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,6 +91,12 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final Duration decisionTimeout;
   /** Whether each account's ancestors are charged too ({@link io.github.ratelimiter.LimiterOptions#cascade()}). */
   private final boolean cascade;
+  /** How far past each limit a settle or post-paid charge may go, in limits ({@link LimiterOptions#maxDebt()}). */
+  private final double maxDebt;
+  /** When the next warning of costs beyond the maximum debt may be logged (epoch millis). */
+  private final AtomicLong nextDebtWarning = new AtomicLong(Long.MIN_VALUE);
+  /** Costs beyond the maximum debt since the last warning. */
+  private final AtomicLong debtRefusals = new AtomicLong();
   /** Per account, what this process knows of its bucket. */
   private final Cache<String, KnownBucket> known = Caffeine.newBuilder().maximumSize(100_000).build();
   private final Function<String, KnownBucket> unknown = account -> new KnownBucket();
@@ -123,13 +133,14 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   DefaultFungibleLimiter(String resourceName, Limit defaultLimit, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing) {
     this(resourceName, Quota.of(defaultLimit), buckets, limits, clock, limitCacheTtl, failureMode, sleeper, leasing,
-        null, false, RateLimiterListener.NONE);
+        null, false, RateLimiterListener.NONE, LimiterOptions.DEFAULT_MAX_DEBT);
   }
 
   DefaultFungibleLimiter(String resourceName, Quota defaultQuota, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing,
-      Duration decisionTimeout, boolean cascade, RateLimiterListener listener) {
+      Duration decisionTimeout, boolean cascade, RateLimiterListener listener, double maxDebt) {
     this.resourceName = resourceName;
+    this.maxDebt = maxDebt;
     this.cascade = cascade;
     this.defaultQuota = QuotaRate.of(defaultQuota);
     this.defaultRate = this.defaultQuota.rate(0);
@@ -234,7 +245,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * {@link #tryAcquire(String, Cost)} is, but always by a store write of its own (never from a lease), and returned
    * with what a refund needs.
    */
-  FungibleCall charge(String accountId, Cost cost) {
+  FungibleCall admit(String accountId, Cost cost) {
     Arguments.requireId("accountId", accountId);
     FungibleCall call = new FungibleCall(accountId, 0, cost, time.now(), startDeadline());
     call.joint = true;
@@ -245,35 +256,314 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   /**
    * Gives back what {@code call} took, as far as it still lies ahead of now: per lane, the part of the admission's
    * slots {@code [tatAfter - cost, tatAfter)} after now, {@code min(cost, max(0, tatAfter - now))}. The slots already
-   * passed are forfeited. That refund cannot create credit: every request admitted after the charge had its
-   * {@code start = max(tat, now')} with {@code now' <= now}, so in the history without the charge its slots would
-   * have started no later than they do minus the forfeited part (the proof is in the design notes of
-   * {@link io.github.ratelimiter.RateLimiters#tryAcquireAll}); and the stored {@code tat} after the refund is never
-   * below now. A call the store did not charge (denied, degraded, undecided) needs nothing. A failed refund is
-   * logged and lost: under-admission only.
+   * passed are forfeited. That refund cannot create credit (the proof is in {@link io.github.ratelimiter.store.Gcra},
+   * "Refunds, settles and debt"); and the stored {@code tat} after the refund is never below now. A call the store
+   * did not charge (denied, degraded, undecided) needs nothing. A failed refund is reported, logged and lost:
+   * under-admission only.
    */
   void refund(FungibleCall call) {
     if (call.tatsAfter == null) {
       return;
     }
-    long now = time.now();
+    long[] costs = new long[call.tatsAfter.length];
+    for (int i = 0; i < costs.length; i++) {
+      costs[i] = call.laneCosts == null ? call.costNanos : call.laneCosts[i];
+    }
+    giveBack(call, costs, time.now());
+  }
+
+  /**
+   * Gives back, per lane, at most {@code most[i]} nanoseconds of the slots {@code call} took, and only the part of
+   * them still ahead of now: the admission's slots end at {@code tatAfter}, so what goes back is
+   * {@code min(most, max(0, tatAfter - now))}, taken from the end of its slots. One conditional write, applied only
+   * while every lane is still at least at {@code tatAfter} ({@link BucketStore#refund}).
+   */
+  private void giveBack(FungibleCall call, long[] most, long now) {
     QuotaRate quota = call.quota;
-    List<Refund> lanes = new ArrayList<>(call.tatsAfter.length);
-    long[] amounts = new long[call.tatsAfter.length];
-    for (int i = 0; i < call.tatsAfter.length; i++) {
-      long cost = call.laneCosts == null ? call.costNanos : call.laneCosts[i];
-      amounts[i] = Math.min(cost, Math.max(0, call.tatsAfter[i] - now));
+    int n = call.tatsAfter.length;
+    List<Refund> lanes = new ArrayList<>(n);
+    long[] amounts = new long[n];
+    boolean any = false;
+    for (int i = 0; i < n; i++) {
+      amounts[i] = Math.min(most[i], Math.max(0, call.tatsAfter[i] - now));
+      any |= amounts[i] > 0;
       lanes.add(new Refund(quota.name(i), amounts[i], call.tatsAfter[i]));
     }
+    if (!any) {
+      return; // everything already passed: nothing to give back, nothing to send
+    }
+    boolean applied;
     try {
-      if (buckets.refund(new RefundRequest(resourceName, call.accountId, lanes, startDeadline()))) {
-        call.bucket.lowerLanes(quota.quota(), amounts);
-      }
+      applied = buckets.refund(new RefundRequest(resourceName, call.accountId, lanes, startDeadline()));
     } catch (RateLimiterException e) {
       outages.failed(e); // the charge stays: this bucket under-admits by at most what was to be refunded
+      reportLanes(call.accountId, quota, amounts, CostKind.REFUND, true);
+      return;
+    }
+    if (applied) {
+      call.bucket.lowerLanes(quota.quota(), amounts);
+      for (int i = 0; i < n; i++) {
+        if (amounts[i] > 0) {
+          listener.onCost(resourceName, quota.name(i), CostKind.REFUND, amounts[i] / quota.rate(i).interval(), 0);
+        }
+      }
+    } else {
+      // the bucket was moved back by another refund, reset or removed since: giving back now could create credit
+      reportLanes(call.accountId, quota, amounts, CostKind.REFUND, false);
     }
   }
 
+  /** Reports the lanes' {@code nanos} as lost (in each limit's units). */
+  private void reportLanes(String accountId, QuotaRate quota, long[] nanos, CostKind kind, boolean storeFailed) {
+    for (int i = 0; i < nanos.length; i++) {
+      long interval = quota.rate(i).interval();
+      if (nanos[i] > 0 && interval > 0) {
+        listener.onCostLost(resourceName, accountId, quota.name(i), kind, nanos[i] / interval, storeFailed);
+      }
+    }
+  }
+
+  @Override
+  public Charge tryReserve(String accountId, Cost estimate) {
+    Arguments.requireId("accountId", accountId);
+    if (estimate == null) {
+      throw new IllegalArgumentException("estimate must not be null");
+    }
+    FungibleCall call = admit(accountId, estimate);
+    if (call.tatsAfter != null) {
+      long[] amounts = call.quota.actualAmounts(estimate, resourceName);
+      for (int i = 0; i < amounts.length; i++) {
+        if (amounts[i] > 0) {
+          listener.onCost(resourceName, call.quota.name(i), CostKind.RESERVE, amounts[i], 0);
+        }
+      }
+    }
+    return new DefaultCharge(this, call, estimate);
+  }
+
+  /**
+   * Settles a reservation: per lane, an actual amount below the estimate gives back the part of
+   * {@code [start + actual, tatAfter)} still ahead of now (the slots {@code [start, start + actual)} stay charged),
+   * one above it charges the extra as debt ({@link #chargeDebt}). Nothing is sent when they are equal. A failure is
+   * reported and logged, never thrown.
+   *
+   * @param actual checked by {@link #checkActual} already
+   */
+  void settle(FungibleCall call, Cost estimate, Cost actual) {
+    if (call.tatsAfter == null) {
+      return; // degraded: nothing was counted, nothing to settle
+    }
+    QuotaRate quota = call.quota;
+    long[] estimated = quota.actualAmounts(estimate, resourceName);
+    long[] actuals = quota.actualAmounts(actual, resourceName);
+    int n = estimated.length;
+    long[] back = new long[n];
+    long[] extra = new long[n];
+    boolean anyBack = false;
+    boolean anyExtra = false;
+    for (int i = 0; i < n; i++) {
+      if (actuals[i] < estimated[i]) {
+        back[i] = quota.rate(i).cost(estimated[i] - actuals[i]);
+        anyBack = true;
+      } else if (actuals[i] > estimated[i]) {
+        extra[i] = actuals[i] - estimated[i];
+        anyExtra = true;
+      }
+    }
+    long now = time.now();
+    if (anyBack) {
+      giveBack(call, back, now);
+    }
+    if (anyExtra) {
+      try {
+        chargeDebt(call.accountId, call.bucket, quota, extra, now, CostKind.SETTLE, startDeadline());
+      } catch (RateLimiterException e) {
+        outages.failed(e);
+        for (int i = 0; i < n; i++) {
+          if (extra[i] > 0) {
+            listener.onCostLost(resourceName, call.accountId, quota.name(i), CostKind.SETTLE, extra[i], true);
+          }
+        }
+      }
+    }
+  }
+
+  /** Checks an actual cost against the quota the reservation was decided on, before anything is sent. */
+  void checkActual(FungibleCall call, Cost actual) {
+    if (actual == null) {
+      throw new IllegalArgumentException("actual must not be null");
+    }
+    (call.quota != null ? call.quota : defaultQuota).actualAmounts(actual, resourceName);
+  }
+
+  @Override
+  public Decision charge(String accountId, Cost cost) {
+    Arguments.requireId("accountId", accountId);
+    if (cost == null) {
+      throw new IllegalArgumentException("cost must not be null");
+    }
+    FungibleCall call = new FungibleCall(accountId, 0, cost, time.now(), startDeadline());
+    long[] amounts = null;
+    try {
+      resolve(call);
+      amounts = call.quota.actualAmounts(cost, resourceName);
+      long[] tats = chargeDebt(accountId, call.bucket, call.quota, amounts, call.now, CostKind.CHARGE, call.deadline);
+      return standing(call.quota, tats, call.now);
+    } catch (RateLimiterException e) {
+      outages.failed(e);
+      if (amounts != null) {
+        for (int i = 0; i < amounts.length; i++) {
+          if (amounts[i] > 0) {
+            listener.onCostLost(resourceName, accountId, call.quota.name(i), CostKind.CHARGE, amounts[i], true);
+          }
+        }
+      }
+      if (failureMode == FailureMode.FAIL_CLOSED) {
+        throw e;
+      }
+      Rate rate = call.rate == null ? defaultRate : call.rate;
+      return new Decision(true, 0, Duration.ZERO, rate.limit(), rate.name(), true);
+    }
+  }
+
+  /**
+   * Where an account stands after a charge left its lanes at {@code tats}: allowed when every lane is within its
+   * limit ({@code tat <= now + tolerance}); else denied until the lane furthest in debt is paid off.
+   */
+  private static Decision standing(QuotaRate quota, long[] tats, long now) {
+    int furthest = -1;
+    long longest = 0;
+    int fewest = 0;
+    long remaining = Long.MAX_VALUE;
+    for (int i = 0; i < tats.length; i++) {
+      Rate rate = quota.rate(i);
+      long debt = tats[i] == BucketStore.UNKNOWN ? 0 : tats[i] - now - rate.tolerance();
+      if (debt > longest) {
+        longest = debt;
+        furthest = i;
+      }
+      long left = rate.remaining(tats[i], now);
+      if (left < remaining) {
+        remaining = left;
+        fewest = i;
+      }
+    }
+    if (furthest < 0) {
+      return new Decision(true, remaining, Duration.ZERO, quota.rate(fewest).limit(), quota.name(fewest), false);
+    }
+    return new Decision(false, 0, Duration.ofNanos(longest), quota.rate(furthest).limit(), quota.name(furthest),
+        false);
+  }
+
+  /**
+   * Charges {@code amounts} (each lane's, in its units) even past the limit: one GCRA step whose tolerance is
+   * widened by the maximum debt, {@code max(tat, now) + cost - now <= tolerance + maxDebt}, on both stores the same
+   * atomic step as a decision ({@link BucketStore#consume}). An amount larger than the widened tolerance is cut to
+   * it first. When the step is refused (the bucket is already that far in debt), what still fits by the state the
+   * refusal returned is charged with one more step; whatever was not charged is reported and logged.
+   *
+   * @return each lane's {@code tat} after the charge (as stored, when nothing could be charged)
+   * @throws RateLimiterException if the store fails
+   */
+  private long[] chargeDebt(String accountId, KnownBucket bucket, QuotaRate quota, long[] amounts, long now,
+      CostKind kind, Deadline deadline) {
+    int n = amounts.length;
+    long[] wide = new long[n];
+    long[] take = new long[n];
+    long[] lost = new long[n];
+    for (int i = 0; i < n; i++) {
+      Rate rate = quota.rate(i);
+      long most = rate.blocks() ? 0 : rate.limit().limit() + (long) Math.floor(maxDebt * rate.limit().limit());
+      wide[i] = rate.cost(most);
+      take[i] = Math.min(amounts[i], most);
+      lost[i] = amounts[i] - take[i];
+    }
+    long[] seen = bucket.seenLanes(quota.quota());
+    boolean anyTake = false;
+    for (long amount : take) {
+      anyTake |= amount > 0;
+    }
+    // nothing to charge (every limit that the cost names is 0): no write; the state is as last seen
+    DebtStep step = anyTake ? debtStep(accountId, quota, take, wide, seen, now, deadline) : new DebtStep(true, seen);
+    if (!step.charged()) {
+      long[] stored = step.tats();
+      long[] fits = new long[n];
+      boolean any = false;
+      for (int i = 0; i < n; i++) {
+        Rate rate = quota.rate(i);
+        long start = stored[i] == BucketStore.UNKNOWN ? now : Math.max(stored[i], now);
+        long room = rate.interval() == 0 ? 0 : Math.max(0, now + wide[i] - start) / rate.interval();
+        fits[i] = Math.min(take[i], room);
+        any |= fits[i] > 0;
+      }
+      if (any) {
+        step = debtStep(accountId, quota, fits, wide, stored, now, deadline);
+      }
+      for (int i = 0; i < n; i++) {
+        long charged = step.charged() ? fits[i] : 0;
+        lost[i] += take[i] - charged;
+        take[i] = charged;
+      }
+    }
+    long[] tats = step.tats();
+    if (n == 1) {
+      bucket.raise(tats[0]);
+    } else {
+      bucket.raiseLanes(quota.quota(), tats);
+    }
+    boolean anyLost = false;
+    for (int i = 0; i < n; i++) {
+      Rate rate = quota.rate(i);
+      if (take[i] > 0) {
+        long cost = rate.cost(take[i]);
+        long debtAfter = Math.max(0, tats[i] - now - rate.tolerance());
+        long debtBefore = Math.max(0, tats[i] - cost - now - rate.tolerance());
+        listener.onCost(resourceName, quota.name(i), kind, take[i], (debtAfter - debtBefore) / rate.interval());
+      }
+      if (lost[i] > 0) {
+        anyLost = true;
+        listener.onCostLost(resourceName, accountId, quota.name(i), kind, lost[i], false);
+      }
+    }
+    if (anyLost) {
+      warnDebtRefused(accountId, quota, lost, kind);
+    }
+    return tats;
+  }
+
+  /** A debt step's outcome: whether it charged, and every lane's {@code tat} after it (as stored when refused). */
+  private record DebtStep(boolean charged, long[] tats) {}
+
+  /** One store step of {@code amounts} (each lane's, in its units) within the widened tolerances {@code wide}. */
+  private DebtStep debtStep(String accountId, QuotaRate quota, long[] amounts, long[] wide, long[] seen, long now,
+      Deadline deadline) {
+    if (quota.size() == 1) {
+      BucketResult result = buckets.consume(new BucketRequest(resourceName, accountId, now,
+          quota.rate(0).cost(amounts[0]), wide[0], seen[0], deadline));
+      return new DebtStep(result.allowed(), new long[] {result.tat()});
+    }
+    List<Lane> lanes = new ArrayList<>(amounts.length);
+    for (int i = 0; i < amounts.length; i++) {
+      lanes.add(new Lane(quota.name(i), quota.rate(i).cost(amounts[i]), wide[i], seen[i]));
+    }
+    QuotaResult result = buckets.consume(new QuotaRequest(resourceName, accountId, now, lanes, deadline));
+    return new DebtStep(result.allowed(), result.tats());
+  }
+
+  /** Logs costs beyond the maximum debt: one warning per interval, with the count since the last. */
+  private void warnDebtRefused(String accountId, QuotaRate quota, long[] lost, CostKind kind) {
+    debtRefusals.incrementAndGet();
+    long nowMillis = clock.millis();
+    long next = nextDebtWarning.get();
+    if (nowMillis < next || !nextDebtWarning.compareAndSet(next, nowMillis + OutageLog.INTERVAL_MILLIS)) {
+      return;
+    }
+    long count = debtRefusals.getAndSet(0);
+    log.warn("{} {} cost{} of '{}' went beyond the maximum debt ({} of each limit) since the last warning (at most"
+        + " one per {} s) and were not charged in full; last: account '{}', {} not charged of {}", count,
+        kind.name().toLowerCase(java.util.Locale.ROOT), count == 1 ? "" : "s", resourceName, maxDebt,
+        OutageLog.INTERVAL_MILLIS / 1000, accountId, Arrays.toString(lost), quota.quota().names());
+  }
   /** Decides the call and reports it: the one exit of every decision. */
   private Decision decided(FungibleCall call) {
     if (cascade && !call.joint) {

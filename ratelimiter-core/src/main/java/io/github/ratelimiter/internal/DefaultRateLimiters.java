@@ -74,8 +74,8 @@ public final class DefaultRateLimiters implements RateLimiters {
       handed = fungibles.computeIfAbsent(resourceName, name -> new Handed<>(
           new DefaultFungibleLimiter(name, defaultLimit, observed.buckets(), limits, clock, limitCacheTtl,
               options.failureModeOr(failureMode), sleeper, options.leasing().orElse(null),
-              options.decisionTimeout().orElse(decisionTimeout), options.cascade(), listener), defaultLimit,
-              options));
+              options.decisionTimeout().orElse(decisionTimeout), options.cascade(), listener, options.maxDebt()),
+              defaultLimit, options));
     }
     if (!handed.defaultLimit().equals(defaultLimit) || !handed.options().equals(options)) {
       throw conflict(handed, "fungible", resourceName, defaultLimit, options);

@@ -38,7 +38,7 @@ final class JointDecisions {
     List<DefaultFungibleLimiter> chargedBy = new ArrayList<>(n);
     try {
       for (int i : order) {
-        FungibleCall call = limiters[i].charge(accounts[i], costs[i]);
+        FungibleCall call = limiters[i].admit(accounts[i], costs[i]);
         charged.add(call);
         chargedBy.add(limiters[i]);
         decisions[i] = call.decision;

@@ -84,6 +84,29 @@ public final class Listeners implements RateLimiterListener {
     }
   }
 
+  @Override
+  public void onCost(String resourceName, String limitName, CostKind kind, long amount, long debt) {
+    for (RateLimiterListener listener : listeners) {
+      try {
+        listener.onCost(resourceName, limitName, kind, amount, debt);
+      } catch (RuntimeException e) {
+        failed(listener, e);
+      }
+    }
+  }
+
+  @Override
+  public void onCostLost(String resourceName, String accountId, String limitName, CostKind kind, long amount,
+      boolean storeFailed) {
+    for (RateLimiterListener listener : listeners) {
+      try {
+        listener.onCostLost(resourceName, accountId, limitName, kind, amount, storeFailed);
+      } catch (RuntimeException e) {
+        failed(listener, e);
+      }
+    }
+  }
+
   private void failed(RateLimiterListener listener, RuntimeException e) {
     long next = nextLogNanos.get();
     long now = System.nanoTime();

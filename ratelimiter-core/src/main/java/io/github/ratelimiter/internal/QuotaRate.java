@@ -100,6 +100,25 @@ final class QuotaRate {
     return amounts;
   }
 
+  /**
+   * The amount {@code cost} takes from each lane, with no bound (an actual cost, a post-paid charge).
+   *
+   * @throws IllegalArgumentException if the cost names a limit the quota does not have
+   */
+  long[] actualAmounts(Cost cost, String resourceName) {
+    for (String name : cost.amounts().keySet()) {
+      if (!quota.limits().containsKey(name)) {
+        throw new IllegalArgumentException("cost " + cost + " names limit '" + name + "', which the quota " + quota
+            + " of resource '" + resourceName + "' does not have; it has " + quota.limits().keySet());
+      }
+    }
+    long[] amounts = new long[rates.length];
+    for (int i = 0; i < rates.length; i++) {
+      amounts[i] = cost.amount(names[i]);
+    }
+    return amounts;
+  }
+
   /** Each lane's cost in nanoseconds, {@code amount * T}. */
   long[] costs(long[] amounts) {
     long[] costs = new long[rates.length];

@@ -44,6 +44,60 @@ import java.time.Duration;
  * interval of length {@code t} starting from a full bucket at most {@code L + floor(t / T) <= L + floor(t * L / W)}
  * permits are granted, and n single permits cost exactly what one request for n costs.
  *
+ * <h2>Refunds, settles and debt</h2>
+ *
+ * <p>A reservation ({@code FungibleLimiter.tryReserve}) is a step of its estimate {@code e}; it owns the slots
+ * {@code [A - e, A)} of the {@code tat = A} it left. Three more operations move a bucket, each one conditional write:
+ *
+ * <pre>
+ *   refund (cancel, settle below e, a denied decision across keys), at now, of at most b = e - actual:
+ *     r = max(0, min(b, A - now)),   tat := tat - r   only if tat &gt;= A (each lane)
+ *   debt (settle above e: x = actual - e; post-paid charge: x = cost), at now, with M = floor(maxDebt * L) * T:
+ *     admit x  iff  max(tat, now) + x*T - now &lt;= L*T + M,    and then  tat := max(tat, now) + x*T
+ * </pre>
+ *
+ * <p><b>A refund never creates credit.</b> The part of the slots already passed ({@code [A - e, now)}) is forfeited,
+ * not given back. Claim: after the refund the bucket is exactly as it would be had the reservation cost
+ * {@code e - r} from the start (and {@code e - r >= actual}). If {@code r = b} then {@code A - b >= now}: in the
+ * history where the reservation cost {@code e - b}, its {@code tat} was {@code A - b >= now >= now'} for every step
+ * applied after it (at {@code now' <= now}), so each of them started at {@code tat} in both histories (busy) and
+ * moved it by the same cost: the two states differ by exactly {@code b}. If {@code r = A - now < b}, the same holds
+ * of the history where it cost {@code e - r}, whose {@code tat} was exactly {@code now}. If {@code r = 0} nothing
+ * changes. Without the {@code min} with {@code A - now}, the interleaving "a reserve finds the bucket idle at
+ * {@code t0} ({@code tat := t0 + e}), another request is charged at {@code t1}, the reserve is cancelled at
+ * {@code t1}" would leave {@code tat = t1 + 1*T - (t1 - t0)}: credit of {@code t1 - t0} that the bucket never had
+ * (the other request alone leaves {@code t1 + T}); "never below now" alone does not exclude it. The condition
+ * {@code tat >= A} makes the refund act on the state it was computed for: a bucket moved back since (another
+ * refund, a reset) is left alone, which only under-admits. A refund that fails is lost the same way.
+ *
+ * <p><b>Debt</b> is a {@code tat} beyond {@code now + L*T}: every request is denied until time has brought
+ * {@code tat - now} back within {@code L*T - cost}, so a debt is paid off at exactly the refill rate, one
+ * interval {@code T} per permit. A debt step is the decision step with the tolerance widened by {@code M}, so both
+ * stores apply it atomically as they apply a decision; the bucket then owes at most {@code M}. The part of a cost that
+ * does not fit (the bucket already owes nearly {@code M}) is charged as far as it fits, by the state the refused step
+ * returned, and the rest is not charged but reported.
+ *
+ * <p><b>The bound.</b> Count a settled request's cost up to its estimate when it was admitted, and the part above
+ * its estimate when it was settled (a request settled in the interval counts entirely in it). Over any interval of
+ * length {@code t}, the cost so counted is at most
+ *
+ * <pre>
+ *   L + floor(t * L / W) + floor(maxDebt * L)      (each limit of a quota, at once)
+ * </pre>
+ *
+ * <p>Proof: by the claim above, refunds leave the state of a history in which each refunded reservation cost
+ * {@code e - r >= actual}, so it suffices to bound histories of steps alone. Every step at {@code now} charges the
+ * slots {@code [max(tat, now), tat')}, disjoint from all others' (each starts at or after the {@code tat} before it),
+ * starting at or after its {@code now} and ending by {@code now + L*T} (a decision or reservation) or
+ * {@code now + L*T + M} (a debt step). The steps made in {@code [s, s + t]} therefore charge disjoint slots inside
+ * {@code [s, s + t + L*T + M]}: at most {@code t + L*T + M} nanoseconds, {@code floor(t / T) + L + M/T} units, and
+ * {@code T >= W / L}. The largest single overrun is thus {@code M}, and so is the most the bucket can owe.
+ *
+ * <p>Clock readings: a refund compares with the refunding process's {@code now}, as every step does. A step applied
+ * between that reading and the refund's write whose own {@code now} is later than {@code A - r} (a step that found
+ * the bucket idle after it) lets the refund give back up to that difference too much: at most the time from the
+ * refund's clock reading to its write, plus clock skew, the same order as the skew effect below.
+ *
  * <h2>Monotonic state, local denials</h2>
  *
  * <p>{@code tat} never decreases: busy adds, idle replaces a value below now by one above it. A process that saw

@@ -171,7 +171,9 @@ public final class InMemoryStore implements RateLimitStore {
           if (cell.compareAndSet(first, first - lanes.get(0).amountNanos())) {
             for (int i = 1; i < lanes.size(); i++) {
               Refund lane = lanes.get(i);
-              cell.more.put(lane.name(), cell.more.get(lane.name()) - lane.amountNanos());
+              if (lane.amountNanos() > 0) { // a lane with nothing to give back may have no state at all
+                cell.more.put(lane.name(), cell.more.get(lane.name()) - lane.amountNanos());
+              }
             }
             return true;
           }

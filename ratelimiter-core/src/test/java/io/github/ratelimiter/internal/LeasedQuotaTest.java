@@ -61,7 +61,8 @@ class LeasedQuotaTest {
   private DefaultFungibleLimiter limiter(Leasing leasing) {
     return new DefaultFungibleLimiter("llm", QUOTA, counted,
         new LimitResolver(store.limits(), clock, Duration.ofSeconds(30)), clock, Duration.ofSeconds(30),
-        FailureMode.FAIL_CLOSED, Sleeper.SYSTEM, leasing, null, false, RateLimiterListener.NONE);
+        FailureMode.FAIL_CLOSED, Sleeper.SYSTEM, leasing, null, false, RateLimiterListener.NONE,
+        io.github.ratelimiter.LimiterOptions.DEFAULT_MAX_DEBT);
   }
 
   private record Admission(long nanos, long requests, long tokens) {}

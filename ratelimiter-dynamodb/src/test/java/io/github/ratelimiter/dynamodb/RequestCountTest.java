@@ -2,6 +2,8 @@ package io.github.ratelimiter.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.ratelimiter.Charge;
+import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
@@ -77,6 +79,50 @@ class RequestCountTest {
     }
     assertThat(denied).as("an exhausted quota at one instant").isEqualTo(1_000);
     assertThat(requests.snapshot()).as("denials of a quota known to be exhausted are local").isEmpty();
+  }
+
+  @Test
+  void aReserveAndSettleCycleCostsOneRequestAtTheEstimateAndTwoOtherwise() {
+    Quota llm = Quota.builder()
+        .limit("requests", Limit.of(1_000, Duration.ofSeconds(1)))
+        .limit("tokens", Limit.of(100_000, Duration.ofSeconds(1)))
+        .build();
+    for (FungibleLimiter limiter : List.of(limiters.fungible("one", Limit.of(100_000, Duration.ofSeconds(1))),
+        limiters.fungible("quota", llm))) {
+      String limitName = limiter.quotaFor("acct").size() == 1 ? limiter.quotaFor("acct").names().get(0) : "tokens";
+      Cost estimate = Cost.of(Map.of(limitName, 100L));
+      limiter.charge("acct", Cost.of(limitName, 1)); // the limit rows are read once, then cached
+      requests.reset();
+      int cycles = 100;
+      for (int i = 0; i < cycles; i++) {
+        clock.advance(Duration.ofMillis(1));
+        try (Charge charge = limiter.tryReserve("acct", estimate)) {
+          assertThat(charge.decision().allowed()).isTrue();
+          charge.settle(estimate);
+        }
+      }
+      assertThat((double) requests.total() / cycles).as("%s: actual == estimate", limiter.resourceName())
+          .isEqualTo(1.00);
+      requests.reset();
+      for (int i = 0; i < cycles; i++) {
+        clock.advance(Duration.ofMillis(1));
+        try (Charge charge = limiter.tryReserve("acct", estimate)) {
+          assertThat(charge.decision().allowed()).isTrue();
+          charge.settle(Cost.of(limitName, i % 2 == 0 ? 40 : 160)); // below, then above
+        }
+      }
+      assertThat((double) requests.total() / cycles).as("%s: actual != estimate", limiter.resourceName())
+          .isEqualTo(2.00);
+      requests.reset();
+      for (int i = 0; i < cycles; i++) {
+        clock.advance(Duration.ofMillis(1));
+        limiter.tryReserve("acct", estimate).cancel();
+        limiter.tryReserve("acct", estimate).close();
+        limiter.charge("acct", estimate);
+      }
+      assertThat(requests.snapshot()).as("%s: reserve+cancel 2, reserve+close 1, charge 1",
+          limiter.resourceName()).isEqualTo(Map.of("UpdateItem", 4L * cycles));
+    }
   }
 
   @Test

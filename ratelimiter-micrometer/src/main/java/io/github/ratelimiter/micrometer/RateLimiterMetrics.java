@@ -39,6 +39,16 @@ import java.util.concurrent.TimeUnit;
  *       <td>time per request; for a call's last attempt, the whole call including the SDK's retries</td></tr>
  *   <tr><td>{@code ratelimiter.tokens.live}</td><td>gauge</td><td>{@code resource}</td>
  *       <td>live non-fungible reservations and tokens, the sum over accounts of the count last read for each</td></tr>
+ *   <tr><td>{@code ratelimiter.cost}</td><td>counter</td><td>{@code resource}, {@code limit} (the limit's name in
+ *       its quota), {@code kind} ({@code reserve}, {@code settle}, {@code refund}, {@code charge})</td>
+ *       <td>amounts of reserves (estimates), settles (the extra above an estimate), refunds (given back by a settle
+ *       below its estimate or a cancel) and post-paid charges, in the limit's units</td></tr>
+ *   <tr><td>{@code ratelimiter.debt}</td><td>counter</td><td>{@code resource}, {@code limit}</td>
+ *       <td>the part of settles and post-paid charges that went past the limit</td></tr>
+ *   <tr><td>{@code ratelimiter.cost.lost}</td><td>counter</td><td>{@code resource}, {@code limit}, {@code kind},
+ *       {@code reason} ({@code max_debt}, {@code store_failed})</td>
+ *       <td>amounts not applied: beyond the maximum debt (or a refund whose bucket moved back since), or lost with
+ *       a failed store write</td></tr>
  *   <tr><td>{@code ratelimiter.limits.refreshes}</td><td>counter</td><td>{@code resource}, {@code outcome}
  *       ({@code ok}, {@code failed})</td><td>reads of a resource's limit rows by the limit cache</td></tr>
  * </table>
@@ -60,6 +70,7 @@ public final class RateLimiterMetrics implements RateLimiterListener {
   private static final LimiterKind[] KINDS = LimiterKind.values();
   private static final DecisionOutcome[] DECISION_OUTCOMES = DecisionOutcome.values();
   private static final StoreOutcome[] STORE_OUTCOMES = StoreOutcome.values();
+  private static final CostKind[] COST_KINDS = CostKind.values();
 
   private final MeterRegistry registry;
   /** {@code ratelimiter.denials} by resource, limit name and account tag ("" when accounts are not tagged). */
@@ -70,6 +81,8 @@ public final class RateLimiterMetrics implements RateLimiterListener {
   private final Map<String, StoreMeters> store = new ConcurrentHashMap<>();
   private final Map<String, Counter[]> refreshes = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Integer>> liveSlots = new ConcurrentHashMap<>();
+  /** Per resource, per limit name: the cost counters. */
+  private final Map<String, Map<String, CostMeters>> costs = new ConcurrentHashMap<>();
 
   private RateLimiterMetrics(MeterRegistry registry, Set<String> taggedAccounts) {
     this.registry = registry;
@@ -167,6 +180,33 @@ public final class RateLimiterMetrics implements RateLimiterListener {
     byAccount.put(accountId, live);
   }
 
+  @Override
+  public void onCost(String resourceName, String limitName, CostKind kind, long amount, long debt) {
+    CostMeters meters = costMeters(resourceName, limitName);
+    meters.amounts[kind.ordinal()].increment(amount);
+    if (debt > 0) {
+      meters.debt.increment(debt);
+    }
+  }
+
+  @Override
+  public void onCostLost(String resourceName, String accountId, String limitName, CostKind kind, long amount,
+      boolean storeFailed) {
+    costMeters(resourceName, limitName).lost[kind.ordinal() * 2 + (storeFailed ? 1 : 0)].increment(amount);
+  }
+
+  private CostMeters costMeters(String resourceName, String limitName) {
+    Map<String, CostMeters> byLimit = costs.get(resourceName);
+    if (byLimit == null) {
+      byLimit = costs.computeIfAbsent(resourceName, r -> new ConcurrentHashMap<>());
+    }
+    CostMeters meters = byLimit.get(limitName);
+    if (meters == null) {
+      meters = byLimit.computeIfAbsent(limitName, l -> new CostMeters(resourceName, l));
+    }
+    return meters;
+  }
+
   private static double sum(Map<String, Integer> liveByAccount) {
     long sum = 0;
     for (int live : liveByAccount.values()) {
@@ -227,6 +267,38 @@ public final class RateLimiterMetrics implements RateLimiterListener {
         counter.tag("account", account);
       }
       return counter.register(registry);
+    }
+  }
+
+  /** The cost counters of one (resource, limit): amounts by kind, debt, and lost by kind and reason. */
+  private final class CostMeters {
+    final Counter[] amounts = new Counter[COST_KINDS.length];
+    final Counter debt;
+    final Counter[] lost = new Counter[COST_KINDS.length * 2];
+
+    CostMeters(String resourceName, String limitName) {
+      for (CostKind kind : COST_KINDS) {
+        amounts[kind.ordinal()] = Counter.builder("ratelimiter.cost")
+            .description("Amounts reserved, settled beyond estimates, refunded and charged post-paid")
+            .tag("resource", resourceName)
+            .tag("limit", limitName)
+            .tag("kind", tagValue(kind))
+            .register(registry);
+        for (int failed = 0; failed < 2; failed++) {
+          lost[kind.ordinal() * 2 + failed] = Counter.builder("ratelimiter.cost.lost")
+              .description("Amounts of settles, cancels and charges not applied")
+              .tag("resource", resourceName)
+              .tag("limit", limitName)
+              .tag("kind", tagValue(kind))
+              .tag("reason", failed == 1 ? "store_failed" : "max_debt")
+              .register(registry);
+        }
+      }
+      debt = Counter.builder("ratelimiter.debt")
+          .description("The part of settles and post-paid charges that went past the limit")
+          .tag("resource", resourceName)
+          .tag("limit", limitName)
+          .register(registry);
     }
   }
 

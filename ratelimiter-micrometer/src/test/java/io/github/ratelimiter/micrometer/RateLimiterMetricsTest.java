@@ -3,9 +3,11 @@ package io.github.ratelimiter.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.ratelimiter.Charge;
 import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiters;
@@ -131,6 +133,40 @@ class RateLimiterMetricsTest {
     }
     assertThatThrownBy(() -> RateLimiterMetrics.builder().accountTag(Set.of("other")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'other'");
+  }
+
+  @Test
+  void reservesSettlesRefundsAndChargesAreCountedPerLimit() {
+    Quota llm = Quota.builder()
+        .limit("requests", Limit.of(10, Duration.ofMinutes(1)))
+        .limit("tokens", Limit.of(1_000, Duration.ofMinutes(1)))
+        .build();
+    try (RateLimiters limiters = limiters(RateLimiterMetrics.bindTo(registry))) {
+      FungibleLimiter api = limiters.fungible("llm", llm, LimiterOptions.builder().maxDebt(0.5).build());
+      try (Charge charge = api.tryReserve("acme", Cost.of(Map.of("requests", 1L, "tokens", 400L)))) {
+        charge.settle(Cost.of(Map.of("requests", 1L, "tokens", 100L))); // 300 tokens back
+      }
+      try (Charge charge = api.tryReserve("acme", Cost.of("tokens", 800))) {
+        charge.settle(Cost.of("tokens", 1_000)); // 900 in all: 200 more, 100 of them past the limit
+      }
+      api.tryReserve("acme", Cost.of("requests", 2)).cancel(); // 2 requests back
+      api.charge("acme", Cost.of("tokens", 500)); // 400 fit (at most 500 past the limit), 100 do not
+      assertThat(count(cost("llm", "tokens", "reserve"))).isEqualTo(1_200);
+      assertThat(count(cost("llm", "tokens", "refund"))).isEqualTo(300);
+      assertThat(count(cost("llm", "tokens", "settle"))).isEqualTo(200);
+      assertThat(count(cost("llm", "tokens", "charge"))).isEqualTo(400);
+      assertThat(count(cost("llm", "requests", "reserve"))).isEqualTo(3);
+      assertThat(count(cost("llm", "requests", "refund"))).isEqualTo(2);
+      assertThat(count(registry.find("ratelimiter.debt").tags("resource", "llm", "limit", "tokens")))
+          .isEqualTo(100 + 400);
+      assertThat(count(registry.find("ratelimiter.cost.lost")
+          .tags("resource", "llm", "limit", "tokens", "kind", "charge", "reason", "max_debt"))).isEqualTo(100);
+      assertThat(count(registry.find("ratelimiter.cost.lost").tags("reason", "store_failed"))).isZero();
+    }
+  }
+
+  private Search cost(String resource, String limit, String kind) {
+    return registry.find("ratelimiter.cost").tags("resource", resource, "limit", limit, "kind", kind);
   }
 
   private Search decisions(String resource, String kind, String outcome, String source) {

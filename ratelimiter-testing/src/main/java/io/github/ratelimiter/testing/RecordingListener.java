@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A {@link RateLimiterListener} that counts what it hears, for tests: decisions per (resource, kind, outcome, store
- * asked), store requests per (operation, outcome), limit refreshes per (resource, succeeded), and the last live slot
- * count per (resource, account). Register it with {@code RateLimiters.builder().listener(recording)}. Thread-safe.
+ * asked), store requests per (operation, outcome), limit refreshes per (resource, succeeded), the last live slot
+ * count per (resource, account), and amounts charged, refunded and lost per (resource, limit, kind). Register it with {@code RateLimiters.builder().listener(recording)}. Thread-safe.
  */
 public final class RecordingListener implements RateLimiterListener {
 
@@ -43,8 +43,44 @@ public final class RecordingListener implements RateLimiterListener {
     liveSlots.put(resourceName + " " + accountId, live);
   }
 
+  @Override
+  public void onCost(String resourceName, String limitName, CostKind kind, long amount, long debt) {
+    add("cost " + resourceName + " " + limitName + " " + kind, amount);
+    add("debt " + resourceName + " " + limitName, debt);
+  }
+
+  @Override
+  public void onCostLost(String resourceName, String accountId, String limitName, CostKind kind, long amount,
+      boolean storeFailed) {
+    add("lost " + resourceName + " " + limitName + " " + kind + (storeFailed ? " store" : " debt"), amount);
+  }
+
   private void increment(String key) {
-    counts.computeIfAbsent(key, k -> new LongAdder()).increment();
+    add(key, 1);
+  }
+
+  private void add(String key, long amount) {
+    if (amount != 0) {
+      counts.computeIfAbsent(key, k -> new LongAdder()).add(amount);
+    }
+  }
+
+  /** The amount of a limit moved by reserves, settles, refunds or post-paid charges ({@link #onCost}). */
+  public long cost(String resourceName, String limitName, CostKind kind) {
+    return count("cost " + resourceName + " " + limitName + " " + kind);
+  }
+
+  /** The amount charged past a limit ({@link #onCost}'s debt). */
+  public long debt(String resourceName, String limitName) {
+    return count("debt " + resourceName + " " + limitName);
+  }
+
+  /**
+   * The amount of a limit lost ({@link #onCostLost}): with a failed store write ({@code storeFailed}), or beyond the
+   * maximum debt or a refund's guard (not).
+   */
+  public long lost(String resourceName, String limitName, CostKind kind, boolean storeFailed) {
+    return count("lost " + resourceName + " " + limitName + " " + kind + (storeFailed ? " store" : " debt"));
   }
 
   private long count(String key) {

@@ -1,5 +1,6 @@
 package io.github.ratelimiter.testing;
 
+import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.store.RateLimitStore;
 import java.util.ArrayList;
@@ -40,7 +41,16 @@ public abstract class StoreContract {
 
   /** Limiters over a newly opened store, on the manual clock (which also serves as the sleeper), closed after. */
   protected RateLimiters limiters() {
-    RateLimiters limiters = RateLimiters.builder().store(openStore()).clock(clock).sleeper(clock::advance).build();
+    return limiters(RateLimiterListener.NONE);
+  }
+
+  /** {@link #limiters()}, heard by {@code listener}. */
+  protected RateLimiters limiters(RateLimiterListener listener) {
+    RateLimiters.Builder builder = RateLimiters.builder().store(openStore()).clock(clock).sleeper(clock::advance);
+    if (listener != RateLimiterListener.NONE) {
+      builder.listener(listener);
+    }
+    RateLimiters limiters = builder.build();
     opened.add(limiters);
     return limiters;
   }
