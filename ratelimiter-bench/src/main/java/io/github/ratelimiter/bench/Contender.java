@@ -32,6 +32,14 @@ interface Contender extends AutoCloseable {
     return null;
   }
 
+  /**
+   * A decider that reserves an estimate of 100 of {@code limit} on the key, then settles an actual cost of 1 to 200
+   * (drawn per call); {@code null} when this contender has no such protocol.
+   */
+  default Decider reserveSettle(String resource, Limit limit) {
+    return null;
+  }
+
   /** Requests sent so far, per operation (every HTTP attempt, retries included). */
   Map<String, Long> requests();
 

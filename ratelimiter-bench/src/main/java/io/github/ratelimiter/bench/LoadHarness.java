@@ -115,6 +115,15 @@ public final class LoadHarness {
   static final Scenario TWO_KEY = new Scenario("two-key-16",
       "a tenant (of 10,000) and a shared budget decided together, 16 threads", 16, OPEN, 10_000, 0);
 
+  /**
+   * Costs known only afterwards: reserve an estimate of 100 tokens, settle an actual of 1 to 200, 16 threads over
+   * 10,000 keys, a tokens limit that never binds; this project's reserve and settle (one write each, none to settle
+   * at the estimate) against the floor's two writes.
+   */
+  static final Scenario RESERVE_SETTLE = new Scenario("reserve-settle-16",
+      "reserve an estimate of 100 tokens, settle the actual (1 to 200), 16 threads over 10,000 keys", 16,
+      Limit.of(100_000_000, Duration.ofSeconds(1)), 10_000, 0);
+
   static final String CHURN = "nonfungible-churn-8";
   static final int CHURN_THREADS = 8;
   static final int CHURN_CAP = 20;
@@ -181,6 +190,7 @@ public final class LoadHarness {
         }
         List<Scenario> several = new ArrayList<>(QUOTAS);
         several.add(TWO_KEY);
+        several.add(RESERVE_SETTLE);
         for (Scenario scenario : several) {
           if (moto || (!only.isEmpty() && !only.contains(scenario.id()))) {
             continue;
@@ -189,6 +199,7 @@ public final class LoadHarness {
             for (Contender contender : rotate(contenders, round)) {
               Contender.Decider decider = scenario == TWO_KEY
                   ? contender.twoKeys(scenario.id() + "-tenant-r" + run, scenario.id() + "-shared-r" + run, OPEN, OPEN)
+                  : scenario == RESERVE_SETTLE ? contender.reserveSettle(scenario.id() + "-r" + run, scenario.limit())
                   : contender.quota(scenario.id() + "-r" + run, QUOTA3);
               if (decider == null) {
                 continue; // this contender has no such decision

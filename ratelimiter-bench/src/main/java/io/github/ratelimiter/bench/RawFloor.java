@@ -87,6 +87,13 @@ final class RawFloor implements Contender {
     return key -> tenants.decide(key) && budget.decide("all");
   }
 
+  /** The floor of reserve and settle: two conditional writes per decision (the reserve, then the settle). */
+  @Override
+  public Decider reserveSettle(String resource, Limit limit) {
+    Decider write = fungible(resource, limit);
+    return key -> write.decide(key) && write.decide(key);
+  }
+
   @Override
   public Map<String, Long> requests() {
     return counter.snapshot();

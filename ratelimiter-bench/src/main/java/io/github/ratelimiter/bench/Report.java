@@ -112,7 +112,9 @@ public final class Report {
         + "100,000,000 per hour, none binding) decided together: this project's one conditional write over all "
         + "three against Bucket4j's bucket of three bandwidths and the floor's one write; `two-key-16` a tenant "
         + "(cycling over 10,000) and one shared budget decided together, this project's `tryAcquireAll` (one "
-        + "write per key) against the floor's two writes.\n\n");
+        + "write per key) against the floor's two writes; `reserve-settle-16` reserve an estimate of 100 tokens and "
+        + "settle an actual of 1 to 200 over 10,000 keys, this project's two writes per cycle (one to reserve, one to "
+        + "settle a different actual) against the floor's two.\n\n");
     md.append("Requests are every HTTP attempt, counted by an SDK v2 `ExecutionInterceptor` or an SDK v1 "
         + "`RequestHandler2`. Client CPU is the deciding threads' own CPU time (the synchronous clients do their "
         + "work on the calling thread); server CPU is dynalite's process. The bound is "
@@ -434,16 +436,20 @@ public final class Report {
     // Quotas and decisions across keys (issue 19): one write per key.
     List<String> quotas = new ArrayList<>();
     boolean onePerKey = true;
-    for (String[] s : new String[][] {{"quota3-hot-1", "1"}, {"quota3-keys-10k-16", "1"}, {"two-key-16", "2"}}) {
+    for (String[] s : new String[][] {{"quota3-hot-1", "1"}, {"quota3-keys-10k-16", "1"}, {"two-key-16", "2"},
+        {"reserve-settle-16", "2"}}) {
       Optional<RunResult> r = find(runs, s[0], "ratelimiter");
       if (r.isPresent()) {
         double perAdmitted = (double) r.get().totalRequests() / Math.max(1, r.get().admitted());
         quotas.add(String.format("%s %.3f (of %s)", s[0], perAdmitted, s[1]));
-        onePerKey &= s[0].equals("quota3-keys-10k-16") || perAdmitted <= Integer.parseInt(s[1]) + 0.005;
+        // checked where no key is contended (one thread, or 10,000 keys); on the shared key of two-key-16 a lost
+        // busy/idle guess costs a second write, as on one contended bucket
+        onePerKey &= s[0].equals("two-key-16") || perAdmitted <= Integer.parseInt(s[1]) + 0.005;
       }
     }
     if (!quotas.isEmpty()) {
-      rows.add(new String[] {"quota of 3 limits: 1 store request per admitted decision (one thread); two keys: 2",
+      rows.add(new String[] {"quota of 3 limits: 1 store request per admitted decision; a reserve settled at another "
+          + "actual: 2 (two keys: 2 uncontended, shown for the contended shared key)",
           String.join(", ", quotas), onePerKey ? "yes" : "**no**"});
     }
     Optional<RunResult> ours = find(runs, "hot-16", "ratelimiter");

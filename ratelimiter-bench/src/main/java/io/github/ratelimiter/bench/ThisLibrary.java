@@ -1,5 +1,7 @@
 package io.github.ratelimiter.bench;
 
+import io.github.ratelimiter.Charge;
+import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.Limit;
@@ -70,6 +72,22 @@ final class ThisLibrary implements Contender {
     FungibleLimiter tenants = limiters.fungible(tenantResource, tenant);
     FungibleLimiter budget = limiters.fungible(sharedResource, shared);
     return key -> limiters.tryAcquireAll(List.of(tenants.ask(key), budget.ask("all"))).allowed();
+  }
+
+  /** {@code tryReserve} of 100 tokens, then {@code settle} of the actual: one write each, none when equal. */
+  @Override
+  public Decider reserveSettle(String resource, Limit limit) {
+    FungibleLimiter limiter = limiters.fungible(resource, Quota.builder().limit("tokens", limit).build());
+    Cost estimate = Cost.of("tokens", 100);
+    return key -> {
+      try (Charge charge = limiter.tryReserve(key, estimate)) {
+        if (charge.decision().denied()) {
+          return false;
+        }
+        charge.settle(Cost.of("tokens", 1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(200)));
+        return true;
+      }
+    };
   }
 
   /** A non-fungible limiter with the cap as its default limit. */

@@ -26,7 +26,7 @@ import java.util.Objects;
  *     though its limiter does not lease every key: an operator's switch for one hot tenant, set in the limits file or
  *     with {@code ratelimiter limits set --leasing}; a fungible limit's only (a non-fungible limit has no bucket)
  * @param limitName the first limit's name in the account's quota, or {@code null}: the name the limiter's default
- *     quota gives its first limit (a row with more limits must name it, and every name once)
+ *     quota gives its first limit (a row with more limits must name it)
  * @param moreLimits the quota's other limits by name, in order (fungible rows only; each with a window); empty for
  *     a row of one limit
  * @param parentAccountId the account above this one (an organisation above a tenant), or {@code null}
@@ -49,9 +49,9 @@ public record LimitRecord(String resourceName, String accountId, long limit, Dur
       throw new IllegalArgumentException("a row with several limits is fungible: its first limit needs a window ("
           + resourceName + "/" + accountId + ")");
     }
-    if (!moreLimits.isEmpty() && (limitName == null || moreLimits.containsKey(limitName))) {
-      throw new IllegalArgumentException("a row with several limits names each once: limitName " + limitName
-          + " and " + moreLimits.keySet() + " (" + resourceName + "/" + accountId + ")");
+    if (!moreLimits.isEmpty() && limitName == null) {
+      throw new IllegalArgumentException("a row with several limits names its first (limitName) too: "
+          + resourceName + "/" + accountId + " has " + moreLimits.keySet());
     }
     if (accountId.equals(parentAccountId)) {
       throw new IllegalArgumentException("account '" + accountId + "' cannot be its own parent");

@@ -126,6 +126,22 @@ class RequestCountTest {
   }
 
   @Test
+  void aDecisionAcrossTwoKeysCostsOneUpdatePerKeyWhenAdmittedAndARefundWhenTheSecondDenies() {
+    FungibleLimiter tenants = limiters.fungible("tenant", Limit.of(100, Duration.ofSeconds(1)));
+    FungibleLimiter budget = limiters.fungible("upstream", Limit.of(3, Duration.ofSeconds(1)));
+    limiters.tryAcquireAll(List.of(tenants.ask("t0"), budget.ask("all"))); // reads both resources' limit rows
+    requests.reset();
+    for (int i = 1; i <= 2; i++) {
+      assertThat(limiters.tryAcquireAll(List.of(tenants.ask("t" + i), budget.ask("all"))).allowed()).isTrue();
+    }
+    assertThat(requests.snapshot()).as("two admitted decisions across two keys").isEqualTo(Map.of("UpdateItem", 4L));
+    requests.reset();
+    assertThat(limiters.tryAcquireAll(List.of(tenants.ask("t3"), budget.ask("all"))).denied()).isTrue();
+    // the tenant's charge, the budget's denial learnt from its seen tat (no request), the tenant's refund
+    assertThat(requests.snapshot()).isEqualTo(Map.of("UpdateItem", 2L));
+  }
+
+  @Test
   void steadyStateAdmissionsCostExactlyOneUpdateEach() {
     FungibleLimiter limiter = limiters.fungible("api", Limit.of(100, Duration.ofSeconds(1)));
     limiter.acquire("acct"); // first call also reads the resource's limit rows (then cached)
