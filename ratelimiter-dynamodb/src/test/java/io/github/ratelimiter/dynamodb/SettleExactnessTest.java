@@ -91,7 +91,9 @@ class SettleExactnessTest {
           gate.await();
           while (running.get()) {
             long actual = 1 + random.nextInt(400);
-            boolean closeOnly = random.nextInt(8) == 0;
+            // one in eight closed unsettled, and the first admission of the run for certain (a loaded machine may
+            // admit only a few reserves in a short run)
+            boolean closeOnly = random.nextInt(8) == 0 || unsettled.get() == 0;
             try (Charge charge = limiter.tryReserve("key", Cost.of("tokens", 100))) {
               long reservedAt = ledger.lastNow();
               Decision decision = charge.decision();
