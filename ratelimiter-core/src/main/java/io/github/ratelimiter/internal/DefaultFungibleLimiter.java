@@ -55,6 +55,11 @@ import org.slf4j.LoggerFactory;
  *   <li><b>direct</b>: one store step for exactly these permits, or a local denial.
  * </ol>
  *
+ * <p>Reservations settled later ({@link #tryReserve}, {@link DefaultCharge}) are admitted by the same steps, always
+ * by a store write of their own (never from a lease), and keep what a refund needs ({@link FungibleCall#tatsAfter});
+ * a settle gives back ({@link #giveBack}) or charges debt ({@link #chargeDebt}); the design notes and the bound are
+ * on {@link io.github.ratelimiter.store.Gcra}, "Refunds, settles and debt".
+ *
  * <p>Per bucket it keeps the largest {@code tat} it has seen. Since {@code tat} never decreases, a request that this
  * value already denies is answered here, exactly, without a store request. When that value says the bucket holds the
  * last permit or so, the threads of this process ask the store one at a time (see {@link Rate#nearlyExhausted}), so

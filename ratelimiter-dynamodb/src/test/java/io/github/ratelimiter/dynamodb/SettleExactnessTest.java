@@ -7,6 +7,7 @@ import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiterListener.CostKind;
 import io.github.ratelimiter.RateLimiters;
@@ -54,17 +55,26 @@ class SettleExactnessTest {
   @Test
   @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void threeSecondsStayWithinTheBound() throws Exception {
-    run(Duration.ofSeconds(3));
+    run(Duration.ofSeconds(3), LimiterOptions.DEFAULT_MAX_DEBT);
+  }
+
+  /** With a maximum debt of 100 tokens, which settles reach often: charged as far as they fit. */
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void threeSecondsWithASmallMaximumDebtStayWithinTheBound() throws Exception {
+    run(Duration.ofSeconds(3), 0.1);
   }
 
   @Test
   @Tag("multiprocess")
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void fifteenSecondsStayWithinTheBound() throws Exception {
-    run(Duration.ofSeconds(15));
+    run(Duration.ofSeconds(15), LimiterOptions.DEFAULT_MAX_DEBT);
   }
 
-  private void run(Duration length) throws Exception {
+  private void run(Duration length, double maxDebt) throws Exception {
+    long debtTokens = (long) Math.floor(maxDebt * LIMIT);
+    LimiterOptions options = LimiterOptions.builder().maxDebt(maxDebt).build();
     DynamoDbTestTables tables = new DynamoDbTestTables(DYNAMO);
     SettleLedger ledger = new SettleLedger();
     RecordingListener heard = new RecordingListener();
@@ -85,7 +95,7 @@ class SettleExactnessTest {
     try {
       List<Future<?>> workers = new ArrayList<>();
       for (int t = 0; t < 16; t++) {
-        FungibleLimiter limiter = instances.get(t % 2).fungible("llm", TOKENS);
+        FungibleLimiter limiter = instances.get(t % 2).fungible("llm", TOKENS, options);
         Random random = new Random(2026 + t);
         workers.add(pool.submit(() -> {
           gate.await();
@@ -134,17 +144,17 @@ class SettleExactnessTest {
     double seconds = (System.nanoTime() - started) / 1e9;
     List<SettleLedger.Entry> entries = ledger.entries();
     long counted = entries.stream().mapToLong(SettleLedger.Entry::amount).sum();
-    long excess = SettleLedger.worstExcessNanos(entries, T, LIMIT * T, LIMIT * T);
-    long[] perSecond = SettleLedger.mostInAnyInterval(entries, WINDOW_NANOS, LIMIT, WINDOW_NANOS, LIMIT);
+    long excess = SettleLedger.worstExcessNanos(entries, T, LIMIT * T, debtTokens * T);
+    long[] perSecond = SettleLedger.mostInAnyInterval(entries, WINDOW_NANOS, LIMIT, WINDOW_NANOS, debtTokens);
     long span = entries.get(entries.size() - 1).atNanos() - entries.get(0).atNanos();
-    long[] whole = SettleLedger.mostInAnyInterval(entries, span, LIMIT, WINDOW_NANOS, LIMIT);
+    long[] whole = SettleLedger.mostInAnyInterval(entries, span, LIMIT, WINDOW_NANOS, debtTokens);
     long charged = heard.cost("llm", "tokens", CostKind.RESERVE) - heard.cost("llm", "tokens", CostKind.REFUND)
         + heard.cost("llm", "tokens", CostKind.SETTLE);
     long beyondMax = heard.lost("llm", "tokens", CostKind.SETTLE, false);
-    String figures = String.format("settle exactness, %.1f s: %d reserves admitted (%d denied), %d settled, %d closed"
+    String figures = String.format("settle exactness, %.1f s, maxDebt %s: %d reserves admitted (%d denied), %d settled, %d closed"
         + " unsettled; counted %d tokens (charged %d, forfeited %d, beyond the maximum debt %d, store failures %d);"
         + " worst excess over the bound %d ns (<= 0 holds); most in any 1 s %d of bound %d; whole run (%.3f s) %d of"
-        + " bound %d", seconds, reserves.get(), denials.get(), settles.get(), unsettled.get(), counted, charged,
+        + " bound %d", seconds, maxDebt, reserves.get(), denials.get(), settles.get(), unsettled.get(), counted, charged,
         charged - counted, beyondMax, heard.lost("llm", "tokens", CostKind.SETTLE, true)
             + heard.lost("llm", "tokens", CostKind.REFUND, true), excess, perSecond[0], perSecond[1], span / 1e9,
         whole[0], whole[1]);

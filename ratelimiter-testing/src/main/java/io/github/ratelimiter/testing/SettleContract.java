@@ -321,7 +321,8 @@ public abstract class SettleContract extends StoreContract {
 
   /**
    * Two instances, 16 threads, estimates of 100 tokens, actual costs from 1 to 400 (fixed seeds), one in eight
-   * closed without a settle, on 2,000 tokens per second over 30 steps of 100 ms of the manual clock: the cost
+   * closed without a settle, on 2,000 tokens per second with a maximum debt of 100 tokens (so that settles often
+   * reach it and are charged only as far as they fit), over 30 steps of 100 ms of the manual clock: the cost
    * counted as the bound counts it ({@link SettleLedger}) stays within
    * {@code limit + floor(t * limit / window) + maxDebt} over every interval; then the debt left is paid off at
    * exactly the refill rate.
@@ -330,10 +331,12 @@ public abstract class SettleContract extends StoreContract {
   void concurrentReservesSettledAtRandomCostsStayWithinTheBound() throws Exception {
     Quota tokens = Quota.builder().limit("tokens", Limit.of(2_000, Duration.ofSeconds(1))).build();
     SettleLedger ledger = new SettleLedger();
+    RecordingListener heard = new RecordingListener();
+    LimiterOptions smallDebt = LimiterOptions.builder().maxDebt(0.05).build();
     List<RateLimiters> instances = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       RateLimiters limiters = RateLimiters.builder().store(openStore()).clock(ledger.clock(clock))
-          .listener(ledger.listener()).build();
+          .listener(ledger.listener()).listener(heard).build();
       instances.add(limiters);
     }
     int steps = 30;
@@ -344,7 +347,7 @@ public abstract class SettleContract extends StoreContract {
     try {
       List<Future<?>> workers = new ArrayList<>();
       for (int t = 0; t < 16; t++) {
-        FungibleLimiter limiter = instances.get(t % 2).fungible("llm", tokens);
+        FungibleLimiter limiter = instances.get(t % 2).fungible("llm", tokens, smallDebt);
         Random random = new Random(20 + t);
         workers.add(pool.submit(() -> {
           gate.await();
@@ -389,23 +392,27 @@ public abstract class SettleContract extends StoreContract {
     }
     List<SettleLedger.Entry> entries = ledger.entries();
     long interval = 500_000; // T = 1 s / 2,000
-    long excess = SettleLedger.worstExcessNanos(entries, interval, 2_000 * interval, 2_000 * interval);
+    long excess = SettleLedger.worstExcessNanos(entries, interval, 2_000 * interval, 100 * interval);
     assertThat(excess).as("worst excess over the bound, ns").isLessThanOrEqualTo(0);
-    long[] perSecond = SettleLedger.mostInAnyInterval(entries, 1_000_000_000L, 2_000, 1_000_000_000L, 2_000);
+    long[] perSecond = SettleLedger.mostInAnyInterval(entries, 1_000_000_000L, 2_000, 1_000_000_000L, 100);
+    long beyond = heard.lost("llm", "tokens", CostKind.SETTLE, false);
+    assertThat(beyond).as("settles reached the maximum debt").isPositive();
     assertThat(perSecond[0]).isLessThanOrEqualTo(perSecond[1]);
     assertThat(closedUnsettled.get()).as("some reserves were closed without a settle").isPositive();
     assertThat(entries).as("the run admitted a lot").hasSizeGreaterThan(40);
-    System.out.printf("settle exactness (%s): %d entries, %d closed unsettled, worst excess over the bound %d ns,"
-        + " most in any 1 s %d of bound %d%n", getClass().getSimpleName(), entries.size(), closedUnsettled.get(),
-        excess, perSecond[0], perSecond[1]);
+    System.out.printf("settle exactness (%s): %d entries, %d closed unsettled, %d tokens beyond the maximum debt,"
+        + " worst excess over the bound %d ns, most in any 1 s %d of bound %d%n", getClass().getSimpleName(),
+        entries.size(), closedUnsettled.get(), beyond, excess, perSecond[0], perSecond[1]);
     // the debt left, paid off at exactly the refill rate
-    FungibleLimiter probe = limiters().fungible("llm", tokens);
+    FungibleLimiter probe = limiters().fungible("llm", tokens, smallDebt);
     Duration wait = probe.tryAcquire("key", Cost.of("tokens", 1)).retryAfter();
     if (!wait.isZero()) {
       clock.advance(wait.minusNanos(1));
-      assertThat(limiters().fungible("llm", tokens).tryAcquire("key", Cost.of("tokens", 1)).allowed()).isFalse();
+      assertThat(limiters().fungible("llm", tokens, smallDebt).tryAcquire("key", Cost.of("tokens", 1)).allowed())
+          .isFalse();
       clock.advance(Duration.ofNanos(1));
-      assertThat(limiters().fungible("llm", tokens).tryAcquire("key", Cost.of("tokens", 1)).allowed()).isTrue();
+      assertThat(limiters().fungible("llm", tokens, smallDebt).tryAcquire("key", Cost.of("tokens", 1)).allowed())
+          .isTrue();
     }
   }
 }
