@@ -665,7 +665,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     QuotaResult result = buckets.consume(new QuotaRequest(resourceName, call.accountId, call.now,
         quota.lanes(call.laneCosts, seen), call.deadline));
     call.bucket.raiseLanes(quota.quota(), result.tats());
-    if (result.allowed()) {
+    if (result.allowed() && call.joint) {
       call.tatsAfter = result.tats();
     }
     return result.allowed() ? quota.allowed(result.tats(), call.now, call.laneCosts)
@@ -736,8 +736,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         BucketResult result = buckets.consume(new BucketRequest(resourceName, call.accountId, call.now, call.costNanos,
             rate.tolerance(), seen, call.deadline));
         bucket.raise(result.tat());
-        if (result.allowed()) {
-          call.tatsAfter = new long[] {result.tat()};
+        if (result.allowed() && call.joint) {
+          call.tatsAfter = new long[] {result.tat()}; // what a refund or settle needs; nothing for a plain decision
         }
         return result.allowed() ? rate.allowed(result.tat(), call.now) : rate.denied(result.tat(), call.now, call.costNanos);
       } catch (RateLimiterException e) {

@@ -38,7 +38,10 @@ final class FungibleCall {
   boolean joint;
   /** The decision, once made (for a decision across several keys). */
   io.github.ratelimiter.Decision decision;
-  /** When the store admitted this call with a write of its own: each lane's {@code tat} after it; else null. */
+  /**
+   * For a {@link #joint} call the store admitted with a write of its own: each lane's {@code tat} after it (what a
+   * refund or settle needs); else null.
+   */
   long[] tatsAfter;
 
   FungibleCall(String accountId, long permits, Cost cost, long now, Deadline deadline) {

@@ -180,13 +180,22 @@ class RateLimitServerTest {
   @Test
   void oneDescriptorOverIsOverLimitAndTheOthersAreNotCharged() {
     assertThat(codes(3, request("shop", descriptor("user", "carol")))).containsOnly(Code.OK);
-    // carol is decided first and denied: dave is only looked at (today's per-descriptor path stops charging at the
-    // first denial; the order that charges dave before carol's denial waits for the multi-key decision, issue 19)
+    // carol is charged in a fixed order of keys (resource, then account): dave after her, so dave is only looked at
     RateLimitResponse response = ask(request("shop", descriptor("user", "carol"), descriptor("user", "dave")));
     assertThat(response.getOverallCode()).isEqualTo(Code.OVER_LIMIT);
     assertThat(response.getStatusesList()).extracting(DescriptorStatus::getCode)
         .containsExactly(Code.OVER_LIMIT, Code.OK);
     assertThat(codes(4, request("shop", descriptor("user", "dave"))))
+        .containsExactly(Code.OK, Code.OK, Code.OK, Code.OVER_LIMIT);
+    // aaron sorts before carol: he is charged, then carol denies and his charge is refunded, in whichever order the
+    // request lists them
+    for (RateLimitRequest both : List.of(request("shop", descriptor("user", "aaron"), descriptor("user", "carol")),
+        request("shop", descriptor("user", "carol"), descriptor("user", "aaron")))) {
+      RateLimitResponse denied = ask(both);
+      assertThat(denied.getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+    }
+    assertThat(codes(4, request("shop", descriptor("user", "aaron"))))
+        .as("aaron's two refunded charges left his 3 per hour whole")
         .containsExactly(Code.OK, Code.OK, Code.OK, Code.OVER_LIMIT);
   }
 
