@@ -43,7 +43,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * <p>A route with a {@code cost-header} reserves its cost as an estimate, and settles the actual cost the moment
  * the application sets that response header (seen through a response wrapper, before the response is committed, so
  * that the client's next request meets the settled bucket); without the header, at the estimate once the
- * application has answered; when the application throws, the charge is cancelled. An asynchronous request (a {@code DeferredResult}, a
+ * application has answered (cancelled when it answered 429: a limit further in denied the request); when the
+ * application throws, the charge is cancelled. An asynchronous request (a {@code DeferredResult}, a
  * {@code CompletableFuture} return) is settled when its first dispatch returns: at the estimate.
  *
  * <p>The first matching route applies, or every matching route in order with {@link MatchMode#ALL}. The first
@@ -172,13 +173,18 @@ public final class RateLimitFilter extends OncePerRequestFilter {
     }
   }
 
-  /** Settles the charges the controller did not set a cost header for: at the estimate. */
+  /**
+   * Settles the charges the controller did not set a cost header for: at the estimate, or cancelled when the answer
+   * is a 429 (a limit further in denied the request).
+   */
   private static void settle(List<Reserved> reserved, CostHeaderResponse response) {
     for (Reserved r : reserved) {
       if (!response.settled(r)) {
         String value = response.getHeader(r.route().costHeader().header());
         if (value != null) {
           settle(r, value);
+        } else if (response.getStatus() == 429) {
+          r.charge().cancel(); // denied further in (a limited method, another limiter): no work was done
         } else {
           r.charge().close();
         }
