@@ -158,6 +158,7 @@ public final class RateLimitFilter extends OncePerRequestFilter {
     try {
       chain.doFilter(request, watched);
     } catch (IOException | ServletException | RuntimeException | Error e) {
+      watched.finished = true;
       cancel(reserved);
       throw e;
     }
@@ -178,6 +179,7 @@ public final class RateLimitFilter extends OncePerRequestFilter {
    * is a 429 (a limit further in denied the request).
    */
   private static void settle(List<Reserved> reserved, CostHeaderResponse response) {
+    response.finished = true;
     for (Reserved r : reserved) {
       if (!response.settled(r)) {
         String value = response.getHeader(r.route().costHeader().header());
@@ -228,6 +230,8 @@ public final class RateLimitFilter extends OncePerRequestFilter {
   private static final class CostHeaderResponse extends HttpServletResponseWrapper {
     private final List<Reserved> reserved;
     private final boolean[] settled;
+    /** Set once the chain has returned: a header set later (an asynchronous request) no longer settles. */
+    private volatile boolean finished;
 
     CostHeaderResponse(HttpServletResponse response, List<Reserved> reserved) {
       super(response);
@@ -236,6 +240,9 @@ public final class RateLimitFilter extends OncePerRequestFilter {
     }
 
     private void note(String name, String value) {
+      if (finished) {
+        return;
+      }
       for (int i = 0; i < reserved.size(); i++) {
         Reserved r = reserved.get(i);
         if (!settled[i] && r.route().costHeader().header().equalsIgnoreCase(name)) {

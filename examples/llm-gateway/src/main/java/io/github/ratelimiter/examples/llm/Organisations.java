@@ -13,6 +13,7 @@ public class Organisations {
   private final Map<String, String> byKey = Map.of(
       "key-alice", "acme",
       "key-bob", "acme",
+      "key-dave", "acme",
       "key-carol", "globex");
 
   /** The organisation of an API key, or {@code null} for a key we do not know. */
