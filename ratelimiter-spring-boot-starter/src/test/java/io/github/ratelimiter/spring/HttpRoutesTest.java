@@ -279,7 +279,9 @@ class HttpRoutesTest {
         "OrderService.create(NewOrder)", "\"account\":\"expression #order.tenantId\"",
         "\"resource\":\"orders-method\"", "\"declaredBy\":[\"ratelimiter.http.routes[0]\"]",
         "\"limits\":[{\"name\":\"per-second\",\"limit\":4,\"window\":\"PT1S\"},{\"name\":\"per-minute\"",
-        "\"cost\":{\"per-minute\":1,\"per-second\":1}", "{\"name\":\"per-hour\",\"limit\":3,\"window\":\"PT1H\"}");
+        "\"cost\":{\"per-minute\":1,\"per-second\":1}", "{\"name\":\"per-hour\",\"limit\":3,\"window\":\"PT1H\"}",
+        "\"costHeader\":\"X-Tokens-Used\",\"costHeaderLimit\":\"tokens\"",
+        "\"estimate\":\"500\",\"actual\":\"#result.usage.totalTokens\"");
   }
 
   @Test

@@ -254,6 +254,16 @@ class RateLimiterAutoConfigurationTest {
         "must take more than 0 from some limit");
     assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].permits=11"}, "http.routes[0].permits",
         "must not exceed the limit 10 of 'per-second'");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost-header=X-Tokens-Used"},
+        "http.routes[0].costHeaderLimit", "must be set when the route has several limits");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost-header=X-Tokens-Used",
+        "ratelimiter.http.routes[0].cost-header-limit=tokens"}, "http.routes[0].costHeaderLimit",
+        "names no limit of the route: 'tokens'");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost-header=X Tokens",
+        "ratelimiter.http.routes[0].cost-header-limit=per-hour"}, "http.routes[0].costHeader",
+        "is not an HTTP header name");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost-header-limit=per-hour"},
+        "http.routes[0].costHeaderLimit", "must be left out when cost-header is not set");
   }
 
   private void assertQuotaStartupFails(String[] properties, String... messageParts) {

@@ -305,6 +305,16 @@ public final class MethodLimit {
     throw denied(limiter, account, decision);
   }
 
+  /** The estimate as written, or {@code null} when calls take their permits ({@link RateLimited#estimate()}). */
+  public String estimate() {
+    return estimate == null ? null : estimate.text();
+  }
+
+  /** The actual cost as written, or {@code null} when calls settle at the estimate ({@link RateLimited#actual()}). */
+  public String actual() {
+    return actual == null ? null : actual.text();
+  }
+
   /** Whether calls reserve an estimate and settle afterwards ({@link RateLimited#estimate()}). */
   public boolean settles() {
     return estimate != null;
