@@ -28,8 +28,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  */
 @Command(name = "ratelimiter", mixinStandardHelpOptions = true, version = "ratelimiter 0.1.0-SNAPSHOT",
     description = "Administer and try the DynamoDB rate limiter: tables, limits, decisions, tokens, and a demo.",
-    subcommands = {TablesCommand.class, LimitsCommand.class, AcquireCommand.class, TokensCommand.class,
-        DemoCommand.class, DoctorCommand.class, ServeCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {TablesCommand.class, LimitsCommand.class, AcquireCommand.class, ChargeCommand.class,
+        TokensCommand.class, DemoCommand.class, DoctorCommand.class, ServeCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 success, 1 denied or not found (or a sync left conflicts, or a doctor check"
         + " failed), 2 usage error,"
         + " 3 store error.", "Table names default to the library's environment variables: LIMITER_TABLES_BASE_NAME,"

@@ -187,6 +187,44 @@ class CliTest {
     assertThat(cli.run("acquire", "api", "a", "--permits", "three").exit()).isEqualTo(2);
   }
 
+  @Test
+  void acquireWithAnEstimateSettlesTheActualAndChargeGoesIntoDebt() {
+    createTables();
+    String[] quota = {"--default-limit", "requests=100/1h", "--default-limit", "tokens=1000/1h"};
+    CliRunner.Result reserved = cli.run(concat(new String[] {"acquire", "llm", "k1", "--estimate", "tokens=600",
+        "--settle", "tokens=100", "--json"}, quota));
+    assertThat(reserved.exit()).as(reserved.toString()).isZero();
+    assertThat(reserved.json().get("reserve").get("allowed").asBoolean()).isTrue();
+    assertThat(reserved.json().get("settle").get("cost").asText()).isEqualTo("tokens=100");
+    assertThat(reserved.json().get("settle").get("result").asText()).isEqualTo("tokens -500");
+    // 100 used, not 600: another 600 fits
+    CliRunner.Result again = cli.run(concat(new String[] {"acquire", "llm", "k1", "--estimate", "tokens=600"},
+        quota));
+    assertThat(again.exit()).as(again.toString()).isZero();
+    assertThat(again.out().lines().skip(2).findFirst().orElseThrow()).contains("settle").contains("at the estimate");
+
+    CliRunner.Result charged = cli.run(concat(new String[] {"charge", "llm", "k1", "--cost", "tokens=900", "--json"},
+        quota));
+    assertThat(charged.exit()).as("700 + 900 of 1000: over the limit").isEqualTo(1);
+    assertThat(charged.json().get("withinLimits").asBoolean()).isFalse();
+    assertThat(charged.json().get("limitName").asText()).isEqualTo("tokens");
+    assertThat(charged.json().get("retryAfterMillis").asLong()).as("600 tokens of debt at 3.6 s each")
+        .isBetween(2_150_000L, 2_160_000L);
+    CliRunner.Result denied = cli.run(concat(new String[] {"acquire", "llm", "k1", "--estimate", "tokens=1"}, quota));
+    assertThat(denied.exit()).isEqualTo(1);
+    assertThat(denied.out()).contains("nothing (denied)");
+
+    assertThat(cli.run("acquire", "llm", "k1", "--settle", "tokens=1").exit()).as("--settle alone").isEqualTo(2);
+    assertThat(cli.run("acquire", "llm", "k1", "--cost", "tokens=1", "--estimate", "tokens=1").exit()).isEqualTo(2);
+    assertThat(cli.run("charge", "llm", "k1").exit()).as("--cost is required").isEqualTo(2);
+  }
+
+  private static String[] concat(String[] first, String[] second) {
+    String[] all = java.util.Arrays.copyOf(first, first.length + second.length);
+    System.arraycopy(second, 0, all, first.length, second.length);
+    return all;
+  }
+
   /** A quota of several named limits and a parent: set, shown by get and list, checked before anything is sent. */
   @Test
   void limitsSetTakesSeveralNamedLimitsAndAParent() {

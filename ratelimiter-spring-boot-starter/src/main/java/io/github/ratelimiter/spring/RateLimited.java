@@ -90,4 +90,47 @@ public @interface RateLimited {
 
   /** A SpEL expression over the arguments that gives the account, e.g. {@code #order.tenantId}; see above. */
   String account() default "";
+
+  /**
+   * What a call is reserved at before the method runs, when its cost is known only afterwards (see {@link #actual()});
+   * empty, the default, takes {@link #permits()} as usual. A cost literal, or a SpEL expression over the arguments
+   * whose value is one:
+   * <ul>
+   *   <li>a number {@code n}, e.g. {@code "500"} or {@code "#request.maxTokens"}: {@code n} from the limit named by
+   *       {@link #costLimit()} (the quota's only limit when it has one), and {@link #permits()} from every other limit;
+   *   <li>amounts by limit name, e.g. {@code "requests=1,tokens=500"}, or an expression giving such a string, a
+   *       {@code Map<String, Long>} ({@code "{requests: 1, tokens: #request.maxTokens}"}) or a
+   *       {@link io.github.ratelimiter.Cost}.
+   * </ul>
+   * A call whose estimate is denied throws {@link io.github.ratelimiter.CapacityExhaustedException} without calling the
+   * method. The starter's addition to the core's attributes ({@code FungibleLimiter.tryReserve}).
+   */
+  String estimate() default "";
+
+  /**
+   * The call's actual cost, settled after the method returns: a SpEL expression over the arguments and the returned
+   * value, {@code #result}, e.g. {@code "#result.usage.totalTokens"}, with the values {@link #estimate()} takes (a
+   * number 0 of a one-limit quota gives the whole estimate back). Empty, the default, settles at the estimate. Needs
+   * {@link #estimate()}. A method that throws is cancelled: its estimate is given back (as far as it still lies ahead
+   * of now). An actual that cannot be evaluated settles at the estimate and is logged; the method's result is
+   * returned all the same.
+   *
+   * <p>Methods returning a {@code CompletionStage}, a {@code Future} or a reactive type are refused at startup: their
+   * work is not done when they return (asynchronous settling is not supported yet).
+   */
+  String actual() default "";
+
+  /**
+   * The limit that a number given by {@link #estimate()} or {@link #actual()} charges, e.g. {@code "tokens"}; empty,
+   * the default, for the quota's only limit.
+   *
+   * <pre>{@code
+   * @RateLimited(resource = "llm", account = "#apiKey", estimate = "500", actual = "#result.usage.totalTokens",
+   *     costLimit = "tokens", limits = {
+   *         @QuotaLimit(name = "requests", limit = 60, window = 1, unit = ChronoUnit.MINUTES),
+   *         @QuotaLimit(name = "tokens", limit = 100_000, window = 1, unit = ChronoUnit.MINUTES)})
+   * Completion complete(String apiKey, Prompt prompt) { ... }   // reserves requests=1,tokens=500; settles the actual
+   * }</pre>
+   */
+  String costLimit() default "";
 }

@@ -509,6 +509,43 @@ public class RateLimiterProperties implements Validator {
     /** What a decision on this route answers when the store fails; else ratelimiter.failure-mode. */
     private FailureMode failureMode;
 
+    /**
+     * A response header that the controller sets to the request's actual cost, e.g. X-Tokens-Used: the route's cost
+     * is then reserved as an estimate before the controller runs, and settled afterwards with cost-header-limit's
+     * amount replaced by the header's number (at the estimate when the header is missing or not a number; cancelled
+     * when the controller throws).
+     */
+    private String costHeader;
+
+    /** The limit that cost-header's number is the amount of, e.g. tokens; unset for the route's only limit. */
+    private String costHeaderLimit;
+
+    /**
+     * A response header that the controller sets to the request's actual cost, e.g. X-Tokens-Used: the route's cost is
+     * then reserved as an estimate before the controller runs, and settled afterwards with cost-header-limit's amount
+     * replaced by the header's number (at the estimate when the header is missing or not a number; cancelled when the
+     * controller throws).
+     */
+    public String getCostHeader() {
+      return costHeader;
+    }
+
+    /** Sets {@link #getCostHeader()}. */
+    public void setCostHeader(String costHeader) {
+      this.costHeader = costHeader;
+    }
+
+    /** The limit that cost-header's number is the amount of, e.g. tokens; unset for the route's only limit. */
+    public String getCostHeaderLimit() {
+      return costHeaderLimit;
+    }
+
+    /** Sets {@link #getCostHeaderLimit()}. */
+    public void setCostHeaderLimit(String costHeaderLimit) {
+      this.costHeaderLimit = costHeaderLimit;
+    }
+
+
     /** The Spring path pattern of the route, e.g. /api/orders/** or /api/tenants/{tenant}/orders. */
     public String getPath() {
       return path;
@@ -685,6 +722,7 @@ public class RateLimiterProperties implements Validator {
         });
       }
       validateCost(prefix, errors, capacities);
+      validateCostHeader(prefix, errors, capacities);
       if (account == null || account.isBlank()) {
         errors.rejectValue(prefix + "account", "required", "must be set: " + AccountSources.SYNTAX);
       } else {
@@ -769,6 +807,28 @@ public class RateLimiterProperties implements Validator {
         }
       }
       return capacities;
+    }
+
+    private void validateCostHeader(String prefix, Errors errors, Map<String, Long> capacities) {
+      if (costHeader == null) {
+        if (costHeaderLimit != null) {
+          errors.rejectValue(prefix + "costHeaderLimit", "conflict", "must be left out when cost-header is not set: '"
+              + costHeaderLimit + "'");
+        }
+        return;
+      }
+      if (!costHeader.trim().matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+        errors.rejectValue(prefix + "costHeader", "invalid", "is not an HTTP header name: '" + costHeader + "'");
+      }
+      if (costHeaderLimit == null) {
+        if (capacities.size() > 1) {
+          errors.rejectValue(prefix + "costHeaderLimit", "required", "must be set when the route has several limits:"
+              + " the limit whose amount cost-header gives, one of " + capacities.keySet());
+        }
+      } else if (!capacities.isEmpty() && !capacities.containsKey(costHeaderLimit.trim())) {
+        errors.rejectValue(prefix + "costHeaderLimit", "unknown", "names no limit of the route: '" + costHeaderLimit
+            + "'; its limits are " + capacities.keySet());
+      }
     }
 
     private void validateCost(String prefix, Errors errors, Map<String, Long> capacities) {

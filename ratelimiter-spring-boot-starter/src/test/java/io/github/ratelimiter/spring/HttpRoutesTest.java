@@ -279,7 +279,9 @@ class HttpRoutesTest {
         "OrderService.create(NewOrder)", "\"account\":\"expression #order.tenantId\"",
         "\"resource\":\"orders-method\"", "\"declaredBy\":[\"ratelimiter.http.routes[0]\"]",
         "\"limits\":[{\"name\":\"per-second\",\"limit\":4,\"window\":\"PT1S\"},{\"name\":\"per-minute\"",
-        "\"cost\":{\"per-minute\":1,\"per-second\":1}", "{\"name\":\"per-hour\",\"limit\":3,\"window\":\"PT1H\"}");
+        "\"cost\":{\"per-minute\":1,\"per-second\":1}", "{\"name\":\"per-hour\",\"limit\":3,\"window\":\"PT1H\"}",
+        "\"costHeader\":\"X-Tokens-Used\",\"costHeaderLimit\":\"tokens\"",
+        "\"estimate\":\"500\",\"actual\":\"#result.usage.totalTokens\"");
   }
 
   @Test
@@ -341,5 +343,54 @@ class HttpRoutesTest {
         .expirationTime(new java.util.Date(System.currentTimeMillis() + 600_000)).build());
     jwt.sign(new MACSigner(OrdersTestApp.JWT_KEY.getEncoded()));
     return jwt.serialize();
+  }
+
+  @Test
+  void aCostHeaderRouteReservesItsEstimateAndSettlesTheHeadersActualCancellingWhenTheControllerThrows() {
+    String tenant = "llm-route-" + System.nanoTime();
+    // each request reserves 400 tokens of 1000 and settles 100: seven fit (600 used + 400), the eighth does not
+    for (int i = 1; i <= 7; i++) {
+      HttpResponse<String> response = http().post("/api/llm/complete?tokens=100", "X-Tenant-Id", tenant);
+      assertThat(response.statusCode()).as("request %d", i).isEqualTo(200);
+      assertThat(response.headers().firstValue("X-Tokens-Used")).hasValue("100");
+      assertThat(response.headers().firstValue("RateLimit-Policy")).hasValue(
+          "\"requests\";q=100;w=60, \"tokens\";q=1000;w=60");
+      if (i == 2) {
+        assertThat(http().post("/api/llm/complete?tokens=100&fail=true", "X-Tenant-Id", tenant).statusCode())
+            .as("a request whose controller throws is cancelled").isEqualTo(500);
+      }
+    }
+    HttpResponse<String> denied = http().post("/api/llm/complete?tokens=100", "X-Tenant-Id", tenant);
+    assertThat(denied.statusCode()).isEqualTo(429);
+    assertThat(denied.headers().firstValue("Retry-After")).isPresent();
+    assertThat(denied.body()).contains("\"resource\":\"llm-api\"", "\"limit\":\"tokens\"");
+  }
+
+  @Test
+  void aCostHeaderAboveTheEstimateIsChargedPastTheLimit() {
+    String tenant = "llm-debt-" + System.nanoTime();
+    assertThat(http().post("/api/llm/complete?tokens=900", "X-Tenant-Id", tenant).statusCode()).isEqualTo(200);
+    // settled at 900: another 400 does not fit (at the estimate, it would)
+    assertThat(http().post("/api/llm/complete?tokens=1", "X-Tenant-Id", tenant).statusCode()).isEqualTo(429);
+  }
+
+  @Test
+  void aMethodWithAnEstimateSettlesTheActualFromItsResultAndCancelsWhenItThrows() {
+    String tenant = "llm-method-" + System.nanoTime();
+    // each call reserves 500 tokens of 1000 and settles 100: six calls fit (500 used + 500), the seventh does not
+    for (int i = 1; i <= 6; i++) {
+      HttpResponse<String> response = http().post("/api/method/llm?tokens=100", "X-Tenant-Id", tenant);
+      assertThat(response.statusCode()).as("call %d", i).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("{\"tokens\":100}");
+      if (i == 2) {
+        assertThat(http().post("/api/method/llm?tokens=100&fail=true", "X-Tenant-Id", tenant).statusCode())
+            .as("a call that throws is cancelled").isEqualTo(500);
+      }
+    }
+    HttpResponse<String> denied = http().post("/api/method/llm?tokens=100", "X-Tenant-Id", tenant);
+    assertThat(denied.statusCode()).isEqualTo(429);
+    assertThat(denied.headers().firstValue("RateLimit-Policy")).hasValue(
+        "\"requests\";q=100;w=60, \"tokens\";q=1000;w=60");
+    assertThat(denied.body()).contains("\"resource\":\"llm-method\"", "\"limit\":\"tokens\"");
   }
 }

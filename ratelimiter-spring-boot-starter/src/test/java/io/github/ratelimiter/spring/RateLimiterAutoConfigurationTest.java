@@ -254,6 +254,16 @@ class RateLimiterAutoConfigurationTest {
         "must take more than 0 from some limit");
     assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].permits=11"}, "http.routes[0].permits",
         "must not exceed the limit 10 of 'per-second'");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost-header=X-Tokens-Used"},
+        "http.routes[0].costHeaderLimit", "must be set when the route has several limits");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost-header=X-Tokens-Used",
+        "ratelimiter.http.routes[0].cost-header-limit=tokens"}, "http.routes[0].costHeaderLimit",
+        "names no limit of the route: 'tokens'");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost-header=X Tokens",
+        "ratelimiter.http.routes[0].cost-header-limit=per-hour"}, "http.routes[0].costHeader",
+        "is not an HTTP header name");
+    assertQuotaStartupFails(new String[] {"ratelimiter.http.routes[0].cost-header-limit=per-hour"},
+        "http.routes[0].costHeaderLimit", "must be left out when cost-header is not set");
   }
 
   private void assertQuotaStartupFails(String[] properties, String... messageParts) {
@@ -282,6 +292,36 @@ class RateLimiterAutoConfigurationTest {
         .run(context -> assertThat(context).getFailure().rootCause()
             .hasMessageContaining("@RateLimited on Limited.call(String)")
             .hasMessageContaining("limit and window must be set, or limits given"));
+  }
+
+  @Test
+  void aBadEstimateOrActualFailsTheStartupNamingTheMethod() {
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(EstimateOfAFuture.class)
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("@RateLimited on Limited.call(String)")
+            .hasMessageContaining("not supported on a method returning CompletableFuture"));
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(UnknownCostLimit.class)
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("@RateLimited on Limited.call(String)")
+            .hasMessageContaining("costLimit 'tokenz' names no limit of the quota"));
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(ActualWithoutEstimate.class)
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("actual and costLimit need an estimate"));
+  }
+
+  @Test
+  void aRateLimitedMethodWithAnEstimateSettlesTheActualOfItsResult() {
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(Estimated.class).run(context -> {
+      Estimated.Limited limited = context.getBean(Estimated.Limited.class);
+      // each call reserves requests=1,tokens=60 of 100 tokens, and settles what it returns
+      assertThat(limited.call("t", 10)).isEqualTo(10);
+      assertThat(limited.call("t", 10)).isEqualTo(10);
+      assertThat(limited.call("t", 10)).as("20 used, 60 more fit").isEqualTo(10);
+      assertThat(limited.call("t", 50)).as("30 used, 60 more fit; 80 used after").isEqualTo(50);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> limited.call("t", 1))
+          .isInstanceOf(io.github.ratelimiter.CapacityExhaustedException.class)
+          .hasMessageContaining("rate limit 'tokens'");
+    });
   }
 
   @Test
@@ -387,6 +427,66 @@ class RateLimiterAutoConfigurationTest {
   }
 
   @Configuration(proxyBeanMethods = false)
+  static class EstimateOfAFuture {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "future", limit = 10, window = 1, account = "#p0", estimate = "5")
+      public java.util.concurrent.CompletableFuture<String> call(String tenant) {
+        return java.util.concurrent.CompletableFuture.completedFuture(tenant);
+      }
+    }
+  }
+
+  static class UnknownCostLimit {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "unknown-cost", account = "#p0", estimate = "5", costLimit = "tokenz", limits = {
+          @QuotaLimit(name = "requests", limit = 10, window = 1), @QuotaLimit(name = "tokens", limit = 10, window = 1)})
+      public String call(String tenant) {
+        return tenant;
+      }
+    }
+  }
+
+  static class ActualWithoutEstimate {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "no-estimate", limit = 10, window = 1, account = "#p0", actual = "#result")
+      public String call(String tenant) {
+        return tenant;
+      }
+    }
+  }
+
+  static class Estimated {
+    @Bean
+    Limited limited() {
+      return new Limited();
+    }
+
+    static class Limited {
+      @RateLimited(resource = "estimated", account = "#p0", estimate = "{requests: 1, tokens: 60}",
+          actual = "'requests=1,tokens=' + #result", limits = {
+              @QuotaLimit(name = "requests", limit = 100, window = 1, unit = java.time.temporal.ChronoUnit.HOURS),
+              @QuotaLimit(name = "tokens", limit = 100, window = 1, unit = java.time.temporal.ChronoUnit.HOURS)})
+      public long call(String tenant, long tokens) {
+        return tokens;
+      }
+    }
+  }
+
   static class BadWindow {
     @Bean
     Limited limited() {

@@ -53,7 +53,9 @@ public class RateLimiterWebAutoConfiguration {
           AccountSources.parse(route.getAccount(), beanFactory), route.getAccount().trim(), route.requestCost(),
           route.getFallbackAccount(),
           registry.fungible(route.getResource(), route.defaultQuota(), route.getFailureMode(), name),
-          new HttpRoute.Counters()));
+          new HttpRoute.Counters(), route.getCostHeader() == null ? null
+              : new HttpRoute.CostHeader(route.getCostHeader().trim(), route.getCostHeaderLimit() != null
+                  ? route.getCostHeaderLimit().trim() : route.defaultQuota().names().get(0))));
     }
     return new RateLimitFilter(routes, properties.getHttp().getMatch(), properties.getHttp().isHeaders());
   }

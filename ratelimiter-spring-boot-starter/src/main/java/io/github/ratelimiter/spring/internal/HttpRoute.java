@@ -26,10 +26,39 @@ import org.springframework.web.util.pattern.PathPattern;
  * @param fallbackAccount the account of a request whose account cannot be determined, or {@code null}
  * @param limiter the resource's limiter
  * @param counters what the route decided so far
+ * @param costHeader the response header that gives the actual cost, or {@code null} when the cost is known before
  */
 public record HttpRoute(String name, String path, PathPattern pattern, Set<String> methods, String resource,
     Quota defaultQuota, AccountSource account, String accountSpec, Cost cost, String fallbackAccount,
-    FungibleLimiter limiter, Counters counters) {
+    FungibleLimiter limiter, Counters counters, CostHeader costHeader) {
+
+  /** A route whose cost is known before the request ({@code costHeader} null). */
+  public HttpRoute(String name, String path, PathPattern pattern, Set<String> methods, String resource,
+      Quota defaultQuota, AccountSource account, String accountSpec, Cost cost, String fallbackAccount,
+      FungibleLimiter limiter, Counters counters) {
+    this(name, path, pattern, methods, resource, defaultQuota, account, accountSpec, cost, fallbackAccount, limiter,
+        counters, null);
+  }
+
+  /**
+   * The response header whose number is a request's actual cost of one limit ({@code cost-header},
+   * {@code cost-header-limit}): the route's cost is reserved as an estimate, and settled with that limit's amount
+   * replaced by the header's value.
+   *
+   * @param header the header's name, e.g. {@code X-Tokens-Used}
+   * @param limit the limit it gives the amount of
+   */
+  public record CostHeader(String header, String limit) {
+
+    /** The actual cost: the estimate with {@link #limit()}'s amount replaced; {@code null} when it is all 0. */
+    Cost actual(Cost estimate, Quota quota, long used) {
+      Map<String, Long> amounts = new java.util.LinkedHashMap<>();
+      for (String name : quota.names()) {
+        amounts.put(name, name.equals(limit) ? used : estimate.amount(name));
+      }
+      return amounts.values().stream().allMatch(a -> a == 0) ? null : Cost.of(amounts);
+    }
+  }
 
   /** What a route decided, since startup. */
   public static final class Counters {

@@ -2,6 +2,7 @@ package io.github.ratelimiter.spring.internal;
 
 import io.github.ratelimiter.AccountId;
 import io.github.ratelimiter.CapacityExhaustedException;
+import io.github.ratelimiter.Charge;
 import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
@@ -34,6 +35,7 @@ import org.springframework.web.context.request.RequestContextHolder;
  */
 public final class MethodLimit {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MethodLimit.class);
   private static final SpelExpressionParser PARSER = new SpelExpressionParser();
   private static final ParameterNameDiscoverer NAMES = new DefaultParameterNameDiscoverer();
   private static final boolean WEB = org.springframework.util.ClassUtils.isPresent(
@@ -49,6 +51,8 @@ public final class MethodLimit {
   private final Expression accountExpression;
   private final int accountIndex;
   private final BeanFactoryResolver beans;
+  private CostSpec estimate;
+  private CostSpec actual;
   private volatile FungibleLimiter limiter;
 
   private MethodLimit(Method method, String resource, Quota defaultQuota, long permits, String accountSpec,
@@ -101,7 +105,7 @@ public final class MethodLimit {
               + e.getMessage());
         }
         return new MethodLimit(method, resource, quota, permits, "expression " + account, expression, -1,
-            beanFactory);
+            beanFactory).costs(spring);
       }
       int accountIdParam = spring != null ? spring.accountIdParam() : core.accountIdParam();
       int index = accountIdParam >= 0 ? checkedIndex(method, accountIdParam) : annotatedAccount(method);
@@ -113,10 +117,42 @@ public final class MethodLimit {
           }
         }
       }
-      return new MethodLimit(method, resource, quota, permits, accountSpec(method, index), null, index, beanFactory);
+      return new MethodLimit(method, resource, quota, permits, accountSpec(method, index), null, index, beanFactory)
+          .costs(spring);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": " + e.getMessage());
     }
+  }
+
+  /** Reads {@link RateLimited#estimate()} and {@link RateLimited#actual()}; called once, before the limit is shared. */
+  private MethodLimit costs(RateLimited spring) {
+    if (spring == null) {
+      return this;
+    }
+    if (spring.estimate().isBlank()) {
+      if (!spring.actual().isBlank() || !spring.costLimit().isBlank()) {
+        throw new IllegalArgumentException("actual and costLimit need an estimate (the cost reserved before the"
+            + " call)");
+      }
+      return this;
+    }
+    Class<?> returns = method.getReturnType();
+    if (java.util.concurrent.CompletionStage.class.isAssignableFrom(returns)
+        || java.util.concurrent.Future.class.isAssignableFrom(returns)
+        || returns.getName().startsWith("org.reactivestreams.") || returns.getName().startsWith("reactor.core.")) {
+      throw new IllegalArgumentException("estimate and actual are not supported on a method returning "
+          + returns.getSimpleName() + ": its work is not done when it returns (asynchronous settling is not"
+          + " supported yet)");
+    }
+    if (!spring.actual().isBlank() && (returns == void.class || returns == Void.class)
+        && spring.actual().contains("#result")) {
+      throw new IllegalArgumentException("actual reads #result, but the method returns nothing");
+    }
+    estimate = CostSpec.parse("estimate", spring.estimate().trim(), defaultQuota, spring.costLimit().trim(),
+        permits);
+    actual = spring.actual().isBlank() ? null
+        : CostSpec.parse("actual", spring.actual().trim(), defaultQuota, spring.costLimit().trim(), permits);
+    return this;
   }
 
   /** The quota of {@link RateLimited#limits()}, each named (else by its window). */
@@ -204,15 +240,19 @@ public final class MethodLimit {
     return out.append(')').toString();
   }
 
+  private MethodBasedEvaluationContext context(Object target, Object[] arguments) {
+    MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(target, method, arguments, NAMES);
+    if (beans != null) {
+      context.setBeanResolver(beans);
+    }
+    return context;
+  }
+
   /** The account of one call. */
   String account(Object target, Object[] arguments) {
     Object value;
     if (accountExpression != null) {
-      MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(target, method, arguments, NAMES);
-      if (beans != null) {
-        context.setBeanResolver(beans);
-      }
-      value = accountExpression.getValue(context);
+      value = accountExpression.getValue(context(target, arguments));
     } else if (accountIndex >= 0) {
       value = arguments[accountIndex];
     } else {
@@ -262,6 +302,68 @@ public final class MethodLimit {
     if (decision.allowed()) {
       return;
     }
+    throw denied(limiter, account, decision);
+  }
+
+  /** The estimate as written, or {@code null} when calls take their permits ({@link RateLimited#estimate()}). */
+  public String estimate() {
+    return estimate == null ? null : estimate.text();
+  }
+
+  /** The actual cost as written, or {@code null} when calls settle at the estimate ({@link RateLimited#actual()}). */
+  public String actual() {
+    return actual == null ? null : actual.text();
+  }
+
+  /** Whether calls reserve an estimate and settle afterwards ({@link RateLimited#estimate()}). */
+  public boolean settles() {
+    return estimate != null;
+  }
+
+  /**
+   * Reserves the call's estimate (or throws {@link CapacityExhaustedException}), runs it, and settles its actual
+   * cost; cancels the charge if it throws.
+   */
+  Object reserveAndCall(FungibleLimiter limiter, String account, Object target, Object[] arguments,
+      org.aopalliance.intercept.MethodInvocation invocation) throws Throwable {
+    MethodBasedEvaluationContext context = context(target, arguments);
+    Cost estimated = estimate.cost(context);
+    if (estimated == null) {
+      throw new IllegalStateException(name + ": the estimate '" + estimate.text() + "' charges nothing");
+    }
+    Charge charge = limiter.tryReserve(account, estimated);
+    if (charge.decision().denied()) {
+      charge.close();
+      throw denied(limiter, account, charge.decision());
+    }
+    Object result;
+    try {
+      result = invocation.proceed();
+    } catch (Throwable e) {
+      charge.cancel();
+      throw e;
+    }
+    if (actual == null) {
+      charge.close();
+      return result;
+    }
+    try {
+      context.setVariable("result", result);
+      Cost used = actual.cost(context);
+      if (used == null) {
+        charge.cancel();
+      } else {
+        charge.settle(used);
+      }
+    } catch (RuntimeException e) {
+      charge.close();
+      log.warn("{}: the actual cost '{}' cannot be settled; settled at the estimate {}", name, actual.text(),
+          estimated, e);
+    }
+    return result;
+  }
+
+  private CapacityExhaustedException denied(FungibleLimiter limiter, String account, Decision decision) {
     CapacityExhaustedException denied;
     if (decision.limit().blocks()) {
       denied = new CapacityExhaustedException("account '" + account + "' has no capacity for resource '" + resource
@@ -276,7 +378,7 @@ public final class MethodLimit {
     if (WEB) {
       MethodDenial.record(denied, resource, decision, () -> quota(limiter, account, decision));
     }
-    throw denied;
+    return denied;
   }
 
   private Quota quota(FungibleLimiter limiter, String account, Decision decision) {

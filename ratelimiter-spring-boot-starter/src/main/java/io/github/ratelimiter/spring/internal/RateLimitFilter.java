@@ -1,5 +1,7 @@
 package io.github.ratelimiter.spring.internal;
 
+import io.github.ratelimiter.Charge;
+import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiterException;
@@ -8,6 +10,7 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -36,6 +39,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
  *   <li>allowed (degraded included): the request goes on; allowed and denied responses carry the
  *       {@code RateLimit-Policy} and {@code RateLimit} headers unless turned off.
  * </ul>
+ *
+ * <p>A route with a {@code cost-header} reserves its cost as an estimate, and settles the actual cost the moment
+ * the application sets that response header (seen through a response wrapper, before the response is committed, so
+ * that the client's next request meets the settled bucket); without the header, at the estimate once the
+ * application has answered (cancelled when it answered 429: a limit further in denied the request); when the
+ * application throws, the charge is cancelled. An asynchronous request (a {@code DeferredResult}, a
+ * {@code CompletableFuture} return) is settled when its first dispatch returns: at the estimate.
  *
  * <p>The first matching route applies, or every matching route in order with {@link MatchMode#ALL}. The first
  * applied route's account and resource are left in request attributes for {@code @RateLimited} methods that take
@@ -73,6 +83,7 @@ public final class RateLimitFilter extends OncePerRequestFilter {
     PathContainer path = RequestPath.parse(request.getRequestURI(), request.getContextPath()).pathWithinApplication();
     List<String> policies = null;
     List<String> states = null;
+    List<Reserved> reserved = null;
     boolean first = true;
     for (HttpRoute route : routes) {
       Map<String, String> variables = route.match(request, path);
@@ -81,6 +92,7 @@ public final class RateLimitFilter extends OncePerRequestFilter {
       }
       String account = account(route, request, variables);
       if (account == null) {
+        cancel(reserved);
         route.counters().accountUnknown.increment();
         write(response, 400, Problems.accountUnknown(route.resource(), "The account of this request cannot be"
             + " determined: " + route.account().description() + " is missing (rate limit '" + route.resource()
@@ -89,13 +101,23 @@ public final class RateLimitFilter extends OncePerRequestFilter {
       }
       Decision decision;
       try {
-        decision = route.limiter().tryAcquire(account, route.cost());
+        if (route.costHeader() != null) {
+          Charge charge = route.limiter().tryReserve(account, route.cost());
+          decision = charge.decision();
+          if (decision.allowed()) {
+            reserved = add(reserved, new Reserved(route, charge));
+          }
+        } else {
+          decision = route.limiter().tryAcquire(account, route.cost());
+        }
       } catch (IllegalArgumentException e) {
+        cancel(reserved);
         route.counters().accountUnknown.increment();
         write(response, 400, Problems.accountUnknown(route.resource(), "The account of this request is not valid"
             + " for rate limit '" + route.resource() + "': " + e.getMessage()), policies, states, null);
         return;
       } catch (RateLimiterException e) {
+        cancel(reserved);
         route.counters().storeUnavailable.increment();
         log.debug("{} ({}): store failed, failing closed", route.name(), route.resource(), e);
         write(response, 503, Problems.storeUnavailable(route.resource()), policies, states, null);
@@ -107,6 +129,7 @@ public final class RateLimitFilter extends OncePerRequestFilter {
         states = add(states, RateLimitHeaders.state(route.resource(), quota, decision));
       }
       if (decision.denied()) {
+        cancel(reserved);
         route.counters().denied.increment();
         write(response, 429, Problems.tooManyRequests(route.resource(),
             quota.size() > 1 ? decision.limitName() : null, decision.retryAfter()), policies, states,
@@ -127,7 +150,135 @@ public final class RateLimitFilter extends OncePerRequestFilter {
       }
     }
     setRateLimitHeaders(response, policies, states);
-    chain.doFilter(request, response);
+    if (reserved == null) {
+      chain.doFilter(request, response);
+      return;
+    }
+    CostHeaderResponse watched = new CostHeaderResponse(response, reserved);
+    try {
+      chain.doFilter(request, watched);
+    } catch (IOException | ServletException | RuntimeException | Error e) {
+      watched.finished = true;
+      cancel(reserved);
+      throw e;
+    }
+    settle(reserved, watched);
+  }
+
+  /** A charge a cost-header route reserved for the request. */
+  private record Reserved(HttpRoute route, Charge charge) {}
+
+  private static void cancel(List<Reserved> reserved) {
+    if (reserved != null) {
+      reserved.forEach(r -> r.charge().cancel());
+    }
+  }
+
+  /**
+   * Settles the charges the controller did not set a cost header for: at the estimate, or cancelled when the answer
+   * is a 429 (a limit further in denied the request).
+   */
+  private static void settle(List<Reserved> reserved, CostHeaderResponse response) {
+    response.finished = true;
+    for (Reserved r : reserved) {
+      if (!response.settled(r)) {
+        String value = response.getHeader(r.route().costHeader().header());
+        if (value != null) {
+          settle(r, value);
+        } else if (response.getStatus() == 429) {
+          r.charge().cancel(); // denied further in (a limited method, another limiter): no work was done
+        } else {
+          r.charge().close();
+        }
+      }
+    }
+  }
+
+  /** Settles a charge from its cost header's value (at the estimate when it is not a number). */
+  private static void settle(Reserved r, String value) {
+    HttpRoute.CostHeader costHeader = r.route().costHeader();
+    long used;
+    try {
+      used = Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      used = -1;
+    }
+    if (used < 0) {
+      log.warn("{} ({}): response header {} is not a cost: '{}'; settled at the estimate", r.route().name(),
+          r.route().resource(), costHeader.header(), value);
+      r.charge().close();
+      return;
+    }
+    Cost actual = costHeader.actual(r.charge().estimate(), r.route().defaultQuota(), used);
+    try {
+      if (actual == null) {
+        r.charge().cancel();
+      } else {
+        r.charge().settle(actual);
+      }
+    } catch (IllegalArgumentException e) {
+      log.warn("{} ({}): the actual cost {} cannot be settled; settled at the estimate", r.route().name(),
+          r.route().resource(), actual, e);
+      r.charge().close();
+    }
+  }
+
+  /**
+   * Settles a charge the moment the application sets its cost header: before the response is committed, so that a
+   * client's next request, sent as soon as this response arrives, meets the settled bucket.
+   */
+  private static final class CostHeaderResponse extends HttpServletResponseWrapper {
+    private final List<Reserved> reserved;
+    private final boolean[] settled;
+    /** Set once the chain has returned: a header set later (an asynchronous request) no longer settles. */
+    private volatile boolean finished;
+
+    CostHeaderResponse(HttpServletResponse response, List<Reserved> reserved) {
+      super(response);
+      this.reserved = reserved;
+      this.settled = new boolean[reserved.size()];
+    }
+
+    private void note(String name, String value) {
+      if (finished) {
+        return;
+      }
+      for (int i = 0; i < reserved.size(); i++) {
+        Reserved r = reserved.get(i);
+        if (!settled[i] && r.route().costHeader().header().equalsIgnoreCase(name)) {
+          settled[i] = true;
+          settle(r, value);
+        }
+      }
+    }
+
+    boolean settled(Reserved r) {
+      return settled[reserved.indexOf(r)];
+    }
+
+    @Override
+    public void setHeader(String name, String value) {
+      note(name, value);
+      super.setHeader(name, value);
+    }
+
+    @Override
+    public void addHeader(String name, String value) {
+      note(name, value);
+      super.addHeader(name, value);
+    }
+
+    @Override
+    public void setIntHeader(String name, int value) {
+      note(name, Integer.toString(value));
+      super.setIntHeader(name, value);
+    }
+
+    @Override
+    public void addIntHeader(String name, int value) {
+      note(name, Integer.toString(value));
+      super.addIntHeader(name, value);
+    }
   }
 
   /**
@@ -159,8 +310,8 @@ public final class RateLimitFilter extends OncePerRequestFilter {
     return account != null ? account : route.fallbackAccount();
   }
 
-  private static List<String> add(List<String> list, String item) {
-    List<String> result = list == null ? new ArrayList<>(2) : list;
+  private static <T> List<T> add(List<T> list, T item) {
+    List<T> result = list == null ? new ArrayList<>(2) : list;
     result.add(item);
     return result;
   }

@@ -86,7 +86,12 @@ public final class RateLimitedMethods extends AbstractBeanFactoryAwareAdvisingPo
           ClassUtils.getMostSpecificMethod(method, AopUtils.getTargetClass(target)));
     }
     MethodLimit limit = limitOf(method);
-    limit.acquire(limit.bind(registry.getObject()), limit.account(target, invocation.getArguments()));
+    String account = limit.account(target, invocation.getArguments());
+    if (limit.settles()) {
+      return limit.reserveAndCall(limit.bind(registry.getObject()), account, target, invocation.getArguments(),
+          invocation);
+    }
+    limit.acquire(limit.bind(registry.getObject()), account);
     return invocation.proceed();
   }
 }

@@ -45,6 +45,10 @@ public final class RateLimitersEndpoint {
         quota(r, "limit", route.defaultQuota());
         r.put("account", route.accountSpec());
         cost(r, route.cost());
+        if (route.costHeader() != null) {
+          r.put("costHeader", route.costHeader().header());
+          r.put("costHeaderLimit", route.costHeader().limit());
+        }
         if (route.fallbackAccount() != null) {
           r.put("fallbackAccount", route.fallbackAccount());
         }
@@ -63,6 +67,12 @@ public final class RateLimitersEndpoint {
         quota(m, "limit", limit.defaultQuota());
         m.put("account", limit.accountSource());
         m.put("permits", limit.permits());
+        if (limit.settles()) {
+          m.put("estimate", limit.estimate());
+          if (limit.actual() != null) {
+            m.put("actual", limit.actual());
+          }
+        }
         limited.add(m);
       }
     }

@@ -13,6 +13,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
@@ -23,6 +24,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -57,6 +59,12 @@ public class OrdersTestApp {
 
   /** An order as posted. */
   public record NewOrder(String tenantId, String item) {}
+
+  /** A model's answer, as an LLM client library gives it. */
+  public record Completion(Usage usage) {}
+
+  /** The tokens a completion used. */
+  public record Usage(long totalTokens) {}
 
   /** The orders API. */
   @RestController
@@ -100,6 +108,20 @@ public class OrdersTestApp {
       return service.createForRouteAccount();
     }
 
+    @PostMapping("/api/llm/complete")
+    ResponseEntity<String> complete(@RequestParam long tokens, @RequestParam(defaultValue = "false") boolean fail) {
+      if (fail) {
+        throw new IllegalStateException("the model failed");
+      }
+      return ResponseEntity.ok().header("X-Tokens-Used", Long.toString(tokens)).body("{\"tokens\":" + tokens + "}");
+    }
+
+    @PostMapping("/api/method/llm")
+    String completeLimited(@org.springframework.web.bind.annotation.RequestHeader("X-Tenant-Id") String tenant,
+        @RequestParam long tokens, @RequestParam(defaultValue = "false") boolean fail) {
+      return "{\"tokens\":" + service.complete(tenant, tokens, fail).usage().totalTokens() + "}";
+    }
+
     @GetMapping("/api/exhausted")
     String exhausted() {
       throw new CapacityExhaustedException("no exports left", "exports", "acme", Duration.ofMillis(1500));
@@ -120,6 +142,17 @@ public class OrdersTestApp {
         @QuotaLimit(name = "per-hour", limit = 3, window = 1, unit = ChronoUnit.HOURS)})
     public String search(String tenant) {
       return "{\"results\":[]}";
+    }
+
+    @RateLimited(resource = "llm-method", account = "#tenant", estimate = "500", actual = "#result.usage.totalTokens",
+        costLimit = "tokens", limits = {
+            @QuotaLimit(name = "requests", limit = 100, window = 1, unit = ChronoUnit.MINUTES),
+            @QuotaLimit(name = "tokens", limit = 1000, window = 1, unit = ChronoUnit.MINUTES)})
+    public Completion complete(String tenant, long tokens, boolean fail) {
+      if (fail) {
+        throw new IllegalStateException("the model failed");
+      }
+      return new Completion(new Usage(tokens));
     }
 
     @RateLimited(resource = "route-method", limit = 2, window = 1)
