@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.github.ratelimiter.FailureMode;
+import io.github.ratelimiter.Leasing;
 import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.RateLimiterListener;
 import io.github.ratelimiter.RateLimiters;
@@ -206,7 +207,9 @@ public final class DefaultRateLimitServer implements RateLimitServer {
         .listener(libraryMeters);
     settings.listeners().forEach(builder::listener);
     RateLimiters limiters = builder.build();
-    return new JointDescriptorDecisions(limiters, LimiterOptions.defaults(), limiters.store().buckets(),
+    // hot descriptors are leased: a chunk of the bucket's timeline per write, exactly within the bound (Leases)
+    return new JointDescriptorDecisions(limiters, LimiterOptions.builder().leasing(Leasing.defaults()).build(),
+        limiters.store().buckets(),
         settings.failureMode(), settings.clock());
   }
 

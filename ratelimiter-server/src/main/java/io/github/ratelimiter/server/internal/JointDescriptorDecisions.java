@@ -31,6 +31,10 @@ import java.util.List;
  * of a request are decided together ({@link RateLimiters#tryAcquireAll}): admitted only when every one admits, and
  * then each is charged; when one is over, nothing stays charged on any.
  *
+ * <p>A request that charges one descriptor only is that key's own decision, so a hot descriptor is leased
+ * ({@link io.github.ratelimiter.Leasing#defaults()}: hot from 200 hits per second, or four of this server's decisions
+ * on it in flight at once), which a decision across keys never is.
+ *
  * <p><b>Checks without charging ({@code hits_addend} 0)</b> read the bucket's lanes without changing them (a quota
  * step whose every cost is 0: a consistent read on DynamoDB, no write); the check is over when one more hit would
  * be denied now. That read applies the failure mode itself and is not heard by the limiters' listeners. So are the
@@ -76,7 +80,11 @@ final class JointDescriptorDecisions implements DescriptorDecisions {
         charged.add(i);
       }
     }
-    if (allOrNothing) {
+    if (allOrNothing && charged.size() == 1 && !refused) {
+      // one key: its own decision, which may come from a lease when the key is hot here
+      int i = charged.get(0);
+      outcomes[i] = outcome(checks.get(i), limiterOf[i].tryAcquire(checks.get(i).account(), checks.get(i).hits()));
+    } else if (allOrNothing) {
       if (!refused && !charged.isEmpty()) {
         List<Ask> asks = new ArrayList<>(charged.size());
         for (int i : charged) {
