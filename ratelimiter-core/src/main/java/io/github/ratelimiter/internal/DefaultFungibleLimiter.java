@@ -569,6 +569,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         kind.name().toLowerCase(java.util.Locale.ROOT), count == 1 ? "" : "s", resourceName, maxDebt,
         OutageLog.INTERVAL_MILLIS / 1000, accountId, Arrays.toString(lost), quota.quota().names());
   }
+
   /** Decides the call and reports it: the one exit of every decision. */
   private Decision decided(FungibleCall call) {
     if (cascade && !call.joint) {
@@ -633,11 +634,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       return new Decision(false, 0, blockedRetryAfter, rate.limit(), rate.name(), false);
     }
     if (quota.size() > 1) {
-      call.laneCosts = quota.costs(quota.amounts(call.cost, call.permits, resourceName, call.accountId));
-      if (call.cost != null) {
-        call.permits = quota.amounts(call.cost, 0, resourceName, call.accountId)[0];
-      }
-      return call.leased && !call.joint ? leases.decideQuota(call, quotaStepFn) : quotaStep(call);
+      return decideQuota(call);
     }
     Rate rate = call.rate;
     if (call.cost != null) {
@@ -648,6 +645,16 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     }
     call.costNanos = rate.cost(call.permits);
     return call.leased && !call.joint ? leases.decide(call, directStep) : direct(call);
+  }
+
+  /** A quota of several limits: each lane's cost, then the leased or the quota step. */
+  private Decision decideQuota(FungibleCall call) {
+    QuotaRate quota = call.quota;
+    call.laneCosts = quota.costs(quota.amounts(call.cost, call.permits, resourceName, call.accountId));
+    if (call.cost != null) {
+      call.permits = quota.amounts(call.cost, 0, resourceName, call.accountId)[0];
+    }
+    return call.leased && !call.joint ? leases.decideQuota(call, quotaStepFn) : quotaStep(call);
   }
 
   /**
@@ -678,23 +685,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    */
   private void resolve(FungibleCall call) {
     Account account = last;
-    boolean sameAccount = account != null && account.accountId().equals(call.accountId);
-    if (!sameAccount || call.now - account.rateUntil() >= 0) {
-      call.rate = defaultRate; // the rate a failure is reported with, should the lookup fail
-      call.quota = defaultQuota;
-      LimitResolver.Lookup lookup;
-      try {
-        lookup = limits.lookup(resourceName, call.accountId, call.now, call.deadline);
-      } catch (RateLimiterException e) {
-        call.storeAsked = true;
-        throw e;
-      }
-      QuotaRate quota = quotaOf(lookup.row());
-      KnownBucket bucket = sameAccount ? account.bucket() : known.get(call.accountId, unknown);
-      boolean leasedRow = lookup.row() != null && lookup.row().leasing();
-      account = new Account(call.accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow,
-          lookup.row() == null ? null : lookup.row().parentAccountId());
-      last = account;
+    if (account == null || !account.accountId().equals(call.accountId) || call.now - account.rateUntil() >= 0) {
+      account = lookUp(call, account);
     }
     call.bucket = account.bucket();
     call.quota = account.quota();
@@ -703,53 +695,91 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     call.parent = account.parent();
   }
 
+  /** The account's rate and bucket from the limit resolver (which may read the store) and the bucket cache. */
+  private Account lookUp(FungibleCall call, Account last) {
+    boolean sameAccount = last != null && last.accountId().equals(call.accountId);
+    call.rate = defaultRate; // the rate a failure is reported with, should the lookup fail
+    call.quota = defaultQuota;
+    LimitResolver.Lookup lookup;
+    try {
+      lookup = limits.lookup(resourceName, call.accountId, call.now, call.deadline);
+    } catch (RateLimiterException e) {
+      call.storeAsked = true;
+      throw e;
+    }
+    QuotaRate quota = quotaOf(lookup.row());
+    KnownBucket bucket = sameAccount ? last.bucket() : known.get(call.accountId, unknown);
+    boolean leasedRow = lookup.row() != null && lookup.row().leasing();
+    Account account = new Account(call.accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow,
+        lookup.row() == null ? null : lookup.row().parentAccountId());
+    this.last = account;
+    return account;
+  }
+
+
   /**
    * Direct: one store step for exactly these permits, unless the seen {@code tat} denies locally; near exhaustion,
    * one thread of this process at a time asks the store and the others wait for its answer once.
    */
   private Decision direct(FungibleCall call) {
     Rate rate = call.rate;
+    long seen = call.bucket.seenTat();
+    if (rate.certainlyDenied(seen, call.now, call.costNanos)) {
+      return rate.denied(seen, call.now, call.costNanos);
+    }
+    if (rate.nearlyExhausted(seen, call.now, call.costNanos)) {
+      return oneAtATime(call, seen);
+    }
+    return storeStep(call, seen);
+  }
+
+  /**
+   * Near exhaustion: this thread asks the store unless another thread of this process is asking about the same
+   * bucket; then it waits for that answer once, within this decision's deadline, and decides on a fresh clock
+   * reading, never queueing behind the calls that follow it. If that call failed (or the deadline passed first), it
+   * shares the failure. (Apart from {@link #direct} so that the common path stays small enough to inline.)
+   */
+  private Decision oneAtATime(FungibleCall call, long seen) {
     KnownBucket bucket = call.bucket;
-    boolean waited = false;
-    while (true) {
-      long seen = bucket.seenTat();
-      if (rate.certainlyDenied(seen, call.now, call.costNanos)) {
-        return rate.denied(seen, call.now, call.costNanos);
-      }
-      CompletableFuture<Void> mine = null;
-      if (!waited && rate.nearlyExhausted(seen, call.now, call.costNanos)) {
-        mine = new CompletableFuture<>();
-        CompletableFuture<Void> other = bucket.startStoreCall(mine);
-        if (other != null) {
-          // Another thread is asking the store for the last permits: its answer will most likely deny us locally.
-          // Wait for it once, within this decision's deadline, then decide on a fresh clock reading; never queue
-          // behind the calls that follow it. If that call failed (or our deadline passed first), share the failure.
-          awaitStoreCall(other, call.deadline);
-          waited = true;
-          call.now = time.now();
-          continue;
-        }
-      }
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> other = bucket.startStoreCall(mine);
+    if (other == null) {
       RateLimiterException failure = null;
       try {
-        call.storeAsked = true;
-        BucketResult result = buckets.consume(new BucketRequest(resourceName, call.accountId, call.now, call.costNanos,
-            rate.tolerance(), seen, call.deadline));
-        bucket.raise(result.tat());
-        if (result.allowed() && call.joint) {
-          call.tatsAfter = new long[] {result.tat()}; // what a refund or settle needs; nothing for a plain decision
-        }
-        return result.allowed() ? rate.allowed(result.tat(), call.now) : rate.denied(result.tat(), call.now, call.costNanos);
+        return storeStep(call, seen);
       } catch (RateLimiterException e) {
         failure = e;
         throw e;
       } finally {
-        if (mine != null) {
-          bucket.endStoreCall(mine, failure);
-        }
+        bucket.endStoreCall(mine, failure);
       }
     }
+    awaitStoreCall(other, call.deadline);
+    call.now = time.now();
+    long later = bucket.seenTat();
+    Rate rate = call.rate;
+    if (rate.certainlyDenied(later, call.now, call.costNanos)) {
+      return rate.denied(later, call.now, call.costNanos);
+    }
+    return storeStep(call, later);
   }
+
+  /** One store step for exactly these permits, from the {@code tat} this process saw. */
+  private Decision storeStep(FungibleCall call, long seen) {
+    Rate rate = call.rate;
+    call.storeAsked = true;
+    BucketResult result = buckets.consume(new BucketRequest(resourceName, call.accountId, call.now, call.costNanos,
+        rate.tolerance(), seen, call.deadline));
+    call.bucket.raise(result.tat());
+    if (!result.allowed()) {
+      return rate.denied(result.tat(), call.now, call.costNanos);
+    }
+    if (call.joint) {
+      call.tatsAfter = new long[] {result.tat()}; // what a refund or settle needs; nothing for a plain decision
+    }
+    return rate.allowed(result.tat(), call.now);
+  }
+
 
   /**
    * Waits for another thread's store call on the same bucket, within {@code deadline}; returns when it got an answer
@@ -773,16 +803,23 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * degraded ({@link FailureMode#FAIL_OPEN}), heard by the listener either way and logged once per interval.
    */
   private Decision storeFailed(FungibleCall call, RateLimiterException e) {
+    return storeFailed(call.accountId, call.permits, call.storeAsked, call.rate, e);
+  }
+
+  /**
+   * As above, from the call's fields: the call object itself never reaches a method that is not inlined on the
+   * decision path, so the JIT can keep it off the heap (it is 88 bytes per decision otherwise).
+   */
+  private Decision storeFailed(String accountId, long permits, boolean storeAsked, Rate rate,
+      RateLimiterException e) {
     outages.failed(e);
     if (failureMode == FailureMode.FAIL_CLOSED) {
-      listener.onDecision(resourceName, call.accountId, LimiterKind.FUNGIBLE, DecisionOutcome.ERROR, call.permits,
-          call.storeAsked);
+      listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.ERROR, permits, storeAsked);
       throw e;
     }
-    listener.onDecision(resourceName, call.accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DEGRADED, call.permits,
-        call.storeAsked);
-    Rate rate = call.rate == null ? defaultRate : call.rate;
-    return new Decision(true, 0, Duration.ZERO, rate.limit(), rate.name(), true);
+    listener.onDecision(resourceName, accountId, LimiterKind.FUNGIBLE, DecisionOutcome.DEGRADED, permits, storeAsked);
+    Rate applied = rate == null ? defaultRate : rate;
+    return new Decision(true, 0, Duration.ZERO, applied.limit(), applied.name(), true);
   }
 
   @Override
