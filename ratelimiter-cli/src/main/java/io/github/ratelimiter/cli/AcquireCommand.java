@@ -9,13 +9,13 @@ import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -56,14 +56,8 @@ final class AcquireCommand implements Callable<Integer> {
       description = "The actual cost to settle an admitted --estimate at (default: the estimate)")
   String settle;
 
-  @Option(names = "--default-limit", paramLabel = "N|NAME=N/WINDOW",
-      description = {"The default quota, for an account without a row: N with --default-window, or named limits",
-          "with their own windows, repeated, e.g. --default-limit requests=60/1m --default-limit tokens=100000/1m"})
-  List<String> defaultLimits;
-
-  @Option(names = "--default-window", paramLabel = "DURATION", converter = Durations.class,
-      description = "Window of --default-limit N, e.g. 1s, 500ms, 1m")
-  Duration defaultWindow;
+  @Mixin
+  DefaultQuotaOption defaultQuota;
 
   @Override
   public Integer call() {
@@ -76,16 +70,12 @@ final class AcquireCommand implements Callable<Integer> {
     if (settle != null && estimate == null) {
       throw new IllegalArgumentException("--settle needs --estimate (the cost reserved before the work)");
     }
-    if (defaultWindow != null && defaultLimits == null) {
-      throw new IllegalArgumentException("--default-limit and --default-window go together");
-    }
+    Quota given = defaultQuota.quota();
     if (estimate != null) {
       return reserveAndSettle(root, resource, account, costOf("--estimate", estimate),
-          settle == null ? null : costOf("--settle", settle), defaultLimits, defaultWindow);
+          settle == null ? null : costOf("--settle", settle), given);
     }
     Cost asked = cost != null ? LimitSpecs.cost("--cost", cost) : Cost.permits(permits == null ? 1 : permits);
-    Quota given = defaultLimits == null ? null
-        : LimitSpecs.quota("--default-limit", defaultLimits, defaultWindow, "--default-window");
     DynamoDbStore store = root.store();
     try (RateLimiters limiters = RateLimiters.builder().store(store).build()) {
       Optional<LimitRecord> row = store.limits().find(resource, account, Deadline.none());
@@ -169,9 +159,7 @@ final class AcquireCommand implements Callable<Integer> {
 
   /** Reserves {@code estimate}, settles {@code actual} (or closes at the estimate), and prints both steps. */
   private static int reserveAndSettle(RateLimiterCli root, String resource, String account, Cost estimate,
-      Cost actual, List<String> defaultLimits, Duration defaultWindow) {
-    Quota given = defaultLimits == null ? null
-        : LimitSpecs.quota("--default-limit", defaultLimits, defaultWindow, "--default-window");
+      Cost actual, Quota given) {
     DynamoDbStore store = root.store();
     try (RateLimiters limiters = RateLimiters.builder().store(store).build()) {
       Optional<LimitRecord> row = store.limits().find(resource, account, Deadline.none());

@@ -7,13 +7,13 @@ import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.dynamodb.DynamoDbStore;
 import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -38,23 +38,13 @@ final class ChargeCommand implements Callable<Integer> {
       description = "Permits from every limit, or amounts by limit name, e.g. tokens=800")
   String cost;
 
-  @Option(names = "--default-limit", paramLabel = "N|NAME=N/WINDOW",
-      description = {"The default quota, for an account without a row: N with --default-window, or named limits",
-          "with their own windows, repeated, e.g. --default-limit requests=60/1m --default-limit tokens=100000/1m"})
-  List<String> defaultLimits;
-
-  @Option(names = "--default-window", paramLabel = "DURATION", converter = Durations.class,
-      description = "Window of --default-limit N, e.g. 1s, 500ms, 1m")
-  Duration defaultWindow;
+  @Mixin
+  DefaultQuotaOption defaultQuota;
 
   @Override
   public Integer call() {
-    if (defaultWindow != null && defaultLimits == null) {
-      throw new IllegalArgumentException("--default-limit and --default-window go together");
-    }
     Cost charged = AcquireCommand.costOf("--cost", cost);
-    Quota given = defaultLimits == null ? null
-        : LimitSpecs.quota("--default-limit", defaultLimits, defaultWindow, "--default-window");
+    Quota given = defaultQuota.quota();
     DynamoDbStore store = root.store();
     try (RateLimiters limiters = RateLimiters.builder().store(store).build()) {
       Optional<LimitRecord> row = store.limits().find(resource, account, Deadline.none());
