@@ -746,7 +746,13 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     if (other == null) {
       RateLimiterException failure = null;
       try {
-        return storeStep(call, seen);
+        // A call that ended between our reading and our registering raised the seen tat before it ended: read again
+        long current = bucket.seenTat();
+        Rate rate = call.rate;
+        if (rate.certainlyDenied(current, call.now, call.costNanos)) {
+          return rate.denied(current, call.now, call.costNanos);
+        }
+        return storeStep(call, current);
       } catch (RateLimiterException e) {
         failure = e;
         throw e;
