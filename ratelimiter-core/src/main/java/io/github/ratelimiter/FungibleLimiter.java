@@ -36,6 +36,17 @@ public interface FungibleLimiter {
   String resourceName();
 
   /**
+   * The non-blocking view of this limiter: the same decisions on the same buckets as futures, no thread waiting for
+   * the store (see {@link AsyncFungibleLimiter}). The limiters of {@link RateLimiters} all have one; the default, for
+   * a test double, throws.
+   *
+   * @throws UnsupportedOperationException if this implementation has no asynchronous view
+   */
+  default AsyncFungibleLimiter async() {
+    throw new UnsupportedOperationException(getClass().getName() + " has no asynchronous view");
+  }
+
+  /**
    * The limit that applies to the account now (the table's row, else the default); of a {@link Quota}, its first
    * limit. May send one read.
    */

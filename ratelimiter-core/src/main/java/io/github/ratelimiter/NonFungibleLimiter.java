@@ -36,6 +36,17 @@ public interface NonFungibleLimiter {
   /** The resource this limiter caps. */
   String resourceName();
 
+  /**
+   * The non-blocking view of this limiter: the same cap on the same slots as futures, no thread waiting for the
+   * store (see {@link AsyncNonFungibleLimiter}). The limiters of {@link RateLimiters} all have one; the default, for
+   * a test double, throws.
+   *
+   * @throws UnsupportedOperationException if this implementation has no asynchronous view
+   */
+  default AsyncNonFungibleLimiter async() {
+    throw new UnsupportedOperationException(getClass().getName() + " has no asynchronous view");
+  }
+
   /** The cap that applies to the account now (the table's row, else the default). */
   long limitFor(String accountId);
 

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * The entry point: hands out limiters that share one store, one clock and one cache of limits.
@@ -193,6 +195,7 @@ public interface RateLimiters extends AutoCloseable {
     private Duration tokenTtl = Duration.ofHours(8);
     private Duration decisionTimeout;
     private final List<RateLimiterListener> listeners = new ArrayList<>();
+    private Executor asyncExecutor = ForkJoinPool.commonPool();
 
     private Builder() {}
 
@@ -282,6 +285,19 @@ public interface RateLimiters extends AutoCloseable {
      */
     public Builder listener(RateLimiterListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Where the non-blocking views ({@link FungibleLimiter#async()}, {@link NonFungibleLimiter#async()}) complete a
+     * future that waited for the store, so that callbacks chained on it never run on the store client's I/O
+     * threads; default {@link ForkJoinPool#commonPool()}. A future decided in process completes at once on the
+     * calling thread instead. Pass a framework's scheduler to stay on it (for Reactor, {@code
+     * Schedulers.parallel()::schedule}), or {@code Runnable::run} to continue on the client's thread (only when every
+     * callback is short and never blocks).
+     */
+    public Builder asyncExecutor(Executor executor) {
+      this.asyncExecutor = Objects.requireNonNull(executor, "asyncExecutor");
       return this;
     }
 

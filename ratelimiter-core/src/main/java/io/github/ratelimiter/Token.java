@@ -2,6 +2,7 @@ package io.github.ratelimiter;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A slot of an account's capacity held by a live resource. Immutable; {@link #renew(Duration)} returns the renewed
@@ -35,6 +36,17 @@ public interface Token {
    * @return whether this call released it; false when it was already gone
    */
   boolean release();
+
+  /**
+   * {@link #renew(Duration)} without waiting: the renewed token, or a future completed exceptionally with
+   * {@link ReservationNotFoundException} when the token expired or was released.
+   *
+   * @throws IllegalArgumentException at once if {@code ttl} is under a second
+   */
+  CompletableFuture<Token> renewAsync(Duration ttl);
+
+  /** {@link #release()} without waiting: whether this call released it. */
+  CompletableFuture<Boolean> releaseAsync();
 
   /**
    * Whether this token comes from a {@link Reservation#degraded() degraded} reservation: it holds no slot, its

@@ -23,7 +23,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
@@ -152,9 +155,19 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   /** The longest one reservation may take; {@code null}: unbounded (a store in process). */
   private final Duration decisionTimeout;
 
+  /** Where the non-blocking view completes a future that waited for the store. */
+  private final Executor executor;
+
   /** A limiter whose reservations each end within {@code decisionTimeout}, or unbounded when it is {@code null}. */
   DefaultNonFungibleLimiter(String resourceName, long defaultLimit, SlotStore slots, LimitResolver limits,
       Clock clock, Duration reservationTtl, Duration tokenTtl, Duration decisionTimeout) {
+    this(resourceName, defaultLimit, slots, limits, clock, reservationTtl, tokenTtl, decisionTimeout,
+        ForkJoinPool.commonPool());
+  }
+
+  DefaultNonFungibleLimiter(String resourceName, long defaultLimit, SlotStore slots, LimitResolver limits,
+      Clock clock, Duration reservationTtl, Duration tokenTtl, Duration decisionTimeout, Executor executor) {
+    this.executor = executor;
     this.resourceName = resourceName;
     this.defaultLimit = defaultLimit;
     this.slots = slots;
@@ -544,12 +557,59 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
       return new SlotToken(token);
     }
 
+    @Override
+    public CompletableFuture<Token> createTokenAsync(String resourceId) {
+      return createTokenAsync(resourceId, tokenTtl);
+    }
+
+    @Override
+    public CompletableFuture<Token> createTokenAsync(String resourceId, Duration ttl) {
+      Arguments.requireId("resourceId", resourceId);
+      Arguments.requireSeconds("ttl", ttl);
+      if (!state.compareAndSet(State.HELD, State.CONVERTING)) {
+        return CompletableFuture.failedFuture(new IllegalStateException("reservation " + reservationId() + " is "
+            + (degraded ? "already a token" : state.get().description)));
+      }
+      if (degraded) {
+        state.set(State.TOKEN);
+        return CompletableFuture.completedFuture(degradedToken(row.accountId(), resourceId, ttl));
+      }
+      long now = nowEpochSecond();
+      SlotRecord token = new SlotRecord(resourceName, row.accountId(), row.reservationId(), row.holder(), resourceId,
+          now + ttl.toSeconds());
+      CompletableFuture<Token> converted = Futures.of(() -> slots.updateAsync(token, now)).handle((done, failure) -> {
+        if (failure != null) {
+          state.set(State.HELD);
+          throw new CompletionException(Futures.unwrap(failure));
+        }
+        if (!done) {
+          state.set(State.LOST);
+          throw new CompletionException(lost(row, "reservation"));
+        }
+        state.set(State.TOKEN);
+        return new SlotToken(token);
+      });
+      return Futures.handOff(converted, executor);
+    }
+
     /** Frees a held reservation's slot, once; a degraded reservation has none (and can still become a token). */
     @Override
     public void delete() {
       if (!degraded && state.compareAndSet(State.HELD, State.DELETED) && slots.delete(row)) {
         noteFreed(row);
       }
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteAsync() {
+      if (degraded || !state.compareAndSet(State.HELD, State.DELETED)) {
+        return CompletableFuture.completedFuture(null);
+      }
+      return Futures.handOff(Futures.of(() -> slots.deleteAsync(row)).thenAccept(deleted -> {
+        if (deleted) {
+          noteFreed(row);
+        }
+      }), executor);
     }
 
     @Override
@@ -634,6 +694,36 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
         noteFreed(row);
       }
       return released;
+    }
+
+    @Override
+    public CompletableFuture<Token> renewAsync(Duration ttl) {
+      Arguments.requireSeconds("ttl", ttl);
+      if (degraded) {
+        return CompletableFuture.completedFuture(degradedToken(row.accountId(), row.resourceId(), ttl));
+      }
+      long now = nowEpochSecond();
+      SlotRecord renewed = new SlotRecord(resourceName, row.accountId(), row.reservationId(), row.holder(),
+          row.resourceId(), now + ttl.toSeconds());
+      return Futures.handOff(Futures.of(() -> slots.updateAsync(renewed, now)).thenApply(done -> {
+        if (!done) {
+          throw new CompletionException(lost(row, "token"));
+        }
+        return new SlotToken(renewed);
+      }), executor);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> releaseAsync() {
+      if (degraded) {
+        return CompletableFuture.completedFuture(false);
+      }
+      return Futures.handOff(Futures.of(() -> slots.deleteAsync(row)).thenApply(released -> {
+        if (released) {
+          noteFreed(row);
+        }
+        return released;
+      }), executor);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.github.ratelimiter.store;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The fungible token buckets, each stored as one theoretical arrival time ({@code tat}, epoch nanoseconds).
@@ -17,6 +18,14 @@ import java.util.Objects;
  * {@code tat}. So a store needs nothing beyond this one atomic step for leasing, but it must apply it atomically for
  * any cost up to the tolerance, and return the exact {@code tat} it stored; the contract suite checks that chunks taken
  * concurrently through separate store instances never overlap.
+ *
+ * <p><b>Asynchronously.</b> Each call has a twin ending in {@code Async} that returns a {@link CompletableFuture}
+ * for the same step, with the same contract: the limiters' {@code async()} views call only those. The defaults run
+ * the blocking method on the calling thread and return its answer completed, which is right for a store that answers
+ * in process ({@link InMemoryStore}); a store that sends requests overrides them so that no thread waits for an
+ * answer (the DynamoDB store sends them with the SDK's asynchronous client). An overriding store completes its
+ * futures exceptionally with what the blocking method would throw, and may complete them on its client's threads:
+ * the limiters move user callbacks off those threads themselves.
  */
 public interface BucketStore {
 
@@ -27,6 +36,16 @@ public interface BucketStore {
    * @return whether it was admitted, and the bucket's {@code tat} after the step (exact, read consistently)
    */
   BucketResult consume(BucketRequest request);
+
+  /**
+   * {@link #consume(BucketRequest)} without waiting: the same step, its outcome or failure as a future.
+   *
+   * @param request the bucket, the time and the arithmetic's inputs
+   * @return the outcome, or a future completed exceptionally with a {@link io.github.ratelimiter.RateLimiterException}
+   */
+  default CompletableFuture<BucketResult> consumeAsync(BucketRequest request) {
+    return InProcess.call(() -> consume(request));
+  }
 
   /**
    * One step's inputs.
@@ -81,6 +100,11 @@ public interface BucketStore {
    */
   default QuotaResult consume(QuotaRequest request) {
     throw new UnsupportedOperationException(getClass().getName() + " does not decide quotas of several limits");
+  }
+
+  /** {@link #consume(QuotaRequest)} without waiting: the same step, its outcome or failure as a future. */
+  default CompletableFuture<QuotaResult> consumeAsync(QuotaRequest request) {
+    return InProcess.call(() -> consume(request));
   }
 
   /**
@@ -184,6 +208,11 @@ public interface BucketStore {
    */
   default boolean refund(RefundRequest request) {
     throw new UnsupportedOperationException(getClass().getName() + " does not refund");
+  }
+
+  /** {@link #refund(RefundRequest)} without waiting: whether it was applied, or its failure, as a future. */
+  default CompletableFuture<Boolean> refundAsync(RefundRequest request) {
+    return InProcess.call(() -> refund(request));
   }
 
   /**

@@ -2,9 +2,13 @@ package io.github.ratelimiter.store;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The limit rows: at most one per (resource, account). Thread-safe.
+ *
+ * <p>The reads a decision makes have twins ending in {@code Async}, as in {@link BucketStore}: the defaults answer
+ * in process on the calling thread; a store that sends requests overrides them.
  */
 public interface LimitStore {
 
@@ -15,6 +19,12 @@ public interface LimitStore {
    * {@link Deadline#none()}.
    */
   Optional<LimitRecord> find(String resourceName, String accountId, Deadline deadline);
+
+  /** {@link #find(String, String, Deadline)} without waiting. */
+  default CompletableFuture<Optional<LimitRecord>> findAsync(String resourceName, String accountId,
+      Deadline deadline) {
+    return InProcess.call(() -> find(resourceName, accountId, deadline));
+  }
 
   /** Writes the row, replacing any row with the same resource and account. */
   void put(LimitRecord record);
@@ -37,5 +47,11 @@ public interface LimitStore {
   default Optional<List<LimitRecord>> listByResource(String resourceName, int atMost, Deadline deadline) {
     List<LimitRecord> rows = listByResource(resourceName);
     return rows.size() <= atMost ? Optional.of(rows) : Optional.empty();
+  }
+
+  /** {@link #listByResource(String, int, Deadline)} without waiting. */
+  default CompletableFuture<Optional<List<LimitRecord>>> listByResourceAsync(String resourceName, int atMost,
+      Deadline deadline) {
+    return InProcess.call(() -> listByResource(resourceName, atMost, deadline));
   }
 }

@@ -1,11 +1,15 @@
 package io.github.ratelimiter.store;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The non-fungible rows. Every write is a single-item conditional write, so the cap holds exactly without
  * transactions. Rows another library wrote into the same table ({@link SlotRecord#isForeign() foreign} rows) are
  * listed and found like slots, and can be deleted, but are never claimed or updated. Thread-safe.
+ *
+ * <p>Each call has a twin ending in {@code Async}, as in {@link BucketStore}: the defaults answer in process on the
+ * calling thread; a store that sends requests overrides them.
  */
 public interface SlotStore {
 
@@ -43,4 +47,29 @@ public interface SlotStore {
 
   /** The rows that carry the resource id (through the table's resource index), expired and foreign ones included. */
   List<SlotRecord> findByResourceId(String resourceId);
+
+  /** {@link #list(String, String, Deadline)} without waiting. */
+  default CompletableFuture<List<SlotRecord>> listAsync(String resourceName, String accountId, Deadline deadline) {
+    return InProcess.call(() -> list(resourceName, accountId, deadline));
+  }
+
+  /** {@link #claim(SlotRecord, long, Deadline)} without waiting. */
+  default CompletableFuture<Boolean> claimAsync(SlotRecord row, long nowEpochSecond, Deadline deadline) {
+    return InProcess.call(() -> claim(row, nowEpochSecond, deadline));
+  }
+
+  /** {@link #update(SlotRecord, long)} without waiting. */
+  default CompletableFuture<Boolean> updateAsync(SlotRecord row, long nowEpochSecond) {
+    return InProcess.call(() -> update(row, nowEpochSecond));
+  }
+
+  /** {@link #delete(SlotRecord)} without waiting. */
+  default CompletableFuture<Boolean> deleteAsync(SlotRecord row) {
+    return InProcess.call(() -> delete(row));
+  }
+
+  /** {@link #findByResourceId(String)} without waiting. */
+  default CompletableFuture<List<SlotRecord>> findByResourceIdAsync(String resourceId) {
+    return InProcess.call(() -> findByResourceId(resourceId));
+  }
 }
