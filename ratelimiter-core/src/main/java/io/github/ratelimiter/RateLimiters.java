@@ -311,7 +311,8 @@ public interface RateLimiters extends AutoCloseable {
         throw new IllegalStateException("store is required: call store(...), e.g. store(InMemoryStore.create())");
       }
       return new DefaultRateLimiters(store, clock, limitCacheTtl, failureMode, sleeper, reservationTtl, tokenTtl,
-          decisionTimeout == null ? store.decisionTimeout().orElse(null) : decisionTimeout, List.copyOf(listeners));
+          decisionTimeout == null ? store.decisionTimeout().orElse(null) : decisionTimeout, List.copyOf(listeners),
+          asyncExecutor);
     }
   }
 }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /** The one implementation of {@link RateLimiters}; made by {@link RateLimiters.Builder#build()}. */
 public final class DefaultRateLimiters implements RateLimiters {
@@ -38,6 +39,8 @@ public final class DefaultRateLimiters implements RateLimiters {
   /** The decision timeout of limiters whose options set none; {@code null}: unbounded. */
   private final Duration decisionTimeout;
   private final RateLimiterListener listener;
+  /** Where the limiters' non-blocking views complete futures that waited for the store. */
+  private final Executor asyncExecutor;
   private final LimitResolver limits;
   /** The slots as the non-fungible limiters use them: reporting live counts when observed. */
   private final SlotStore slots;
@@ -47,7 +50,8 @@ public final class DefaultRateLimiters implements RateLimiters {
   /** Called by the builder only, which has validated every argument. */
   public DefaultRateLimiters(RateLimitStore store, Clock clock, Duration limitCacheTtl, FailureMode failureMode,
       Sleeper sleeper, Duration reservationTtl, Duration tokenTtl, Duration decisionTimeout,
-      List<RateLimiterListener> listeners) {
+      List<RateLimiterListener> listeners, Executor asyncExecutor) {
+    this.asyncExecutor = asyncExecutor;
     this.store = store;
     this.listener = Listeners.of(listeners);
     this.observed = listener == RateLimiterListener.NONE ? store : store.withListener(listener);
@@ -74,7 +78,8 @@ public final class DefaultRateLimiters implements RateLimiters {
       handed = fungibles.computeIfAbsent(resourceName, name -> new Handed<>(
           new DefaultFungibleLimiter(name, defaultLimit, observed.buckets(), limits, clock, limitCacheTtl,
               options.failureModeOr(failureMode), sleeper, options.leasing().orElse(null),
-              options.decisionTimeout().orElse(decisionTimeout), options.cascade(), listener, options.maxDebt()),
+              options.decisionTimeout().orElse(decisionTimeout), options.cascade(), listener, options.maxDebt(),
+              asyncExecutor),
               defaultLimit, options));
     }
     if (!handed.defaultLimit().equals(defaultLimit) || !handed.options().equals(options)) {
@@ -127,7 +132,7 @@ public final class DefaultRateLimiters implements RateLimiters {
       handed = nonFungibles.computeIfAbsent(resourceName, name -> new Handed<>(
           new FailurePolicyNonFungibleLimiter(
               new DefaultNonFungibleLimiter(name, defaultLimit, slots, limits, clock, reservationTtl, tokenTtl,
-                  options.decisionTimeout().orElse(decisionTimeout)),
+                  options.decisionTimeout().orElse(decisionTimeout), asyncExecutor),
               options.failureModeOr(failureMode), clock, listener),
           defaultLimit, options));
     }

@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -146,10 +148,112 @@ final class LimitResolver {
           ? old
           : new AccountRow(readAccount(resourceName, accountId, deadline), nowNanos + ttlNanos));
     }
-    // until the account's row expires, or the resource's rows are read again (they may then be held whole)
-    long until = cached.expiresAtNanos() - snapshot.refreshAtNanos() < 0
-        ? cached.expiresAtNanos() : snapshot.refreshAtNanos();
-    return new Lookup(cached.row().orElse(null), until);
+    return accountLookup(cached, snapshot);
+  }
+
+  /** Reads of a resource's rows in flight for the non-blocking path: one per resource, the others wait for it. */
+  private final ConcurrentHashMap<String, CompletableFuture<Snapshot>> readingResources = new ConcurrentHashMap<>();
+  /** Reads of an account's row in flight for the non-blocking path: one per account. */
+  private final ConcurrentHashMap<Key, CompletableFuture<AccountRow>> readingAccounts = new ConcurrentHashMap<>();
+
+  /**
+   * {@link #lookup} without waiting, with the same cache and the same answers: complete at once while the cached rows
+   * hold; else one read per resource (or account) in flight, which the other decisions on it wait for (the blocking
+   * path's readers wait for theirs too). A snapshot due for its refresh serves at once while the refresh reads in the
+   * background: no decision waits for a refresh.
+   */
+  CompletableFuture<Lookup> lookupAsync(String resourceName, String accountId, long nowNanos, Deadline deadline) {
+    if (accounts == null) {
+      return readAccountAsync(resourceName, accountId, deadline)
+          .thenApply(row -> new Lookup(row.orElse(null), nowNanos));
+    }
+    Snapshot snapshot = resources.get(resourceName);
+    if (snapshot == null || nowNanos - snapshot.expiresAtNanos() >= 0) {
+      return readSnapshotAsync(resourceName, nowNanos, deadline)
+          .thenCompose(read -> fromSnapshotAsync(resourceName, accountId, read, nowNanos, deadline));
+    }
+    if (nowNanos - snapshot.refreshAtNanos() >= 0 && snapshot.refreshing().compareAndSet(false, true)) {
+      Snapshot stale = snapshot;
+      Futures.of(() -> readWholeAsync(resourceName, deadline)).whenComplete((rows, failure) -> {
+        if (failure == null) {
+          resources.replace(resourceName, stale, snapshot(rows, nowNanos));
+        } else {
+          Throwable cause = Futures.unwrap(failure);
+          refreshFailures.failed(cause instanceof RuntimeException e ? e : new CompletionException(cause));
+          stale.refreshing().set(false);
+        }
+      });
+    }
+    return fromSnapshotAsync(resourceName, accountId, snapshot, nowNanos, deadline);
+  }
+
+  /** The resource's rows, read once however many decisions ask meanwhile, then cached. */
+  private CompletableFuture<Snapshot> readSnapshotAsync(String resourceName, long nowNanos, Deadline deadline) {
+    CompletableFuture<Snapshot> mine = new CompletableFuture<>();
+    CompletableFuture<Snapshot> other = readingResources.putIfAbsent(resourceName, mine);
+    if (other != null) {
+      return other;
+    }
+    Futures.of(() -> readWholeAsync(resourceName, deadline)).whenComplete((rows, failure) -> {
+      readingResources.remove(resourceName, mine);
+      if (failure != null) {
+        mine.completeExceptionally(Futures.unwrap(failure));
+        return;
+      }
+      Snapshot fresh = snapshot(rows, nowNanos);
+      resources.put(resourceName, fresh);
+      mine.complete(fresh);
+    });
+    return mine;
+  }
+
+  /** The account's answer from a snapshot: its rows when held whole, else the account's own cached or read row. */
+  private CompletableFuture<Lookup> fromSnapshotAsync(String resourceName, String accountId, Snapshot snapshot,
+      long nowNanos, Deadline deadline) {
+    if (snapshot.rows().isPresent()) {
+      return CompletableFuture.completedFuture(
+          new Lookup(snapshot.rows().get().get(accountId), snapshot.refreshAtNanos()));
+    }
+    Key key = new Key(resourceName, accountId);
+    AccountRow cached = accounts.getIfPresent(key);
+    if (cached != null && nowNanos - cached.expiresAtNanos() < 0) {
+      return CompletableFuture.completedFuture(accountLookup(cached, snapshot));
+    }
+    CompletableFuture<AccountRow> mine = new CompletableFuture<>();
+    CompletableFuture<AccountRow> other = readingAccounts.putIfAbsent(key, mine);
+    if (other == null) {
+      readAccountAsync(resourceName, accountId, deadline).whenComplete((row, failure) -> {
+        readingAccounts.remove(key, mine);
+        if (failure != null) {
+          mine.completeExceptionally(Futures.unwrap(failure));
+          return;
+        }
+        AccountRow read = new AccountRow(row, nowNanos + ttlNanos);
+        accounts.put(key, read);
+        mine.complete(read);
+      });
+      other = mine;
+    }
+    return other.thenApply(row -> accountLookup(row, snapshot));
+  }
+
+  /** Until the account's row expires, or the resource's rows are read again (they may then be held whole). */
+  private static Lookup accountLookup(AccountRow row, Snapshot snapshot) {
+    long until = row.expiresAtNanos() - snapshot.refreshAtNanos() < 0 ? row.expiresAtNanos() : snapshot.refreshAtNanos();
+    return new Lookup(row.row().orElse(null), until);
+  }
+
+  private CompletableFuture<Optional<LimitRecord>> readAccountAsync(String resourceName, String accountId,
+      Deadline deadline) {
+    return Futures.of(() -> limits.findAsync(resourceName, accountId, deadline)).whenComplete(
+        (row, failure) -> listener.onLimitRefresh(resourceName, failure == null));
+  }
+
+  private CompletableFuture<Optional<Map<String, LimitRecord>>> readWholeAsync(String resourceName,
+      Deadline deadline) {
+    return Futures.of(() -> limits.listByResourceAsync(resourceName, wholeResourceRows, deadline))
+        .whenComplete((rows, failure) -> listener.onLimitRefresh(resourceName, failure == null))
+        .thenApply(rows -> rows.map(LimitResolver::byAccount));
   }
 
   private Optional<LimitRecord> readAccount(String resourceName, String accountId, Deadline deadline) {
