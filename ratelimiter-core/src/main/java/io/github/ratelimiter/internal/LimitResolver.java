@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,9 +131,11 @@ final class LimitResolver {
     Snapshot snapshot = resources.get(resourceName);
     if (snapshot == null || nowNanos - snapshot.expiresAtNanos() >= 0) {
       // One reader per resource at a time; the others wait for its rows rather than read them too.
-      snapshot = resources.compute(resourceName, (resource, old) -> old != null && nowNanos - old.expiresAtNanos() < 0
-          ? old
-          : snapshot(readWhole(resource, deadline), nowNanos));
+      snapshot = readOnce(readingResources, resourceName, deadline, () -> freshSnapshot(resourceName, nowNanos), () -> {
+        Snapshot fresh = snapshot(readWhole(resourceName, deadline), nowNanos);
+        resources.put(resourceName, fresh);
+        return fresh;
+      });
     } else if (nowNanos - snapshot.refreshAtNanos() >= 0 && snapshot.refreshing().compareAndSet(false, true)) {
       snapshot = refresh(resourceName, snapshot, nowNanos, deadline);
     }
@@ -144,9 +147,11 @@ final class LimitResolver {
     AccountRow cached = accounts.getIfPresent(key);
     if (cached == null || nowNanos - cached.expiresAtNanos() >= 0) {
       // One reader per account at a time, as for resources.
-      cached = accounts.asMap().compute(key, (k, old) -> old != null && nowNanos - old.expiresAtNanos() < 0
-          ? old
-          : new AccountRow(readAccount(resourceName, accountId, deadline), nowNanos + ttlNanos));
+      cached = readOnce(readingAccounts, key, deadline, () -> freshAccount(key, nowNanos), () -> {
+        AccountRow read = new AccountRow(readAccount(resourceName, accountId, deadline), nowNanos + ttlNanos);
+        accounts.put(key, read);
+        return read;
+      });
     }
     return accountLookup(cached, snapshot);
   }
@@ -189,20 +194,79 @@ final class LimitResolver {
 
   /** The resource's rows, read once however many decisions ask meanwhile, then cached. */
   private CompletableFuture<Snapshot> readSnapshotAsync(String resourceName, long nowNanos, Deadline deadline) {
-    CompletableFuture<Snapshot> mine = new CompletableFuture<>();
-    CompletableFuture<Snapshot> other = readingResources.putIfAbsent(resourceName, mine);
+    return readOnceAsync(readingResources, resourceName, () -> freshSnapshot(resourceName, nowNanos),
+        () -> readWholeAsync(resourceName, deadline).thenApply(rows -> {
+          Snapshot fresh = snapshot(rows, nowNanos);
+          resources.put(resourceName, fresh);
+          return fresh;
+        }));
+  }
+
+  /** The resource's cached rows while they hold at {@code nowNanos}, or null. */
+  private Snapshot freshSnapshot(String resourceName, long nowNanos) {
+    Snapshot snapshot = resources.get(resourceName);
+    return snapshot != null && nowNanos - snapshot.expiresAtNanos() < 0 ? snapshot : null;
+  }
+
+  /** The account's cached row while it holds at {@code nowNanos}, or null. */
+  private AccountRow freshAccount(Key key, long nowNanos) {
+    AccountRow row = accounts.getIfPresent(key);
+    return row != null && nowNanos - row.expiresAtNanos() < 0 ? row : null;
+  }
+
+  /**
+   * One read per key in flight, on the blocking path: the first caller reads here (unless the cache was filled since
+   * it looked), the others wait for its answer within their deadline, or share its failure. No lock is held while
+   * reading, so a virtual thread reading the store never pins its carrier.
+   */
+  private static <K, V> V readOnce(ConcurrentHashMap<K, CompletableFuture<V>> reading, K key, Deadline deadline,
+      Supplier<V> cached, Supplier<V> read) {
+    CompletableFuture<V> mine = new CompletableFuture<>();
+    CompletableFuture<V> other = reading.putIfAbsent(key, mine);
+    if (other != null) {
+      deadline.await(other, "another thread's read of the same limit rows answered");
+      try {
+        return other.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException cause ? cause : e;
+      }
+    }
+    try {
+      V value = cached.get();
+      if (value == null) {
+        value = read.get();
+      }
+      mine.complete(value);
+      return value;
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      reading.remove(key, mine);
+    }
+  }
+
+  /** {@link #readOnce} on the non-blocking path: the others get the first caller's future. */
+  private static <K, V> CompletableFuture<V> readOnceAsync(ConcurrentHashMap<K, CompletableFuture<V>> reading,
+      K key, Supplier<V> cached, Supplier<CompletableFuture<V>> read) {
+    CompletableFuture<V> mine = new CompletableFuture<>();
+    CompletableFuture<V> other = reading.putIfAbsent(key, mine);
     if (other != null) {
       return other;
     }
-    Futures.of(() -> readWholeAsync(resourceName, deadline)).whenComplete((rows, failure) -> {
-      readingResources.remove(resourceName, mine);
+    V value = cached.get();
+    if (value != null) {
+      reading.remove(key, mine);
+      mine.complete(value);
+      return mine;
+    }
+    Futures.of(read).whenComplete((answer, failure) -> {
+      reading.remove(key, mine);
       if (failure != null) {
         mine.completeExceptionally(Futures.unwrap(failure));
-        return;
+      } else {
+        mine.complete(answer);
       }
-      Snapshot fresh = snapshot(rows, nowNanos);
-      resources.put(resourceName, fresh);
-      mine.complete(fresh);
     });
     return mine;
   }
@@ -219,22 +283,12 @@ final class LimitResolver {
     if (cached != null && nowNanos - cached.expiresAtNanos() < 0) {
       return CompletableFuture.completedFuture(accountLookup(cached, snapshot));
     }
-    CompletableFuture<AccountRow> mine = new CompletableFuture<>();
-    CompletableFuture<AccountRow> other = readingAccounts.putIfAbsent(key, mine);
-    if (other == null) {
-      readAccountAsync(resourceName, accountId, deadline).whenComplete((row, failure) -> {
-        readingAccounts.remove(key, mine);
-        if (failure != null) {
-          mine.completeExceptionally(Futures.unwrap(failure));
-          return;
-        }
-        AccountRow read = new AccountRow(row, nowNanos + ttlNanos);
-        accounts.put(key, read);
-        mine.complete(read);
-      });
-      other = mine;
-    }
-    return other.thenApply(row -> accountLookup(row, snapshot));
+    return readOnceAsync(readingAccounts, key, () -> freshAccount(key, nowNanos),
+        () -> readAccountAsync(resourceName, accountId, deadline).thenApply(row -> {
+          AccountRow read = new AccountRow(row, nowNanos + ttlNanos);
+          accounts.put(key, read);
+          return read;
+        })).thenApply(row -> accountLookup(row, snapshot));
   }
 
   /** Until the account's row expires, or the resource's rows are read again (they may then be held whole). */
