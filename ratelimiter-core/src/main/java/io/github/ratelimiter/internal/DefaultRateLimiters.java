@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
@@ -90,6 +91,22 @@ public final class DefaultRateLimiters implements RateLimiters {
 
   @Override
   public JointDecision tryAcquireAll(List<Ask> asks) {
+    DefaultFungibleLimiter[] limiters = limitersOf(asks);
+    return JointDecisions.decide(limiters, accountsOf(asks), costsOf(asks));
+  }
+
+  @Override
+  public CompletableFuture<JointDecision> tryAcquireAllAsync(List<Ask> asks) {
+    DefaultFungibleLimiter[] limiters = limitersOf(asks);
+    DefaultAsyncFungibleLimiter[] views = new DefaultAsyncFungibleLimiter[limiters.length];
+    for (int i = 0; i < limiters.length; i++) {
+      views[i] = (DefaultAsyncFungibleLimiter) limiters[i].async();
+    }
+    return Futures.handOff(JointDecisions.decideAsync(views, accountsOf(asks), costsOf(asks)), asyncExecutor);
+  }
+
+  /** Each ask's limiter, checked to be one this instance handed out. */
+  private DefaultFungibleLimiter[] limitersOf(List<Ask> asks) {
     if (asks == null || asks.isEmpty()) {
       throw new IllegalArgumentException("asks must not be null or empty: " + asks);
     }
@@ -106,13 +123,15 @@ public final class DefaultRateLimiters implements RateLimiters {
       }
       limiters[i] = (DefaultFungibleLimiter) handed.limiter();
     }
-    String[] accounts = new String[n];
-    Cost[] costs = new Cost[n];
-    for (int i = 0; i < n; i++) {
-      accounts[i] = asks.get(i).accountId();
-      costs[i] = asks.get(i).cost();
-    }
-    return JointDecisions.decide(limiters, accounts, costs);
+    return limiters;
+  }
+
+  private static String[] accountsOf(List<Ask> asks) {
+    return asks.stream().map(Ask::accountId).toArray(String[]::new);
+  }
+
+  private static Cost[] costsOf(List<Ask> asks) {
+    return asks.stream().map(Ask::cost).toArray(Cost[]::new);
   }
 
   @Override

@@ -32,8 +32,7 @@ import java.util.concurrent.CompletionException;
  * cause, as the blocking method would throw it. The contract suites use it when a test class says
  * {@link StoreContract#throughAsync()}; a store's test suite gets both paths from one set of test bodies.
  *
- * <p>What has no non-blocking twin (limits, quotas, listing tokens, reserve and settle, a charge after the work, a
- * decision across several keys) and an acquire that waits ({@link FungibleLimiter#acquire(String, long, Duration)},
+ * <p>What has no non-blocking twin (limits, quotas, listing tokens, reserve and settle, a charge after the work) and an acquire that waits ({@link FungibleLimiter#acquire(String, long, Duration)},
  * which on the non-blocking path waits on real time, not on a test's manual clock) go to the blocking limiter.
  */
 public final class ThroughAsync implements RateLimiters {
@@ -68,7 +67,12 @@ public final class ThroughAsync implements RateLimiters {
 
   @Override
   public JointDecision tryAcquireAll(List<Ask> asks) {
-    return limiters.tryAcquireAll(asks);
+    return await(limiters.tryAcquireAllAsync(asks));
+  }
+
+  @Override
+  public CompletableFuture<JointDecision> tryAcquireAllAsync(List<Ask> asks) {
+    return limiters.tryAcquireAllAsync(asks);
   }
 
   @Override
