@@ -58,7 +58,7 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
   public CompletableFuture<Decision> tryAcquire(String accountId, long permits) {
     Arguments.requireId("accountId", accountId);
     Arguments.requirePositive("permits", permits);
-    return decided(new FungibleCall(accountId, permits, null, limiter.time.now(), limiter.startDeadline()));
+    return decided(new FungibleCall(accountId, permits, limiter.time.now(), limiter.startDeadline()));
   }
 
   @Override

@@ -252,7 +252,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   public Decision tryAcquire(String accountId, long permits) {
     Arguments.requireId("accountId", accountId);
     Arguments.requirePositive("permits", permits);
-    return decided(new FungibleCall(accountId, permits, null, time.now(), startDeadline()));
+    return decided(new FungibleCall(accountId, permits, time.now(), startDeadline()));
   }
 
   @Override
@@ -638,7 +638,9 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     try {
       decision = decide(call);
     } catch (RateLimiterException e) {
-      return storeFailed(call, e);
+      // the call's fields, not the call: a call object passed to a method the JIT does not inline (this one is
+      // never executed while the store answers) is allocated on every decision (80 bytes)
+      return storeFailed(call.accountId, call.permits, call.storeAsked, call.rate, e);
     }
     return reported(call, decision);
   }
@@ -774,7 +776,14 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private void resolve(FungibleCall call) {
     Account account = last;
     if (account == null || !account.accountId().equals(call.accountId) || call.now - account.rateUntil() >= 0) {
-      account = lookUp(call, account);
+      call.rate = defaultRate; // the rate a failure is reported with, should the lookup fail
+      call.quota = defaultQuota;
+      try {
+        account = lookUp(call.accountId, call.now, call.deadline, account);
+      } catch (RateLimiterException e) {
+        call.storeAsked = true;
+        throw e;
+      }
     }
     resolved(call, account);
   }
@@ -795,7 +804,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   /** Resolves the call from the limit resolver's answer, as {@link #lookUp} does once it has it. */
   void lookedUp(FungibleCall call, LimitResolver.Lookup lookup) {
     Account previous = last;
-    resolved(call, account(call, lookup, previous != null && previous.accountId().equals(call.accountId)
+    resolved(call, account(call.accountId, lookup, previous != null && previous.accountId().equals(call.accountId)
         ? previous : null));
   }
 
@@ -813,26 +822,18 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   }
 
   /** The account's rate and bucket from the limit resolver (which may read the store) and the bucket cache. */
-  private Account lookUp(FungibleCall call, Account last) {
-    boolean sameAccount = last != null && last.accountId().equals(call.accountId);
-    call.rate = defaultRate; // the rate a failure is reported with, should the lookup fail
-    call.quota = defaultQuota;
-    LimitResolver.Lookup lookup;
-    try {
-      lookup = limits.lookup(resourceName, call.accountId, call.now, call.deadline);
-    } catch (RateLimiterException e) {
-      call.storeAsked = true;
-      throw e;
-    }
-    return account(call, lookup, sameAccount ? last : null);
+  private Account lookUp(String accountId, long now, Deadline deadline, Account last) {
+    boolean sameAccount = last != null && last.accountId().equals(accountId);
+    LimitResolver.Lookup lookup = limits.lookup(resourceName, accountId, now, deadline);
+    return account(accountId, lookup, sameAccount ? last : null);
   }
 
   /** The account's state from the resolver's answer: its quota, its bucket (the last account's when the same). */
-  private Account account(FungibleCall call, LimitResolver.Lookup lookup, Account sameAccount) {
+  private Account account(String accountId, LimitResolver.Lookup lookup, Account sameAccount) {
     QuotaRate quota = quotaOf(lookup.row());
-    KnownBucket bucket = sameAccount != null ? sameAccount.bucket() : known.get(call.accountId, unknown);
+    KnownBucket bucket = sameAccount != null ? sameAccount.bucket() : known.get(accountId, unknown);
     boolean leasedRow = lookup.row() != null && lookup.row().leasing();
-    Account account = new Account(call.accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow,
+    Account account = new Account(accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow,
         lookup.row() == null ? null : lookup.row().parentAccountId());
     this.last = account;
     return account;
