@@ -17,10 +17,12 @@ import java.util.concurrent.CompletableFuture;
  * same {@code tat}: with {@code s = max(tat, now)}, the i-th step is admitted when {@code s + c1 + ... + ci <= now +
  * tolerance}, which for every {@code i <= k} follows from the last. So a batch admits nothing the members' own steps
  * at the batch's {@code now} would not have, and the bound of {@link io.github.ratelimiter.store.Gcra} holds as for
- * single decisions. When the whole batch is denied, the stored {@code tat} it returns says how many members fit, in
- * the order they joined ({@link #fitting}); one more step of their summed cost admits them (or, if another process's
- * write took the room meanwhile, denies them all: under-admission only, for one round trip), and the others are
- * denied by that {@code tat}.
+ * single decisions. The step is of the members that fit by the {@code tat} this process has seen, in the order they
+ * joined ({@link #fitting}): the seen {@code tat} is a lower bound of the stored one, so the others certainly do not
+ * fit (they are denied by it, exactly), and the step never costs more than the tolerance, as a store requires of a
+ * step. When that step is denied, the stored {@code tat} it returns says how many fit; one more step of their summed
+ * cost admits them (or, if another process's write took the room meanwhile, denies them all: under-admission only,
+ * for one round trip), and the others are denied by that {@code tat}.
  *
  * <p>Joining and sealing hold the batch's monitor for a few arithmetic steps; no store call is made under it.
  */

@@ -266,8 +266,8 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
         sendBatch(call, batch, other); // another call started first: wait for it too
         return;
       }
-      long total = bucket.sealBatch(batch);
-      Futures.of(() -> batchSteps(call, batch, total)).whenComplete((outcome, failure) -> {
+      bucket.sealBatch(batch);
+      Futures.of(() -> batchSteps(call, batch)).whenComplete((outcome, failure) -> {
         Throwable cause = failure == null ? null : Futures.unwrap(failure);
         bucket.endStoreCall(mine, cause);
         if (cause != null) {
@@ -279,25 +279,30 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
     });
   }
 
-  /** The batch's step at a fresh {@code now}, and when denied the step of those that fit, as futures. */
-  private CompletableFuture<Batch.Outcome> batchSteps(FungibleCall call, Batch batch, long total) {
+  /** The batch's steps, as {@link DefaultFungibleLimiter}'s (never more than the tolerance), as futures. */
+  private CompletableFuture<Batch.Outcome> batchSteps(FungibleCall call, Batch batch) {
     long now = limiter.time.now();
     Rate rate = call.rate;
     KnownBucket bucket = call.bucket;
-    return limiter.buckets.consumeAsync(new BucketRequest(limiter.resourceName(), call.accountId, now, total,
-        rate.tolerance(), bucket.seenTat(), call.deadline)).thenCompose(all -> {
-          bucket.raise(all.tat());
-          if (all.allowed()) {
-            return CompletableFuture.completedFuture(new Batch.Outcome(batch.size(), all.tat(), now));
+    long seen = bucket.seenTat();
+    int fitting = batch.fitting(seen, now, rate.tolerance());
+    if (fitting == 0) {
+      return CompletableFuture.completedFuture(new Batch.Outcome(0, seen, now));
+    }
+    return limiter.buckets.consumeAsync(new BucketRequest(limiter.resourceName(), call.accountId, now,
+        batch.costOf(fitting), rate.tolerance(), seen, call.deadline)).thenCompose(first -> {
+          bucket.raise(first.tat());
+          if (first.allowed()) {
+            return CompletableFuture.completedFuture(new Batch.Outcome(fitting, first.tat(), now));
           }
-          int fitting = batch.fitting(all.tat(), now, rate.tolerance());
-          if (fitting == 0) {
-            return CompletableFuture.completedFuture(new Batch.Outcome(0, all.tat(), now));
+          int fewer = batch.fitting(first.tat(), now, rate.tolerance());
+          if (fewer == 0) {
+            return CompletableFuture.completedFuture(new Batch.Outcome(0, first.tat(), now));
           }
           return limiter.buckets.consumeAsync(new BucketRequest(limiter.resourceName(), call.accountId, now,
-              batch.costOf(fitting), rate.tolerance(), all.tat(), call.deadline)).thenApply(some -> {
-                bucket.raise(some.tat());
-                return new Batch.Outcome(some.allowed() ? fitting : 0, some.tat(), now);
+              batch.costOf(fewer), rate.tolerance(), first.tat(), call.deadline)).thenApply(second -> {
+                bucket.raise(second.tat());
+                return new Batch.Outcome(second.allowed() ? fewer : 0, second.tat(), now);
               });
         });
   }

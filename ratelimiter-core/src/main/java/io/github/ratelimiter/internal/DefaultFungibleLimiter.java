@@ -912,7 +912,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       for (CompletableFuture<Void> other = inFlight; other != null; other = bucket.startStoreCall(mine)) {
         awaitStoreCall(other, call.deadline);
       }
-      batch.outcome.complete(batchSteps(call, batch, bucket.sealBatch(batch)));
+      bucket.sealBatch(batch);
+      batch.outcome.complete(batchSteps(call, batch));
     } catch (RateLimiterException e) {
       failure = e;
       batch.outcome.completeExceptionally(e);
@@ -921,24 +922,33 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     }
   }
 
-  /** The batch's step of cost {@code total} at a fresh {@code now}, and when denied the step of those that fit. */
-  private Batch.Outcome batchSteps(FungibleCall call, Batch batch, long total) {
+  /**
+   * The batch's step at a fresh {@code now}: of the members that fit by the seen {@code tat} (a lower bound of the
+   * stored one, so the others certainly do not fit, and a step never costs more than the tolerance, as the store
+   * requires); when that is denied, the step of those that fit by the {@code tat} it returned.
+   */
+  private Batch.Outcome batchSteps(FungibleCall call, Batch batch) {
     long now = time.now();
     Rate rate = call.rate;
-    BucketResult all = buckets.consume(new BucketRequest(resourceName, call.accountId, now, total,
-        rate.tolerance(), call.bucket.seenTat(), call.deadline));
-    call.bucket.raise(all.tat());
-    if (all.allowed()) {
-      return new Batch.Outcome(batch.size(), all.tat(), now);
-    }
-    int fitting = batch.fitting(all.tat(), now, rate.tolerance());
+    long seen = call.bucket.seenTat();
+    int fitting = batch.fitting(seen, now, rate.tolerance());
     if (fitting == 0) {
-      return new Batch.Outcome(0, all.tat(), now);
+      return new Batch.Outcome(0, seen, now);
     }
-    BucketResult some = buckets.consume(new BucketRequest(resourceName, call.accountId, now,
-        batch.costOf(fitting), rate.tolerance(), all.tat(), call.deadline));
-    call.bucket.raise(some.tat());
-    return new Batch.Outcome(some.allowed() ? fitting : 0, some.tat(), now);
+    BucketResult first = buckets.consume(new BucketRequest(resourceName, call.accountId, now,
+        batch.costOf(fitting), rate.tolerance(), seen, call.deadline));
+    call.bucket.raise(first.tat());
+    if (first.allowed()) {
+      return new Batch.Outcome(fitting, first.tat(), now);
+    }
+    int fewer = batch.fitting(first.tat(), now, rate.tolerance());
+    if (fewer == 0) {
+      return new Batch.Outcome(0, first.tat(), now);
+    }
+    BucketResult second = buckets.consume(new BucketRequest(resourceName, call.accountId, now,
+        batch.costOf(fewer), rate.tolerance(), first.tat(), call.deadline));
+    call.bucket.raise(second.tat());
+    return new Batch.Outcome(second.allowed() ? fewer : 0, second.tat(), now);
   }
 
   /**

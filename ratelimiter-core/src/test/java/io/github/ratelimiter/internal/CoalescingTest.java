@@ -162,7 +162,7 @@ class CoalescingTest {
   }
 
   @Test
-  void aDeniedBatchAdmitsTheMembersThatFitInTheOrderTheyJoinedWithOneMoreStep() throws Exception {
+  void aBatchTakesTheMembersThatFitByTheSeenTatInTheOrderTheyJoinedAndDeniesTheOthersWithoutAStep() throws Exception {
     AsyncFungibleLimiter limiter = limiters(store).fungible("api", TEN_PER_HOUR).async();
     assertThat(limiter.tryAcquire("acct", 6).get(5, TimeUnit.SECONDS).allowed()).isTrue();
     store.hold = true;
@@ -180,8 +180,40 @@ class CoalescingTest {
     }
     assertThat(allowed).containsExactly(true, true, true, false, false);
     assertThat(waiting.get(4).join().retryAfter()).isEqualTo(Duration.ofMinutes(6));
-    // the first (own step), the batch of five (denied), the three that fit
-    assertThat(store.bucketCalls.get()).isEqualTo(4);
+    // the first (its own step), then one step of the three that fit by the tat the first returned: the other two
+    // certainly do not fit, and are denied without a step
+    assertThat(store.bucketCalls.get()).isEqualTo(3);
+  }
+
+  @Test
+  void aBatchDeniedBecauseAnotherProcessTookTheRoomAdmitsThoseThatStillFitWithOneMoreStep() throws Exception {
+    RemoteStore other = new RemoteStore(store.memory);
+    try (RateLimiters here = limiters(store); RateLimiters there = limiters(other)) {
+      AsyncFungibleLimiter limiter = here.fungible("api", TEN_PER_HOUR).async();
+      AsyncFungibleLimiter elsewhere = there.fungible("api", TEN_PER_HOUR).async();
+      assertThat(limiter.tryAcquire("acct", 6).get(5, TimeUnit.SECONDS).allowed()).isTrue();
+      store.hold = true;
+      CompletableFuture<Decision> first = limiter.tryAcquire("acct");
+      List<CompletableFuture<Decision>> waiting = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        waiting.add(limiter.tryAcquire("acct"));
+      }
+      assertThat(store.releaseOne()).isTrue(); // 7 taken, seen here: the batch's step is of the 3 that fit by it
+      assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue();
+      awaitCalls(3);
+      assertThat(elsewhere.tryAcquire("acct").get(5, TimeUnit.SECONDS).allowed()).isTrue(); // 8 taken, unseen here
+      assertThat(store.releaseOne()).isTrue(); // the step of 3 is denied: 2 fit by the tat it returned
+      awaitCalls(4);
+      assertThat(store.releaseOne()).isTrue();
+      List<Boolean> allowed = new ArrayList<>();
+      for (CompletableFuture<Decision> decision : waiting) {
+        allowed.add(decision.get(5, TimeUnit.SECONDS).allowed());
+      }
+      assertThat(allowed).containsExactly(true, true, false, false, false);
+      assertThat(store.bucketCalls.get()).isEqualTo(4);
+    } finally {
+      other.close();
+    }
   }
 
   @Test
