@@ -1,0 +1,237 @@
+package io.github.ratelimiter.spring.internal;
+
+import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.RateLimiterException;
+import io.github.ratelimiter.spring.RateLimiterProperties.MatchMode;
+import java.nio.charset.StandardCharsets;
+import java.security.Principal;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.springframework.core.Ordered;
+import org.springframework.expression.spel.support.StandardEvaluationContext;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Mono;
+
+/**
+ * The WebFlux twin of {@link RateLimitFilter}: limits the requests that match {@code ratelimiter.http.routes} with
+ * the same answers (429 with {@code Retry-After} and a problem detail naming the resource and, of a quota, the
+ * limit that denied; 503 when the store failed and the route fails closed; 400 when the account is unknown) and the
+ * same {@code RateLimit-Policy} and {@code RateLimit} headers, from the same shared steps ({@link HttpRoute},
+ * {@link AccountSources}, {@link AppliedRoutes}, {@link RateLimitHeaders}, {@link Problems}).
+ *
+ * <p><b>Never blocks.</b> Each route decides through the limiter's non-blocking view
+ * ({@code FungibleLimiter.async().tryAcquire}), and the request goes on (or is answered) when that future completes:
+ * at once for a decision made in process (the in-memory store, a local denial, a lease), else on the limiters' async
+ * executor ({@code RateLimiters.Builder.asyncExecutor}), never on an event loop waiting. A {@code principal} or
+ * {@code claim:} account is read from {@link ServerWebExchange#getPrincipal()} (Spring Security's reactive context),
+ * asked for once, only when an applied route needs it. The headers' quota is the limiter's cached lookup, which the
+ * decision has just filled; with {@code ratelimiter.limit-cache-ttl=0} (nothing cached, so the lookup would read the
+ * store) the headers show the route's default quota, or the decision's limit, instead.
+ *
+ * <p>Differences from the servlet filter: a route with a {@code cost-header} is refused at startup (the non-blocking
+ * view has no reservation to settle); in an account expression the root object and {@code #request} are the
+ * {@link ServerHttpRequest}, and {@code #exchange} the exchange. The first applied route's account and route are left
+ * in exchange attributes ({@link HttpRoutes#ACCOUNT_ATTRIBUTE}, {@link HttpRoutes#ROUTE_ATTRIBUTE}), and the account
+ * in the Reactor context under {@link HttpRoutes#ACCOUNT_ATTRIBUTE}, where {@code @RateLimited} methods returning
+ * {@code Mono} or {@code Flux} find it. Thread-safe.
+ */
+public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteFilter {
+
+  private static final MediaType PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON;
+
+  private final List<HttpRoute> routes;
+  private final MatchMode match;
+  private final boolean headers;
+  private final boolean lookUpQuota;
+  private final int order;
+  private final boolean readsPrincipal;
+
+  /**
+   * A filter over the routes, in order.
+   *
+   * @param lookUpQuota whether the headers may read the account's quota from the limiter's cache (false when the
+   *     limit cache is off, as a lookup would then read the store on the calling thread)
+   * @param order the filter's order among the application's WebFilters ({@code ratelimiter.http.filter-order})
+   * @throws IllegalArgumentException naming the route, if a route has a {@code cost-header}
+   */
+  public ReactiveRateLimitFilter(List<HttpRoute> routes, MatchMode match, boolean headers, boolean lookUpQuota,
+      int order) {
+    for (HttpRoute route : routes) {
+      if (route.costHeader() != null) {
+        throw new IllegalArgumentException(route.name() + ".cost-header (" + route.costHeader().header() + ") is not"
+            + " supported in a reactive web application: the non-blocking limiter has no reservation to settle;"
+            + " remove it, or charge the cost up front with " + route.name() + ".cost");
+      }
+    }
+    this.routes = List.copyOf(routes);
+    this.match = match;
+    this.headers = headers;
+    this.lookUpQuota = lookUpQuota;
+    this.order = order;
+    this.readsPrincipal = routes.stream().anyMatch(r -> r.account().readsPrincipal());
+  }
+
+  @Override
+  public List<HttpRoute> routes() {
+    return routes;
+  }
+
+  @Override
+  public int getOrder() {
+    return order;
+  }
+
+  @Override
+  public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+    PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
+    String method = exchange.getRequest().getMethod().name();
+    int first = next(method, path, 0);
+    if (first < 0) {
+      return chain.filter(exchange);
+    }
+    if (readsPrincipal) {
+      return exchange.getPrincipal().map(Optional::of).defaultIfEmpty(Optional.empty())
+          .flatMap(principal -> apply(exchange, chain, new ReactiveRouteRequest(exchange, principal.orElse(null)),
+              path, first, new AppliedRoutes(headers, lookUpQuota), null));
+    }
+    return apply(exchange, chain, new ReactiveRouteRequest(exchange, null), path, first,
+        new AppliedRoutes(headers, lookUpQuota), null);
+  }
+
+  /** The index of the first route from {@code from} that may match (by method), or -1. */
+  private int next(String method, PathContainer path, int from) {
+    for (int i = from; i < routes.size(); i++) {
+      if (routes.get(i).match(method, path) != null) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Applies the routes from index {@code index} (a matching one): resolves the account, decides without blocking,
+   * and answers, or goes on to the next matching route (with {@link MatchMode#ALL}) or to the application.
+   *
+   * @param account the first applied route's account, or {@code null} before one was applied
+   */
+  private Mono<Void> apply(ServerWebExchange exchange, WebFilterChain chain, ReactiveRouteRequest request,
+      PathContainer path, int index, AppliedRoutes applied, String account) {
+    if (index < 0) {
+      return proceed(exchange, chain, applied, account);
+    }
+    HttpRoute route = routes.get(index);
+    String routeAccount = route.accountOf(request, route.match(request.method(), path));
+    if (routeAccount == null) {
+      return answer(exchange, applied.accountMissing(route), applied);
+    }
+    CompletableFuture<Decision> decision;
+    try {
+      decision = route.limiter().async().tryAcquire(routeAccount, route.cost());
+    } catch (IllegalArgumentException e) {
+      return answer(exchange, applied.accountInvalid(route, e), applied);
+    }
+    return Mono.fromFuture(decision.handle(Outcome::new)).flatMap(outcome -> {
+      Throwable failure = outcome.failure() instanceof CompletionException e && e.getCause() != null
+          ? e.getCause() : outcome.failure();
+      if (failure instanceof IllegalArgumentException e) {
+        return answer(exchange, applied.accountInvalid(route, e), applied);
+      }
+      if (failure instanceof RateLimiterException e) {
+        return answer(exchange, applied.storeFailed(route, e), applied);
+      }
+      if (failure != null) {
+        return Mono.error(failure);
+      }
+      AppliedRoutes.Answer denial = applied.decided(route, routeAccount, outcome.decision());
+      if (denial != null) {
+        return answer(exchange, denial, applied);
+      }
+      String firstAccount = account;
+      if (firstAccount == null) {
+        firstAccount = routeAccount;
+        exchange.getAttributes().put(HttpRoutes.ACCOUNT_ATTRIBUTE, routeAccount);
+        exchange.getAttributes().put(HttpRoutes.ROUTE_ATTRIBUTE, route);
+      }
+      int following = match == MatchMode.FIRST ? -1 : next(request.method(), path, index + 1);
+      return apply(exchange, chain, request, path, following, applied, firstAccount);
+    });
+  }
+
+  /** A decision, or why there is none; never a failed future, so that only the decision's failure is handled. */
+  private record Outcome(Decision decision, Throwable failure) {}
+
+  private static Mono<Void> proceed(ServerWebExchange exchange, WebFilterChain chain, AppliedRoutes applied,
+      String account) {
+    setRateLimitHeaders(exchange.getResponse().getHeaders(), applied);
+    Mono<Void> rest = chain.filter(exchange);
+    return account == null ? rest : rest.contextWrite(context -> context.put(HttpRoutes.ACCOUNT_ATTRIBUTE, account));
+  }
+
+  private static void setRateLimitHeaders(HttpHeaders headers, AppliedRoutes applied) {
+    if (applied.policyHeader() != null) {
+      headers.set(RateLimitHeaders.POLICY, applied.policyHeader());
+      headers.set(RateLimitHeaders.STATE, applied.stateHeader());
+    }
+  }
+
+  private static Mono<Void> answer(ServerWebExchange exchange, AppliedRoutes.Answer answer, AppliedRoutes applied) {
+    ServerHttpResponse response = exchange.getResponse();
+    response.setStatusCode(HttpStatusCode.valueOf(answer.status()));
+    HttpHeaders headers = response.getHeaders();
+    setRateLimitHeaders(headers, applied);
+    if (answer.retryAfterSeconds() != null) {
+      headers.set(RateLimitHeaders.RETRY_AFTER, Long.toString(answer.retryAfterSeconds()));
+    }
+    headers.setContentType(PROBLEM_JSON);
+    byte[] body = Problems.json(answer.problem()).getBytes(StandardCharsets.UTF_8);
+    headers.setContentLength(body.length);
+    return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+  }
+
+  /** The reactive request as routes read it; the principal, when a route needs it, asked for beforehand. */
+  private record ReactiveRouteRequest(ServerWebExchange exchange, Principal principal) implements RouteRequest {
+    @Override
+    public String method() {
+      return exchange.getRequest().getMethod().name();
+    }
+
+    @Override
+    public String header(String name) {
+      return exchange.getRequest().getHeaders().getFirst(name);
+    }
+
+    @Override
+    public String rawQuery() {
+      return exchange.getRequest().getURI().getRawQuery();
+    }
+
+    @Override
+    public String principalName() {
+      return principal == null ? null : principal.getName();
+    }
+
+    @Override
+    public String claim(String name) {
+      return Claims.claim(principal, name);
+    }
+
+    @Override
+    public void expose(StandardEvaluationContext context) {
+      ServerHttpRequest request = exchange.getRequest();
+      context.setRootObject(request);
+      context.setVariable("request", request);
+      context.setVariable("exchange", exchange);
+    }
+  }
+}
