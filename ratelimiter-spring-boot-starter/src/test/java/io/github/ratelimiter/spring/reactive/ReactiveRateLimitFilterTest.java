@@ -163,7 +163,7 @@ class ReactiveRateLimitFilterTest {
   void aLimitedMonoMethodTakesItsAccountFromTheRouteThroughTheReactorContext() {
     String tenant = "reports-" + System.nanoTime();
     ReactiveTestApp.Reports reports = app.getBean(ReactiveTestApp.Reports.class);
-    int before = reports.subscribed.get();
+    int before = reports.subscribed();
     for (int i = 0; i < 2; i++) {
       client.get().uri("/api/reports").header("X-Tenant-Id", tenant).exchange().expectStatus().isOk();
     }
@@ -172,7 +172,7 @@ class ReactiveRateLimitFilterTest {
         .expectHeader().valueEquals("Retry-After", "1")
         .expectBody()
         .jsonPath("$.resource").isEqualTo("reports-method");
-    assertThat(reports.subscribed.get() - before).as("the denied call's publisher is not subscribed").isEqualTo(2);
+    assertThat(reports.subscribed() - before).as("the denied call's publisher is not subscribed").isEqualTo(2);
     client.get().uri("/api/reports").header("X-Tenant-Id", tenant + "-other").exchange().expectStatus().isOk();
   }
 

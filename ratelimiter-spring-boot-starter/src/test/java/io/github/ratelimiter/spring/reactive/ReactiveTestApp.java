@@ -88,8 +88,12 @@ public class ReactiveTestApp {
   /** A limited method whose account is the one the route resolved (from the Reactor context). */
   @Service
   public static class Reports {
-    /** How many times a report's publisher was subscribed. */
-    public final AtomicInteger subscribed = new AtomicInteger();
+    private final AtomicInteger subscribed = new AtomicInteger();
+
+    /** How many times a report's publisher was subscribed (read through the proxy, which has no state). */
+    public int subscribed() {
+      return subscribed.get();
+    }
 
     @RateLimited(resource = "reports-method", limit = 2, window = 1)
     public Mono<String> report() {
