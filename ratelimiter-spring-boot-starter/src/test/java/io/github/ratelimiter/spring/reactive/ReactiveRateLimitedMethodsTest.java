@@ -55,11 +55,12 @@ class ReactiveRateLimitedMethodsTest {
       StepVerifier.create(report).expectNext("report-2").verifyComplete();
       StepVerifier.create(report)
           .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(CapacityExhaustedException.class)
-              .hasMessage("rate limit 2 per PT1S of resource 'reports' exhausted for account 'acme' (1 permits asked);"
+              .hasMessage("rate limit 2 per 1s of resource 'reports' exhausted for account 'acme' (1 permits asked);"
                   + " retry after PT0.5S")
               .satisfies(c -> assertThat(((CapacityExhaustedException) c).resourceName()).isEqualTo("reports")))
           .verify(Duration.ofSeconds(10));
-      assertThat(limited.subscribed()).as("the denied subscription did not reach the method's publisher").isEqualTo(2);
+      assertThat(limited.subscribed()).as("the denied subscription did not reach the method's publisher")
+          .isEqualTo(2);
       StepVerifier.create(limited.report("other")).expectNext("report-3").verifyComplete();
     });
   }
