@@ -22,8 +22,8 @@ import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
  * In a servlet web application: the route filter ({@code ratelimiter.http.routes}) and the exception handler that
- * turns {@code CapacityExhaustedException} into a 429. Backs off in other applications, and with
- * {@code ratelimiter.http.enabled=false}.
+ * turns {@code CapacityExhaustedException} into a 429. Backs off in other applications (a reactive one gets
+ * {@link RateLimiterWebFluxAutoConfiguration}'s WebFilter instead), and with {@code ratelimiter.http.enabled=false}.
  */
 @AutoConfiguration(after = RateLimiterAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)

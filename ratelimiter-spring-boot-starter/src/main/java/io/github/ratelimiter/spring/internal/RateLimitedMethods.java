@@ -27,7 +27,10 @@ import org.springframework.util.ReflectionUtils;
 /**
  * Applies {@link RateLimited} (and the core's {@link RateLimit}) to the methods of Spring beans through class-based
  * proxies. Each annotated method is checked when its bean is created, and bound to its resource's limiter once the
- * context has started, so a bad annotation or a resource declared with two limits fails the startup.
+ * context has started, so a bad annotation or a resource declared with two limits fails the startup. Calls are decided
+ * by the method's return type ({@link MethodLimit.Returns}): before the call, blocking; per subscription for
+ * {@code Mono} and {@code Flux} ({@link ReactorMethods}); asynchronously for {@code CompletableFuture} and
+ * {@code CompletionStage}.
  */
 public final class RateLimitedMethods extends AbstractBeanFactoryAwareAdvisingPostProcessor
     implements SmartInitializingSingleton {
