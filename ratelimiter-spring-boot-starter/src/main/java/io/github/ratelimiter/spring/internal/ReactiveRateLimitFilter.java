@@ -51,11 +51,10 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
   private static final MediaType PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON;
 
   private final List<HttpRoute> routes;
-  private final MatchMode match;
+  private final MatchMode matchMode;
   private final boolean headers;
   private final boolean lookUpQuota;
   private final int order;
-  private final boolean readsPrincipal;
 
   /**
    * A filter over the routes, in order.
@@ -75,11 +74,10 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
       }
     }
     this.routes = List.copyOf(routes);
-    this.match = match;
+    this.matchMode = match;
     this.headers = headers;
     this.lookUpQuota = lookUpQuota;
     this.order = order;
-    this.readsPrincipal = routes.stream().anyMatch(r -> r.account().readsPrincipal());
   }
 
   @Override
@@ -96,42 +94,50 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
     PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
     String method = exchange.getRequest().getMethod().name();
-    int first = next(method, path, 0);
-    if (first < 0) {
+    Match first = next(method, path, 0);
+    if (first == null) {
       return chain.filter(exchange);
     }
-    if (readsPrincipal) {
-      return exchange.getPrincipal().map(Optional::of).defaultIfEmpty(Optional.empty())
-          .flatMap(principal -> apply(exchange, chain, new ReactiveRouteRequest(exchange, principal.orElse(null)),
-              path, first, new AppliedRoutes(headers, lookUpQuota), null));
-    }
-    return apply(exchange, chain, new ReactiveRouteRequest(exchange, null), path, first,
+    return apply(exchange, chain, new ReactiveRouteRequest(exchange), path, first,
         new AppliedRoutes(headers, lookUpQuota), null);
   }
 
-  /** The index of the first route from {@code from} that may match (by method), or -1. */
-  private int next(String method, PathContainer path, int from) {
+  /** A route that applies to the request, and the variables its path pattern extracted. */
+  private record Match(int index, HttpRoute route, Map<String, String> variables) {}
+
+  /** The first route from index {@code from} that applies to the request, or {@code null}. */
+  private Match next(String method, PathContainer path, int from) {
     for (int i = from; i < routes.size(); i++) {
-      if (routes.get(i).match(method, path) != null) {
-        return i;
+      Map<String, String> variables = routes.get(i).match(method, path);
+      if (variables != null) {
+        return new Match(i, routes.get(i), variables);
       }
     }
-    return -1;
+    return null;
   }
 
   /**
-   * Applies the routes from index {@code index} (a matching one): resolves the account, decides without blocking,
-   * and answers, or goes on to the next matching route (with {@link MatchMode#ALL}) or to the application.
+   * Applies a matching route: resolves the account (asking for the principal first when the route's source reads
+   * it), decides without blocking, and answers, or goes on to the next matching route (with {@link MatchMode#ALL})
+   * or to the application.
    *
+   * @param match the route, or {@code null} when no more apply
    * @param account the first applied route's account, or {@code null} before one was applied
    */
   private Mono<Void> apply(ServerWebExchange exchange, WebFilterChain chain, ReactiveRouteRequest request,
-      PathContainer path, int index, AppliedRoutes applied, String account) {
-    if (index < 0) {
+      PathContainer path, Match match, AppliedRoutes applied, String account) {
+    if (match == null) {
       return proceed(exchange, chain, applied, account);
     }
-    HttpRoute route = routes.get(index);
-    String routeAccount = route.accountOf(request, route.match(request.method(), path));
+    HttpRoute route = match.route();
+    if (route.account().readsPrincipal() && !request.principalAsked) {
+      return exchange.getPrincipal().map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap(principal -> {
+        request.principal = principal.orElse(null);
+        request.principalAsked = true;
+        return apply(exchange, chain, request, path, match, applied, account);
+      });
+    }
+    String routeAccount = route.accountOf(request, match.variables());
     if (routeAccount == null) {
       return answer(exchange, applied.accountMissing(route), applied);
     }
@@ -163,7 +169,7 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
         exchange.getAttributes().put(HttpRoutes.ACCOUNT_ATTRIBUTE, routeAccount);
         exchange.getAttributes().put(HttpRoutes.ROUTE_ATTRIBUTE, route);
       }
-      int following = match == MatchMode.FIRST ? -1 : next(request.method(), path, index + 1);
+      Match following = matchMode == MatchMode.FIRST ? null : next(request.method(), path, match.index() + 1);
       return apply(exchange, chain, request, path, following, applied, firstAccount);
     });
   }
@@ -199,8 +205,19 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
     return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
   }
 
-  /** The reactive request as routes read it; the principal, when a route needs it, asked for beforehand. */
-  private record ReactiveRouteRequest(ServerWebExchange exchange, Principal principal) implements RouteRequest {
+  /**
+   * The reactive request as routes read it. The principal, which the exchange gives only asynchronously, is asked
+   * for once, by the first applied route whose source reads it. One per request, used by one thread at a time.
+   */
+  private static final class ReactiveRouteRequest implements RouteRequest {
+    private final ServerWebExchange exchange;
+    private Principal principal;
+    private boolean principalAsked;
+
+    ReactiveRouteRequest(ServerWebExchange exchange) {
+      this.exchange = exchange;
+    }
+
     @Override
     public String method() {
       return exchange.getRequest().getMethod().name();
