@@ -80,7 +80,7 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Route
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     PathContainer path = RequestPath.parse(request.getRequestURI(), request.getContextPath()).pathWithinApplication();
-    ServletRouteRequest view = new ServletRouteRequest(request);
+    ServletRouteRequest view = null;
     AppliedRoutes applied = null;
     List<Reserved> reserved = null;
     boolean first = true;
@@ -90,6 +90,7 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Route
         continue;
       }
       if (applied == null) {
+        view = new ServletRouteRequest(request);
         applied = new AppliedRoutes(headers, true);
       }
       String account = route.accountOf(view, variables);

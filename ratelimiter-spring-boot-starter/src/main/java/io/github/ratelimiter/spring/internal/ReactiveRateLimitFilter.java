@@ -147,31 +147,43 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
     } catch (IllegalArgumentException e) {
       return answer(exchange, applied.accountInvalid(route, e), applied);
     }
-    return Mono.fromFuture(decision.handle(Outcome::new)).flatMap(outcome -> {
-      Throwable failure = outcome.failure() instanceof CompletionException e && e.getCause() != null
-          ? e.getCause() : outcome.failure();
-      if (failure instanceof IllegalArgumentException e) {
-        return answer(exchange, applied.accountInvalid(route, e), applied);
-      }
-      if (failure instanceof RateLimiterException e) {
-        return answer(exchange, applied.storeFailed(route, e), applied);
-      }
-      if (failure != null) {
-        return Mono.error(failure);
-      }
-      AppliedRoutes.Answer denial = applied.decided(route, routeAccount, outcome.decision());
-      if (denial != null) {
-        return answer(exchange, denial, applied);
-      }
-      String firstAccount = account;
-      if (firstAccount == null) {
-        firstAccount = routeAccount;
-        exchange.getAttributes().put(HttpRoutes.ACCOUNT_ATTRIBUTE, routeAccount);
-        exchange.getAttributes().put(HttpRoutes.ROUTE_ATTRIBUTE, route);
-      }
-      Match following = matchMode == MatchMode.FIRST ? null : next(request.method(), path, match.index() + 1);
-      return apply(exchange, chain, request, path, following, applied, firstAccount);
-    });
+    // A decision made in process is complete already: go on at once, without a Mono around the future.
+    CompletableFuture<Outcome> outcome = decision.handle(Outcome::new);
+    Outcome now = outcome.getNow(null);
+    if (now != null) {
+      return decided(exchange, chain, request, path, match, applied, account, routeAccount, now);
+    }
+    return Mono.fromFuture(outcome)
+        .flatMap(later -> decided(exchange, chain, request, path, match, applied, account, routeAccount, later));
+  }
+
+  /** Answers a route's decision (or its failure), or goes on to the next route or the application. */
+  private Mono<Void> decided(ServerWebExchange exchange, WebFilterChain chain, ReactiveRouteRequest request,
+      PathContainer path, Match match, AppliedRoutes applied, String account, String routeAccount, Outcome outcome) {
+    HttpRoute route = match.route();
+    Throwable failure = outcome.failure() instanceof CompletionException e && e.getCause() != null
+        ? e.getCause() : outcome.failure();
+    if (failure instanceof IllegalArgumentException e) {
+      return answer(exchange, applied.accountInvalid(route, e), applied);
+    }
+    if (failure instanceof RateLimiterException e) {
+      return answer(exchange, applied.storeFailed(route, e), applied);
+    }
+    if (failure != null) {
+      return Mono.error(failure);
+    }
+    AppliedRoutes.Answer denial = applied.decided(route, routeAccount, outcome.decision());
+    if (denial != null) {
+      return answer(exchange, denial, applied);
+    }
+    String firstAccount = account;
+    if (firstAccount == null) {
+      firstAccount = routeAccount;
+      exchange.getAttributes().put(HttpRoutes.ACCOUNT_ATTRIBUTE, routeAccount);
+      exchange.getAttributes().put(HttpRoutes.ROUTE_ATTRIBUTE, route);
+    }
+    Match following = matchMode == MatchMode.FIRST ? null : next(request.method(), path, match.index() + 1);
+    return apply(exchange, chain, request, path, following, applied, firstAccount);
   }
 
   /** A decision, or why there is none; never a failed future, so that only the decision's failure is handled. */
