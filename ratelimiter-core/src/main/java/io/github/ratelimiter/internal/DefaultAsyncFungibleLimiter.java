@@ -6,6 +6,7 @@ import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.RateLimiterException;
+import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.LimitRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +59,7 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
   public CompletableFuture<Decision> tryAcquire(String accountId, long permits) {
     Arguments.requireId("accountId", accountId);
     Arguments.requirePositive("permits", permits);
-    return decided(new FungibleCall(accountId, permits, null, limiter.time.now(), limiter.startDeadline()));
+    return decided(new FungibleCall(accountId, permits, limiter.time.now(), limiter.startDeadline()));
   }
 
   @Override
@@ -220,7 +221,85 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
     if (rate.nearlyExhausted(seen, call.now, call.costNanos)) {
       return oneAtATime(call, seen);
     }
+    if (limiter.coalesce && !call.joint) {
+      return coalesced(call, seen);
+    }
     return storeStep(call, seen);
+  }
+
+  /** {@link DefaultFungibleLimiter}'s coalescing ({@link Batch}) without waiting: a seat's decision is a future. */
+  private CompletableFuture<Decision> coalesced(FungibleCall call, long seen) {
+    KnownBucket bucket = call.bucket;
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> other = bucket.startStoreCall(mine);
+    if (other == null) {
+      return Futures.of(() -> storeStep(call, seen)).whenComplete(
+          (decision, failure) -> bucket.endStoreCall(mine, failure == null ? null : Futures.unwrap(failure)));
+    }
+    Batch.Seat seat = bucket.joinBatch(call.costNanos);
+    Batch batch = seat.batch();
+    if (seat.leader()) {
+      call.storeAsked = true;
+      sendBatch(call, batch, other);
+    }
+    return batch.outcome.thenApply(outcome -> {
+      call.now = outcome.now();
+      return batch.decision(seat.index(), call.rate, outcome);
+    });
+  }
+
+  /**
+   * The leader's part, as {@link DefaultFungibleLimiter}'s: once the call in flight has ended and this one is
+   * registered, seal and send; the outcome (or failure) completes the batch.
+   */
+  private void sendBatch(FungibleCall call, Batch batch, CompletableFuture<Void> inFlight) {
+    KnownBucket bucket = call.bucket;
+    inFlight.whenComplete((ended, otherFailure) -> {
+      RateLimiterException shared = otherFailure == null ? null : Futures.storeFailure(otherFailure);
+      if (shared != null) {
+        batch.outcome.completeExceptionally(shared);
+        return;
+      }
+      CompletableFuture<Void> mine = new CompletableFuture<>();
+      CompletableFuture<Void> other = bucket.startStoreCall(mine);
+      if (other != null) {
+        sendBatch(call, batch, other); // another call started first: wait for it too
+        return;
+      }
+      long total = bucket.sealBatch(batch);
+      Futures.of(() -> batchSteps(call, batch, total)).whenComplete((outcome, failure) -> {
+        Throwable cause = failure == null ? null : Futures.unwrap(failure);
+        bucket.endStoreCall(mine, cause);
+        if (cause != null) {
+          batch.outcome.completeExceptionally(cause);
+        } else {
+          batch.outcome.complete(outcome);
+        }
+      });
+    });
+  }
+
+  /** The batch's step at a fresh {@code now}, and when denied the step of those that fit, as futures. */
+  private CompletableFuture<Batch.Outcome> batchSteps(FungibleCall call, Batch batch, long total) {
+    long now = limiter.time.now();
+    Rate rate = call.rate;
+    KnownBucket bucket = call.bucket;
+    return limiter.buckets.consumeAsync(new BucketRequest(limiter.resourceName(), call.accountId, now, total,
+        rate.tolerance(), bucket.seenTat(), call.deadline)).thenCompose(all -> {
+          bucket.raise(all.tat());
+          if (all.allowed()) {
+            return CompletableFuture.completedFuture(new Batch.Outcome(batch.size(), all.tat(), now));
+          }
+          int fitting = batch.fitting(all.tat(), now, rate.tolerance());
+          if (fitting == 0) {
+            return CompletableFuture.completedFuture(new Batch.Outcome(0, all.tat(), now));
+          }
+          return limiter.buckets.consumeAsync(new BucketRequest(limiter.resourceName(), call.accountId, now,
+              batch.costOf(fitting), rate.tolerance(), all.tat(), call.deadline)).thenApply(some -> {
+                bucket.raise(some.tat());
+                return new Batch.Outcome(some.allowed() ? fitting : 0, some.tat(), now);
+              });
+        });
   }
 
   private CompletableFuture<Decision> storeStep(FungibleCall call, long seen) {

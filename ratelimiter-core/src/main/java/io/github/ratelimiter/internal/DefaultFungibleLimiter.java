@@ -97,6 +97,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final OutageLog outages;
   /** The longest one decision may take; {@code null}: unbounded (a store in process). */
   private final Duration decisionTimeout;
+  /** Whether decisions on one bucket that find a call in flight go to the store together ({@link Batch}). */
+  final boolean coalesce;
   /** Whether each account's ancestors are charged too ({@link io.github.ratelimiter.LimiterOptions#cascade()}). */
   final boolean cascade;
   /** How far past each limit a settle or post-paid charge may go, in limits ({@link LimiterOptions#maxDebt()}). */
@@ -161,6 +163,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     this.defaultQuota = QuotaRate.of(defaultQuota);
     this.defaultRate = this.defaultQuota.rate(0);
     this.buckets = buckets;
+    this.coalesce = buckets.remote();
     this.limits = limits;
     this.clock = clock;
     this.time = EpochNanos.of(clock);
@@ -252,7 +255,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   public Decision tryAcquire(String accountId, long permits) {
     Arguments.requireId("accountId", accountId);
     Arguments.requirePositive("permits", permits);
-    return decided(new FungibleCall(accountId, permits, null, time.now(), startDeadline()));
+    return decided(new FungibleCall(accountId, permits, time.now(), startDeadline()));
   }
 
   @Override
@@ -638,7 +641,9 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     try {
       decision = decide(call);
     } catch (RateLimiterException e) {
-      return storeFailed(call, e);
+      // the call's fields, not the call: a call object passed to a method the JIT does not inline (this one is
+      // never executed while the store answers) is allocated on every decision (80 bytes)
+      return storeFailed(call.accountId, call.permits, call.storeAsked, call.rate, e);
     }
     return reported(call, decision);
   }
@@ -774,7 +779,14 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private void resolve(FungibleCall call) {
     Account account = last;
     if (account == null || !account.accountId().equals(call.accountId) || call.now - account.rateUntil() >= 0) {
-      account = lookUp(call, account);
+      call.rate = defaultRate; // the rate a failure is reported with, should the lookup fail
+      call.quota = defaultQuota;
+      try {
+        account = lookUp(call.accountId, call.now, call.deadline, account);
+      } catch (RateLimiterException e) {
+        call.storeAsked = true;
+        throw e;
+      }
     }
     resolved(call, account);
   }
@@ -795,7 +807,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   /** Resolves the call from the limit resolver's answer, as {@link #lookUp} does once it has it. */
   void lookedUp(FungibleCall call, LimitResolver.Lookup lookup) {
     Account previous = last;
-    resolved(call, account(call, lookup, previous != null && previous.accountId().equals(call.accountId)
+    resolved(call, account(call.accountId, lookup, previous != null && previous.accountId().equals(call.accountId)
         ? previous : null));
   }
 
@@ -813,26 +825,18 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   }
 
   /** The account's rate and bucket from the limit resolver (which may read the store) and the bucket cache. */
-  private Account lookUp(FungibleCall call, Account last) {
-    boolean sameAccount = last != null && last.accountId().equals(call.accountId);
-    call.rate = defaultRate; // the rate a failure is reported with, should the lookup fail
-    call.quota = defaultQuota;
-    LimitResolver.Lookup lookup;
-    try {
-      lookup = limits.lookup(resourceName, call.accountId, call.now, call.deadline);
-    } catch (RateLimiterException e) {
-      call.storeAsked = true;
-      throw e;
-    }
-    return account(call, lookup, sameAccount ? last : null);
+  private Account lookUp(String accountId, long now, Deadline deadline, Account last) {
+    boolean sameAccount = last != null && last.accountId().equals(accountId);
+    LimitResolver.Lookup lookup = limits.lookup(resourceName, accountId, now, deadline);
+    return account(accountId, lookup, sameAccount ? last : null);
   }
 
   /** The account's state from the resolver's answer: its quota, its bucket (the last account's when the same). */
-  private Account account(FungibleCall call, LimitResolver.Lookup lookup, Account sameAccount) {
+  private Account account(String accountId, LimitResolver.Lookup lookup, Account sameAccount) {
     QuotaRate quota = quotaOf(lookup.row());
-    KnownBucket bucket = sameAccount != null ? sameAccount.bucket() : known.get(call.accountId, unknown);
+    KnownBucket bucket = sameAccount != null ? sameAccount.bucket() : known.get(accountId, unknown);
     boolean leasedRow = lookup.row() != null && lookup.row().leasing();
-    Account account = new Account(call.accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow,
+    Account account = new Account(accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow,
         lookup.row() == null ? null : lookup.row().parentAccountId());
     this.last = account;
     return account;
@@ -852,7 +856,89 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     if (rate.nearlyExhausted(seen, call.now, call.costNanos)) {
       return oneAtATime(call, seen);
     }
+    if (coalesce && !call.joint) {
+      return coalesced(call, seen);
+    }
     return storeStep(call, seen);
+  }
+
+  /**
+   * On a remote store ({@link BucketStore#remote()}): this decision's own store step when no other call of this
+   * process is in flight on the bucket, else a seat in the batch that goes when that call ends ({@link Batch}),
+   * waited for within this decision's deadline; a store failure of the batch is every member's.
+   */
+  private Decision coalesced(FungibleCall call, long seen) {
+    KnownBucket bucket = call.bucket;
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> other = bucket.startStoreCall(mine);
+    if (other == null) {
+      RateLimiterException failure = null;
+      try {
+        return storeStep(call, seen);
+      } catch (RateLimiterException e) {
+        failure = e;
+        throw e;
+      } finally {
+        bucket.endStoreCall(mine, failure);
+      }
+    }
+    Batch.Seat seat = bucket.joinBatch(call.costNanos);
+    Batch batch = seat.batch();
+    if (seat.leader()) {
+      call.storeAsked = true;
+      sendBatch(call, batch, other);
+    }
+    call.deadline.await(batch.outcome, "the batch of decisions on the same bucket was answered");
+    Batch.Outcome outcome;
+    try {
+      outcome = batch.outcome.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RateLimiterException failure ? failure : e;
+    }
+    call.now = outcome.now();
+    return batch.decision(seat.index(), call.rate, outcome);
+  }
+
+  /**
+   * The leader's part: when the call in flight has ended (and no other has started), seal the batch and send it as
+   * one step at a fresh {@code now}; when that is denied, one more step for the members that fit by the returned
+   * {@code tat}. Completes the batch's outcome, or fails it with the store's failure (or the other call's).
+   */
+  private void sendBatch(FungibleCall call, Batch batch, CompletableFuture<Void> inFlight) {
+    KnownBucket bucket = call.bucket;
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    RateLimiterException failure = null;
+    try {
+      for (CompletableFuture<Void> other = inFlight; other != null; other = bucket.startStoreCall(mine)) {
+        awaitStoreCall(other, call.deadline);
+      }
+      batch.outcome.complete(batchSteps(call, batch, bucket.sealBatch(batch)));
+    } catch (RateLimiterException e) {
+      failure = e;
+      batch.outcome.completeExceptionally(e);
+    } finally {
+      bucket.endStoreCall(mine, failure);
+    }
+  }
+
+  /** The batch's step of cost {@code total} at a fresh {@code now}, and when denied the step of those that fit. */
+  private Batch.Outcome batchSteps(FungibleCall call, Batch batch, long total) {
+    long now = time.now();
+    Rate rate = call.rate;
+    BucketResult all = buckets.consume(new BucketRequest(resourceName, call.accountId, now, total,
+        rate.tolerance(), call.bucket.seenTat(), call.deadline));
+    call.bucket.raise(all.tat());
+    if (all.allowed()) {
+      return new Batch.Outcome(batch.size(), all.tat(), now);
+    }
+    int fitting = batch.fitting(all.tat(), now, rate.tolerance());
+    if (fitting == 0) {
+      return new Batch.Outcome(0, all.tat(), now);
+    }
+    BucketResult some = buckets.consume(new BucketRequest(resourceName, call.accountId, now,
+        batch.costOf(fitting), rate.tolerance(), all.tat(), call.deadline));
+    call.bucket.raise(some.tat());
+    return new Batch.Outcome(some.allowed() ? fitting : 0, some.tat(), now);
   }
 
   /**

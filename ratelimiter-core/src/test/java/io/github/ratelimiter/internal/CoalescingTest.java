@@ -1,0 +1,256 @@
+package io.github.ratelimiter.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.ratelimiter.AsyncFungibleLimiter;
+import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.store.BucketStore;
+import io.github.ratelimiter.store.InMemoryStore;
+import io.github.ratelimiter.store.LimitStore;
+import io.github.ratelimiter.store.RateLimitStore;
+import io.github.ratelimiter.store.SlotStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Decisions of one process on one bucket that find a call in flight go to a remote store together, as one step of
+ * their summed cost ({@link Batch}): fewer requests under contention, each decision still exact. The store here is
+ * the in-memory one, made remote: its answers come from a thread of its own, and can be held.
+ */
+class CoalescingTest {
+
+  private static final Limit TEN_PER_HOUR = Limit.of(10, Duration.ofHours(1));
+
+  /** The in-memory store as a remote one: each step answered on the store's thread, held while asked. */
+  private static final class RemoteStore implements RateLimitStore {
+    final InMemoryStore memory;
+    final ExecutorService storeThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "store-io"));
+    final ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
+    final AtomicInteger bucketCalls = new AtomicInteger();
+    final List<Long> costs = new ArrayList<>();
+    volatile boolean hold;
+    volatile CountDownLatch blockingGate;
+
+    RemoteStore(InMemoryStore memory) {
+      this.memory = memory;
+    }
+
+    @Override
+    public LimitStore limits() {
+      return memory.limits();
+    }
+
+    @Override
+    public BucketStore buckets() {
+      return new BucketStore() {
+        @Override
+        public BucketResult consume(BucketRequest request) {
+          record(request);
+          CountDownLatch gate = blockingGate;
+          if (gate != null) {
+            try {
+              gate.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return memory.buckets().consume(request);
+        }
+
+        @Override
+        public CompletableFuture<BucketResult> consumeAsync(BucketRequest request) {
+          record(request);
+          CompletableFuture<BucketResult> answer = new CompletableFuture<>();
+          Runnable reply = () -> storeThread.execute(() -> answer.complete(memory.buckets().consume(request)));
+          if (hold) {
+            held.add(reply);
+          } else {
+            reply.run();
+          }
+          return answer;
+        }
+
+        @Override
+        public boolean remote() {
+          return true;
+        }
+      };
+    }
+
+    private synchronized void record(BucketStore.BucketRequest request) {
+      bucketCalls.incrementAndGet();
+      costs.add(request.costNanos());
+    }
+
+    @Override
+    public SlotStore slots() {
+      return memory.slots();
+    }
+
+    /** Sends the oldest answer held; returns whether there was one. */
+    boolean releaseOne() {
+      Runnable reply = held.poll();
+      if (reply != null) {
+        reply.run();
+      }
+      return reply != null;
+    }
+
+    int release() {
+      int n = 0;
+      for (Runnable reply = held.poll(); reply != null; reply = held.poll()) {
+        reply.run();
+        n++;
+      }
+      return n;
+    }
+
+    @Override
+    public void close() {
+      storeThread.shutdownNow();
+    }
+  }
+
+  private final RemoteStore store = new RemoteStore(InMemoryStore.create());
+  private final TestClock clock = new TestClock(Instant.parse("2026-12-06T00:00:00Z"));
+
+  @AfterEach
+  void stop() {
+    store.close();
+  }
+
+  private RateLimiters limiters(RateLimitStore on) {
+    return RateLimiters.builder().store(on).clock(clock).decisionTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  @Test
+  void decisionsThatFindACallInFlightGoTogetherAsOneStep() throws Exception {
+    AsyncFungibleLimiter limiter = limiters(store).fungible("api", TEN_PER_HOUR).async();
+    store.hold = true;
+    CompletableFuture<Decision> first = limiter.tryAcquire("acct");
+    List<CompletableFuture<Decision>> waiting = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      waiting.add(limiter.tryAcquire("acct"));
+    }
+    assertThat(store.bucketCalls.get()).as("calls while the first is in flight").isEqualTo(1);
+    assertThat(store.releaseOne()).isTrue(); // the first call answers; the batch of five goes
+    assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue();
+    awaitCalls(2);
+    assertThat(store.costs.get(1)).as("the batch's step: five permits").isEqualTo(5 * store.costs.get(0));
+    assertThat(store.releaseOne()).isTrue();
+    for (CompletableFuture<Decision> decision : waiting) {
+      Decision d = decision.get(5, TimeUnit.SECONDS);
+      assertThat(d.allowed()).isTrue();
+      assertThat(d.remaining()).isEqualTo(4);
+    }
+    assertThat(store.bucketCalls.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aDeniedBatchAdmitsTheMembersThatFitInTheOrderTheyJoinedWithOneMoreStep() throws Exception {
+    AsyncFungibleLimiter limiter = limiters(store).fungible("api", TEN_PER_HOUR).async();
+    assertThat(limiter.tryAcquire("acct", 6).get(5, TimeUnit.SECONDS).allowed()).isTrue();
+    store.hold = true;
+    CompletableFuture<Decision> first = limiter.tryAcquire("acct");
+    List<CompletableFuture<Decision>> waiting = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      waiting.add(limiter.tryAcquire("acct"));
+    }
+    store.hold = false;
+    store.release();
+    assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue(); // 7 of 10 taken: 3 left for the 5 waiting
+    List<Boolean> allowed = new ArrayList<>();
+    for (CompletableFuture<Decision> decision : waiting) {
+      allowed.add(decision.get(5, TimeUnit.SECONDS).allowed());
+    }
+    assertThat(allowed).containsExactly(true, true, true, false, false);
+    assertThat(waiting.get(4).join().retryAfter()).isEqualTo(Duration.ofMinutes(6));
+    // the first (own step), the batch of five (denied), the three that fit
+    assertThat(store.bucketCalls.get()).isEqualTo(4);
+  }
+
+  @Test
+  void blockingDecisionsWaitForTheCallInFlightAndGoTogether() throws Exception {
+    FungibleLimiter limiter = limiters(store).fungible("api", TEN_PER_HOUR);
+    CountDownLatch gate = new CountDownLatch(1);
+    store.blockingGate = gate;
+    ConcurrentLinkedQueue<Thread> pool = new ConcurrentLinkedQueue<>();
+    ExecutorService threads = Executors.newFixedThreadPool(6, r -> {
+      Thread thread = new Thread(r);
+      pool.add(thread);
+      return thread;
+    });
+    try {
+      Future<Decision> first = threads.submit(() -> limiter.tryAcquire("acct"));
+      awaitCalls(1);
+      List<Future<Decision>> waiting = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        waiting.add(threads.submit(() -> limiter.tryAcquire("acct")));
+      }
+      // the five find the call in flight and wait (the leader for the call, the others for the batch): none sends
+      for (int i = 0; i < 500 && pool.stream().filter(t -> t.getState() == Thread.State.WAITING
+          || t.getState() == Thread.State.TIMED_WAITING).count() < 6; i++) {
+        Thread.sleep(10);
+      }
+      assertThat(store.bucketCalls.get()).isEqualTo(1);
+      gate.countDown();
+      assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue();
+      for (Future<Decision> decision : waiting) {
+        assertThat(decision.get(5, TimeUnit.SECONDS).allowed()).isTrue();
+      }
+      assertThat(store.bucketCalls.get()).isEqualTo(2);
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void manyDecisionsInFlightFromTwoInstancesAdmitExactlyTheLimit() throws Exception {
+    InMemoryStore shared = InMemoryStore.create();
+    RemoteStore one = new RemoteStore(shared);
+    RemoteStore two = new RemoteStore(shared);
+    Limit limit = Limit.of(100, Duration.ofHours(1));
+    try (RateLimiters a = limiters(one); RateLimiters b = limiters(two)) {
+      List<AsyncFungibleLimiter> instances =
+          List.of(a.fungible("hot", limit).async(), b.fungible("hot", limit).async());
+      List<CompletableFuture<Decision>> decisions = new ArrayList<>();
+      for (int i = 0; i < 512; i++) {
+        decisions.add(instances.get(i % 2).tryAcquire("acct", 1 + i % 3));
+      }
+      CompletableFuture.allOf(decisions.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+      long permits = 0;
+      for (int i = 0; i < 512; i++) {
+        if (decisions.get(i).join().allowed()) {
+          permits += 1 + i % 3;
+        }
+      }
+      assertThat(permits).isLessThanOrEqualTo(100).isGreaterThanOrEqualTo(98);
+      assertThat(one.bucketCalls.get() + two.bucketCalls.get()).as("store calls for 512 decisions").isLessThan(100);
+    } finally {
+      one.close();
+      two.close();
+    }
+  }
+
+  private void awaitCalls(int calls) throws InterruptedException {
+    for (int i = 0; i < 500 && store.bucketCalls.get() < calls; i++) {
+      Thread.sleep(10);
+    }
+    assertThat(store.bucketCalls.get()).isEqualTo(calls);
+  }
+}
