@@ -56,10 +56,12 @@ final class Driver {
    * @param inFlight the decisions a non-blocking run kept in flight, 0 for the threads of {@link #run}
    * @param threadsCpuNanos CPU time of every Java thread of this JVM during the run
    * @param peakThreads the most live Java threads at once during the run
+   * @param issuersBusy for a non-blocking run, the share of the run the issuing threads spent inside the calls that
+   *     start decisions (a non-blocking call returns at once; one that waits for the store shows here); 0 otherwise
    */
   record Measured(long elapsedNanos, long admitted, long denied, long errors, Histogram latency,
       Map<String, Long> admittedPerKey, long cpuNanos, long workerCpuNanos, long serverCpuNanos,
-      String firstError, int inFlight, long threadsCpuNanos, int peakThreads) {
+      String firstError, int inFlight, long threadsCpuNanos, int peakThreads, double issuersBusy) {
 
     /** Decisions in flight on average over the run, by Little's law: mean latency x decisions / elapsed. */
     double meanInFlight() {
@@ -190,7 +192,7 @@ final class Driver {
       perKey.get(t).forEach((key, n) -> admittedPerKey.merge(key, n, Long::sum));
     }
     return new Measured(start == Long.MAX_VALUE ? 0 : end - start, a, d, e, total, admittedPerKey,
-        cpuAfter - cpuBefore, w, serverAfter - serverBefore, error, 0, w + others, peakThreads);
+        cpuAfter - cpuBefore, w, serverAfter - serverBefore, error, 0, w + others, peakThreads, 0);
   }
 
   /**
@@ -222,6 +224,7 @@ final class Driver {
     AtomicLong firstStart = new AtomicLong(Long.MAX_VALUE);
     AtomicLong lastEnd = new AtomicLong(Long.MIN_VALUE);
     long[] issuerCpu = new long[issuers];
+    long[] inStart = new long[issuers];
     long[] deadline = new long[1];
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < issuers; t++) {
@@ -254,6 +257,7 @@ final class Driver {
             } catch (Exception | Error e) {
               decision = java.util.concurrent.CompletableFuture.failedFuture(e);
             }
+            inStart[issuer] += System.nanoTime() - start;
             decision.whenComplete((allowed, failure) -> {
               long end = System.nanoTime();
               if (failure != null) {
@@ -303,8 +307,11 @@ final class Driver {
     long others = cpuSince(othersBefore, own);
     int peakThreads = mx.getPeakThreadCount();
     long issuersCpu = java.util.Arrays.stream(issuerCpu).sum();
+    long runNanos = System.nanoTime() - origin;
+    double busy = runNanos <= 0 ? 0 : java.util.Arrays.stream(inStart).sum() / ((double) issuers * runNanos);
     LoadHarness.log("  %d issuers, %d in flight: live threads at half time %s; peak %d; CPU issuers %.0f ms, other "
-            + "threads %.0f ms%s", issuers, inFlight, census, peakThreads, issuersCpu / 1e6, others / 1e6,
+            + "threads %.0f ms; issuers inside the starting call %.0f%% of the run%s", issuers, inFlight, census,
+        peakThreads, issuersCpu / 1e6, others / 1e6, 100 * busy,
         drained ? "" : "; NOT DRAINED after 60 s: " + (inFlight - permits.availablePermits()) + " still in flight");
     long unfinished = drained ? 0 : inFlight - permits.availablePermits();
     Map<String, Long> admittedPerKey = new HashMap<>();
@@ -315,7 +322,7 @@ final class Driver {
         denied.sum(), errors.sum() + unfinished, latency, admittedPerKey, cpuAfter - cpuBefore,
         issuersCpu + others, serverAfter - serverBefore,
         unfinished > 0 && firstError.get() == null ? unfinished + " decisions never completed" : firstError.get(),
-        inFlight, issuersCpu + others, peakThreads);
+        inFlight, issuersCpu + others, peakThreads, busy);
   }
 
   /** CPU time of every live Java thread but {@code except}, by thread id. */

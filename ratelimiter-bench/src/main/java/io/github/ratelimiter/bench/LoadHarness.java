@@ -337,11 +337,11 @@ public final class LoadHarness {
       results.add(result);
       log("%-18s %-12s round %d %9.0f decisions/s  %5.3f req/decision  admitted %d denied %d errors %d  "
               + "p50 %.2f ms p99 %.2f ms  cpu %.0f/%.0f us/decision (client, all threads/server)  in flight %.1f "
-              + "(mean)  peak threads %d  over-admitted %d",
+              + "(mean)  issuers blocked %.0f%%  peak threads %d  over-admitted %d",
           scenario.id(), contender.id(), round, result.decisionsPerSecond(), result.requestsPerDecision(),
           result.admitted(), result.denied(), result.errors(), result.p50Micros() / 1e3, result.p99Micros() / 1e3,
           result.threadsCpuMicrosPerDecision(), result.serverCpuMicrosPerDecision(), result.meanInFlight(),
-          result.peakThreads(), result.overAdmitted());
+          100 * result.issuersBusy(), result.peakThreads(), result.overAdmitted());
     }
     return run;
   }
@@ -480,7 +480,7 @@ public final class LoadHarness {
         m.denied(), m.errors(), m.latency().getValueAtPercentile(50) / 1e3,
         m.latency().getValueAtPercentile(99) / 1e3, m.latency().getValueAtPercentile(99.9) / 1e3,
         m.latency().getMaxValue() / 1e3, requests, m.cpuNanos(), m.workerCpuNanos(), m.serverCpuNanos(), checked,
-        worst, over, note, 0, m.inFlight(), m.meanInFlight(), m.threadsCpuNanos(), m.peakThreads());
+        worst, over, note, 0, m.inFlight(), m.meanInFlight(), m.threadsCpuNanos(), m.peakThreads(), m.issuersBusy());
   }
 
   private static Map<String, Long> minus(Map<String, Long> after, Map<String, Long> before) {

@@ -252,6 +252,12 @@ public final class Report {
     return bounds == 0 ? 0 : admitted / bounds;
   }
 
+  /**
+   * Above this share of a run inside the call that starts a decision, a non-blocking run's issuing threads were
+   * blocked by its store: the run measured a blocking fallback, not the non-blocking path.
+   */
+  static final double BLOCKED = 0.5;
+
   /** The threads column: the thread count, and for a non-blocking run the decisions it kept in flight. */
   static String threadsCell(RunResult r) {
     return r.inFlight() > 0 ? r.threads() + " (" + r.inFlight() + " in flight)" : Integer.toString(r.threads());
@@ -313,6 +319,7 @@ public final class Report {
               .append(nonBlocking ? ", non-blocking" : ", blocking")
               .append(" | ").append(threadsCell(r))
               .append(" | ").append(String.format("%.1f", r.meanInFlight()))
+              .append(" | ").append(nonBlocking ? String.format("%.0f%%", 100 * r.issuersBusy()) : "-")
               .append(" | ").append(String.format("%,.0f", r.decisionsPerSecond()))
               .append(" | ").append(nonBlocking ? crossRatioCell(rounds, id, a.baseline(), contender) : "-")
               .append(" | ").append(ratioCell(rounds, r.scenario(), contender, "floor"))
@@ -346,14 +353,29 @@ public final class Report {
         + "does most of its work off the issuing threads; for the blocking path it is its deciding threads' figure "
         + "in the table above plus the little the other threads do. \"In flight\" is the measured mean (Little's "
         + "law: mean latency x decisions / elapsed): near 256 when nothing blocks the issuing threads, near 2 when "
-        + "the store's calls block them. \"x blocking\" is the median over rounds of the non-blocking run's "
+        + "the store's calls block them; \"issuers blocked\" is the share of the run the issuing threads spent "
+        + "inside the call that starts a decision (near 0 when it returns at once). \"x blocking\" is the median over rounds of the non-blocking run's "
         + "decisions/s over the blocking run's of the same round (range in brackets); \"x floor\" is against the "
         + "floor on the same path. Peak threads are the JVM's live Java threads during the run (the harness's idle "
         + "clients and the JVM's own included).\n\n");
-    md.append("| scenario | contender, path | threads | in flight (mean) | decisions/s | x blocking | x floor "
-        + "| client CPU us/decision (all threads) | p99 ms | requests/decision | peak threads | over-admitted |\n");
-    md.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    md.append("| scenario | contender, path | threads | in flight (mean) | issuers blocked | decisions/s "
+        + "| x blocking | x floor | client CPU us/decision (all threads) | p99 ms | requests/decision | peak threads "
+        + "| over-admitted |\n");
+    md.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     md.append(table);
+    List<String> blocked = runs.stream()
+        .filter(r -> r.contender().equals("ratelimiter") && r.inFlight() > 0 && r.issuersBusy() > BLOCKED)
+        .map(r -> String.format("%s (issuers blocked %.0f%% of the run, %.1f in flight)", r.scenario(),
+            100 * r.issuersBusy(), r.meanInFlight()))
+        .toList();
+    if (!blocked.isEmpty()) {
+      md.append("\n**These are not the non-blocking path's figures.** In ").append(String.join(", ", blocked))
+          .append(" this project's issuing threads were blocked in `tryAcquire`: the store's asynchronous calls ran "
+              + "the blocking call on the calling thread, as `DynamoDbStore` does without an asynchronous client "
+              + "(`ThisLibrary.withAsyncClient` in `ratelimiter-bench` passes it once "
+              + "`DynamoDbStore.Builder.asyncClient` exists); the non-blocking row of the Targets table counts it as "
+              + "not met.\n");
+    }
     return md.toString();
   }
 
@@ -450,7 +472,8 @@ public final class Report {
           g.stream().map(RunResult::boundNote).distinct().collect(Collectors.joining("; ")), g.size(),
           first.inFlight(), median(g.stream().mapToDouble(RunResult::meanInFlight)),
           g.stream().mapToLong(RunResult::threadsCpuNanos).sum(),
-          g.stream().mapToInt(RunResult::peakThreads).max().orElse(0)));
+          g.stream().mapToInt(RunResult::peakThreads).max().orElse(0),
+          median(g.stream().mapToDouble(RunResult::issuersBusy))));
     }
     return merged;
   }
@@ -586,10 +609,12 @@ public final class Report {
       double x = median(java.util.Arrays.stream(ratios));
       double asyncCpu = mine.get().threadsCpuMicrosPerDecision();
       double baseCpu = base.get().threadsCpuMicrosPerDecision();
-      async.add(String.format("%s vs %s: %sx decisions/s, %.0f vs %.0f us CPU (%.2fx), %.0f in flight",
+      async.add(String.format("%s vs %s: %sx decisions/s, %.0f vs %.0f us CPU (%.2fx), %.0f in flight%s",
           a.scenario().id(), a.baseline(), crossRatioCell(rounds, a.scenario().id(), a.baseline(), "ratelimiter"),
-          asyncCpu, baseCpu, asyncCpu / Math.max(1e-9, baseCpu), mine.get().meanInFlight()));
-      asyncMet &= x >= 1.0 && asyncCpu <= baseCpu && baseCpu > 0;
+          asyncCpu, baseCpu, asyncCpu / Math.max(1e-9, baseCpu), mine.get().meanInFlight(),
+          mine.get().issuersBusy() > BLOCKED ? String.format(" (issuers blocked %.0f%% of the run: not the "
+              + "non-blocking path, see its section)", 100 * mine.get().issuersBusy()) : ""));
+      asyncMet &= x >= 1.0 && asyncCpu <= baseCpu && baseCpu > 0 && mine.get().issuersBusy() <= BLOCKED;
     }
     if (!async.isEmpty()) {
       rows.add(new String[] {"non-blocking path, 256 in flight from 2 threads: at least the blocking path's "

@@ -37,19 +37,24 @@ import java.util.Map;
  *     as Java threads; threads that ended during the run are missed); 0 in files from before it was measured
  * @param peakThreads the most live Java threads of this JVM at once during the run (the harness's idle clients and the
  *     JVM's own threads included); 0 in files from before it was measured
+ * @param issuersBusy for the non-blocking scenarios, the share of the run the issuing threads spent inside the call
+ *     that starts a decision: near 0 when it returns at once, near 1 when it waits for the store (a store without an
+ *     asynchronous client); 0 for the other scenarios
  */
 public record RunResult(
     String scenario, String contender, int threads, long elapsedNanos, long decisions, long admitted, long denied,
     long errors, double p50Micros, double p99Micros, double p999Micros, double maxMicros,
     Map<String, Long> requests, long cpuNanos, long workerCpuNanos, long serverCpuNanos, boolean boundChecked,
     long maxAdmittedOverBound, long overAdmitted,
-    String boundNote, int round, int inFlight, double meanInFlight, long threadsCpuNanos, int peakThreads) {
+    String boundNote, int round, int inFlight, double meanInFlight, long threadsCpuNanos, int peakThreads,
+    double issuersBusy) {
 
   /** This result, in another round. */
   public RunResult withRound(int newRound) {
     return new RunResult(scenario, contender, threads, elapsedNanos, decisions, admitted, denied, errors, p50Micros,
         p99Micros, p999Micros, maxMicros, requests, cpuNanos, workerCpuNanos, serverCpuNanos, boundChecked,
-        maxAdmittedOverBound, overAdmitted, boundNote, newRound, inFlight, meanInFlight, threadsCpuNanos, peakThreads);
+        maxAdmittedOverBound, overAdmitted, boundNote, newRound, inFlight, meanInFlight, threadsCpuNanos, peakThreads,
+        issuersBusy);
   }
 
   /** All store requests. */
