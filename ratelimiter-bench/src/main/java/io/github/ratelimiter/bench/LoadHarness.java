@@ -337,7 +337,7 @@ public final class LoadHarness {
       results.add(result);
       log("%-18s %-12s round %d %9.0f decisions/s  %5.3f req/decision  admitted %d denied %d errors %d  "
               + "p50 %.2f ms p99 %.2f ms  cpu %.0f/%.0f us/decision (client, all threads/server)  in flight %.1f "
-              + "(mean)  issuers blocked %.0f%%  peak threads %d  over-admitted %d",
+              + "(mean)  issuers in call %.0f%%  peak threads %d  over-admitted %d",
           scenario.id(), contender.id(), round, result.decisionsPerSecond(), result.requestsPerDecision(),
           result.admitted(), result.denied(), result.errors(), result.p50Micros() / 1e3, result.p99Micros() / 1e3,
           result.threadsCpuMicrosPerDecision(), result.serverCpuMicrosPerDecision(), result.meanInFlight(),

@@ -253,10 +253,15 @@ public final class Report {
   }
 
   /**
-   * Above this share of a run inside the call that starts a decision, a non-blocking run's issuing threads were
-   * blocked by its store: the run measured a blocking fallback, not the non-blocking path.
+   * Whether a non-blocking run kept at least half of its decisions in flight on average. One that did not measured
+   * something else than its scenario: a store whose calls block the issuing threads (on {@code DynamoDbStore} without
+   * an asynchronous client, about 2 in flight), or issuing threads starved of CPU. (The issuing threads' time inside
+   * the starting call does not tell: the SDK marshals and signs there even on the non-blocking path, which on this
+   * loaded machine takes a third of the run or more.)
    */
-  static final double BLOCKED = 0.5;
+  static boolean keptInFlight(RunResult r) {
+    return r.meanInFlight() >= r.inFlight() / 2.0;
+  }
 
   /** The threads column: the thread count, and for a non-blocking run the decisions it kept in flight. */
   static String threadsCell(RunResult r) {
@@ -353,28 +358,29 @@ public final class Report {
         + "does most of its work off the issuing threads; for the blocking path it is its deciding threads' figure "
         + "in the table above plus the little the other threads do. \"In flight\" is the measured mean (Little's "
         + "law: mean latency x decisions / elapsed): near 256 when nothing blocks the issuing threads, near 2 when "
-        + "the store's calls block them; \"issuers blocked\" is the share of the run the issuing threads spent "
-        + "inside the call that starts a decision (near 0 when it returns at once). \"x blocking\" is the median over rounds of the non-blocking run's "
+        + "the store's calls block them; \"issuers in call\" is the share of the run the issuing threads spent "
+        + "inside the call that starts a decision (the SDK marshals and signs the request there even on the "
+        + "non-blocking path; near 100% when the call waits for the store). \"x blocking\" is the median over rounds of the non-blocking run's "
         + "decisions/s over the blocking run's of the same round (range in brackets); \"x floor\" is against the "
         + "floor on the same path. Peak threads are the JVM's live Java threads during the run (the harness's idle "
         + "clients and the JVM's own included).\n\n");
-    md.append("| scenario | contender, path | threads | in flight (mean) | issuers blocked | decisions/s "
+    md.append("| scenario | contender, path | threads | in flight (mean) | issuers in call | decisions/s "
         + "| x blocking | x floor | client CPU us/decision (all threads) | p99 ms | requests/decision | peak threads "
         + "| over-admitted |\n");
     md.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     md.append(table);
-    List<String> blocked = runs.stream()
-        .filter(r -> r.contender().equals("ratelimiter") && r.inFlight() > 0 && r.issuersBusy() > BLOCKED)
-        .map(r -> String.format("%s (issuers blocked %.0f%% of the run, %.1f in flight)", r.scenario(),
-            100 * r.issuersBusy(), r.meanInFlight()))
+    List<String> underLoaded = runs.stream()
+        .filter(r -> r.contender().equals("ratelimiter") && r.inFlight() > 0 && !keptInFlight(r))
+        .map(r -> String.format("%s (%.1f of %d in flight on average, issuing threads inside `tryAcquire` %.0f%% "
+            + "of the run)", r.scenario(), r.meanInFlight(), r.inFlight(), 100 * r.issuersBusy()))
         .toList();
-    if (!blocked.isEmpty()) {
-      md.append("\n**These are not the non-blocking path's figures.** In ").append(String.join(", ", blocked))
-          .append(" this project's issuing threads were blocked in `tryAcquire`: the store's asynchronous calls ran "
-              + "the blocking call on the calling thread, as `DynamoDbStore` does without an asynchronous client "
-              + "(`ThisLibrary.withAsyncClient` in `ratelimiter-bench` passes it once "
-              + "`DynamoDbStore.Builder.asyncClient` exists); the non-blocking row of the Targets table counts it as "
-              + "not met.\n");
+    if (!underLoaded.isEmpty()) {
+      md.append("\n**These are not the non-blocking path's figures.** In ").append(String.join(", ", underLoaded))
+          .append(" this project did not keep half its decisions in flight: its issuing threads waited in "
+              + "`tryAcquire`, as they do when the store answers its asynchronous calls with the blocking call on "
+              + "the calling thread (`DynamoDbStore` without an asynchronous client: `ThisLibrary.withAsyncClient` in "
+              + "`ratelimiter-bench` passes one once `DynamoDbStore.Builder.asyncClient` exists). The non-blocking row "
+              + "of the Targets table counts it as not met.\n");
     }
     return md.toString();
   }
@@ -612,9 +618,8 @@ public final class Report {
       async.add(String.format("%s vs %s: %sx decisions/s, %.0f vs %.0f us CPU (%.2fx), %.0f in flight%s",
           a.scenario().id(), a.baseline(), crossRatioCell(rounds, a.scenario().id(), a.baseline(), "ratelimiter"),
           asyncCpu, baseCpu, asyncCpu / Math.max(1e-9, baseCpu), mine.get().meanInFlight(),
-          mine.get().issuersBusy() > BLOCKED ? String.format(" (issuers blocked %.0f%% of the run: not the "
-              + "non-blocking path, see its section)", 100 * mine.get().issuersBusy()) : ""));
-      asyncMet &= x >= 1.0 && asyncCpu <= baseCpu && baseCpu > 0 && mine.get().issuersBusy() <= BLOCKED;
+          keptInFlight(mine.get()) ? "" : " (not the non-blocking path's figures, see its section)"));
+      asyncMet &= x >= 1.0 && asyncCpu <= baseCpu && baseCpu > 0 && keptInFlight(mine.get());
     }
     if (!async.isEmpty()) {
       rows.add(new String[] {"non-blocking path, 256 in flight from 2 threads: at least the blocking path's "

@@ -37,9 +37,9 @@ import java.util.Map;
  *     as Java threads; threads that ended during the run are missed); 0 in files from before it was measured
  * @param peakThreads the most live Java threads of this JVM at once during the run (the harness's idle clients and the
  *     JVM's own threads included); 0 in files from before it was measured
- * @param issuersBusy for the non-blocking scenarios, the share of the run the issuing threads spent inside the call
- *     that starts a decision: near 0 when it returns at once, near 1 when it waits for the store (a store without an
- *     asynchronous client); 0 for the other scenarios
+ * @param issuersBusy for the non-blocking scenarios, the share of the run (wall time) the issuing threads spent inside
+ *     the call that starts a decision: the SDK's marshalling and signing run there even on the non-blocking path; near
+ *     1 when the call waits for the store (a store without an asynchronous client); 0 for the other scenarios
  */
 public record RunResult(
     String scenario, String contender, int threads, long elapsedNanos, long decisions, long admitted, long denied,
