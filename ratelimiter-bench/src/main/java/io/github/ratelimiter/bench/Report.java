@@ -120,7 +120,8 @@ public final class Report {
         + "`hot-16` and `keys-10k-16` (their own section below).\n\n");
     md.append("Requests are every HTTP attempt, counted by an SDK v2 `ExecutionInterceptor` or an SDK v1 "
         + "`RequestHandler2`. Client CPU is the deciding threads' own CPU time (the synchronous clients do their "
-        + "work on the calling thread); server CPU is dynalite's process. The bound is "
+        + "work on the calling thread; in the `async-*` rows every Java thread's, see the non-blocking section); "
+        + "server CPU is dynalite's process. The bound is "
         + "`limit + floor(elapsed x limit / window)` per bucket from the contender's first request; "
         + "over-admission must be 0.\n\n");
     md.append("| scenario | contender | threads | decisions/s | x floor | x Bucket4j | p50 ms | p99 ms | p99.9 ms "
