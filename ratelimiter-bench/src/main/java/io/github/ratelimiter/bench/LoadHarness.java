@@ -197,7 +197,8 @@ public final class LoadHarness {
           log("warming up %s for %s", contender.id(), warmup);
           Contender.Decider decider = contender.fungible("warmup", OPEN);
           Driver.run(4, warmup, thread -> i -> "w" + (i % 100), 0, () -> decider::decide);
-          Contender.AsyncDecider asyncDecider = async.isEmpty() ? null : contender.fungibleAsync("warmup-async", OPEN);
+          Contender.AsyncDecider asyncDecider = async.isEmpty() || !contenders.contains(contender) ? null
+              : contender.fungibleAsync("warmup-async", OPEN);
           if (asyncDecider != null) {
             log("warming up %s's non-blocking path for %s", contender.id(), warmup);
             Driver.runAsync(ISSUERS, IN_FLIGHT, warmup, thread -> i -> "w" + (i % 100), asyncDecider::decide);
