@@ -4,11 +4,13 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -255,7 +257,7 @@ final class Driver {
             try {
               decision = step.start(key);
             } catch (Exception | Error e) {
-              decision = java.util.concurrent.CompletableFuture.failedFuture(e);
+              decision = CompletableFuture.failedFuture(e);
             }
             inStart[issuer] += System.nanoTime() - start;
             decision.whenComplete((allowed, failure) -> {
@@ -306,9 +308,9 @@ final class Driver {
     long serverAfter = serverCpuNanos();
     long others = cpuSince(othersBefore, own);
     int peakThreads = mx.getPeakThreadCount();
-    long issuersCpu = java.util.Arrays.stream(issuerCpu).sum();
+    long issuersCpu = Arrays.stream(issuerCpu).sum();
     long runNanos = System.nanoTime() - origin;
-    double busy = runNanos <= 0 ? 0 : java.util.Arrays.stream(inStart).sum() / ((double) issuers * runNanos);
+    double busy = runNanos <= 0 ? 0 : Arrays.stream(inStart).sum() / ((double) issuers * runNanos);
     LoadHarness.log("  %d issuers, %d in flight: live threads at half time %s; peak %d; CPU issuers %.0f ms, other "
             + "threads %.0f ms; issuers inside the starting call %.0f%% of the run%s", issuers, inFlight, census,
         peakThreads, issuersCpu / 1e6, others / 1e6, 100 * busy,
