@@ -30,9 +30,10 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  *   <li>{@link ReservationNotFoundException} is left to the application (rethrown).
  * </ul>
  *
- * <p>In a reactive (WebFlux) application the same handler answers, without the {@code RateLimit-Policy} header for a
- * limited method's denial: the account's quota would need a lookup on the event loop; {@code Retry-After} and
- * {@code RateLimit: "resource";r=0;t=seconds} are sent.
+ * <p>In a reactive (WebFlux) application the same handler gives the same answers: a limited method returning
+ * {@code Mono}, {@code Flux} or {@code CompletableFuture} looks up the account's quota without blocking
+ * ({@code async().quotaFor}) before it signals its denial, and the WebFilter's route items come first when a route
+ * applied (a {@code Mono} or {@code Flux} method; a {@code CompletableFuture} method's headers list its own items).
  *
  * <p>Registered last among the controller advices, so an application's own handler of these exceptions (in a
  * controller or an advice) wins; define a bean of this type to replace it, or set
@@ -54,10 +55,9 @@ public class RateLimitExceptionHandler {
     String limitName = null;
     if (denial != null) {
       Quota quota = denial.quota();
-      headers.set(RateLimitHeaders.POLICY, MethodDenial.afterRoute(RateLimitHeaders.POLICY,
-          RateLimitHeaders.policies(e.resourceName(), quota)));
-      headers.set(RateLimitHeaders.STATE, MethodDenial.afterRoute(RateLimitHeaders.STATE,
-          RateLimitHeaders.state(e.resourceName(), quota, denial.decision())));
+      headers.set(RateLimitHeaders.POLICY, denial.policyHeader(RateLimitHeaders.policies(e.resourceName(), quota)));
+      headers.set(RateLimitHeaders.STATE, denial.stateHeader(RateLimitHeaders.state(e.resourceName(), quota,
+          denial.decision())));
       limitName = quota.size() > 1 ? denial.decision().limitName() : null;
     } else if (retryAfter != null) {
       headers.set(RateLimitHeaders.STATE, RateLimitHeaders.quoted(e.resourceName()) + ";r=0;t="

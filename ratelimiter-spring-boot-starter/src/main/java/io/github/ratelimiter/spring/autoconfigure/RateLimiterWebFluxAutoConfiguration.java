@@ -38,7 +38,7 @@ public class RateLimiterWebFluxAutoConfiguration {
       BeanFactory beanFactory) {
     RateLimiterProperties.Http http = properties.getHttp();
     return new ReactiveRateLimitFilter(HttpRoutes.of(properties, registry, beanFactory), http.getMatch(),
-        http.isHeaders(), !properties.getLimitCacheTtl().isZero(), http.getFilterOrder());
+        http.isHeaders(), http.getFilterOrder());
   }
 
   /** 429 and 503 for the library's exceptions from controllers and limited methods. */

@@ -30,18 +30,12 @@ final class AppliedRoutes {
   record Answer(int status, ProblemDetail problem, Long retryAfterSeconds) {}
 
   private final boolean headers;
-  private final boolean lookUpQuota;
   private List<String> policies;
   private List<String> states;
 
-  /**
-   * @param headers whether the {@code RateLimit} headers are sent
-   * @param lookUpQuota whether the headers may read the account's quota from the limiter (see
-   *     {@link HttpRoute#quotaShown})
-   */
-  AppliedRoutes(boolean headers, boolean lookUpQuota) {
+  /** @param headers whether the {@code RateLimit} headers are sent */
+  AppliedRoutes(boolean headers) {
     this.headers = headers;
-    this.lookUpQuota = lookUpQuota;
   }
 
   /** 400: the route's source gave no account and the route has no fallback account. */
@@ -71,7 +65,19 @@ final class AppliedRoutes {
    * request goes on to the next route or the application).
    */
   Answer decided(HttpRoute route, String account, Decision decision) {
-    Quota quota = headers || decision.denied() ? route.quotaShown(account, decision, lookUpQuota) : null;
+    return decided(route, decision, wantsQuota(decision) ? route.quotaShown(account, decision) : null);
+  }
+
+  /** Whether {@link #decided(HttpRoute, Decision, Quota)} needs the account's quota: for the headers or a 429. */
+  boolean wantsQuota(Decision decision) {
+    return headers || decision.denied();
+  }
+
+  /**
+   * {@link #decided(HttpRoute, String, Decision)} with the account's quota already looked up (without blocking, by
+   * the WebFilter): {@code null} only when {@link #wantsQuota} is false.
+   */
+  Answer decided(HttpRoute route, Decision decision, Quota quota) {
     if (headers) {
       policies = add(policies, RateLimitHeaders.policies(route.resource(), quota));
       states = add(states, RateLimitHeaders.state(route.resource(), quota, decision));

@@ -8,6 +8,7 @@ import io.github.ratelimiter.RateLimiterException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,12 +108,11 @@ public record HttpRoute(String name, String path, PathPattern pattern, Set<Strin
 
   /**
    * The account's quota, for the headers: the limiter's cached lookup, which the decision just made (so no request
-   * while the limit cache holds it). A degraded decision (the store failed, the route fails open) does not ask the
-   * store again, nor does a failed lookup, nor a caller that may not wait ({@code lookUp} false): then the route's
-   * default quota is shown, or the decision's limit when the account's quota is not the default one.
+   * while the limit cache holds it), blocking when it must read the store. A degraded decision (the store failed, the
+   * route fails open) does not ask the store again, nor does a failed lookup: then {@link #quotaShown(Decision)}.
    */
-  Quota quotaShown(String accountId, Decision decision, boolean lookUp) {
-    if (lookUp && !decision.degraded()) {
+  Quota quotaShown(String accountId, Decision decision) {
+    if (!decision.degraded()) {
       try {
         return limiter.quotaFor(accountId);
       } catch (RateLimiterException e) {
@@ -120,6 +120,39 @@ public record HttpRoute(String name, String path, PathPattern pattern, Set<Strin
             name, resource, e);
       }
     }
+    return quotaShown(decision);
+  }
+
+  /**
+   * {@link #quotaShown(String, Decision)} without blocking: the limiter's non-blocking lookup
+   * ({@code async().quotaFor}), complete at once while the limit cache holds the account's row; never completes
+   * exceptionally.
+   */
+  CompletableFuture<Quota> quotaShownAsync(String accountId, Decision decision) {
+    if (decision.degraded()) {
+      return CompletableFuture.completedFuture(quotaShown(decision));
+    }
+    CompletableFuture<Quota> lookup;
+    try {
+      lookup = limiter.async().quotaFor(accountId);
+    } catch (RuntimeException e) {
+      lookup = CompletableFuture.failedFuture(e);
+    }
+    return lookup.handle((quota, failure) -> {
+      if (quota != null) {
+        return quota;
+      }
+      log.debug("{} ({}): the account's quota cannot be read for the headers; the default quota's shown", name,
+          resource, failure);
+      return quotaShown(decision);
+    });
+  }
+
+  /**
+   * The quota shown without the account's: the route's default quota, or the decision's limit when the account's
+   * quota is not the default one.
+   */
+  Quota quotaShown(Decision decision) {
     return defaultQuota.limits().containsKey(decision.limitName()) ? defaultQuota : Quota.of(decision.limit());
   }
 

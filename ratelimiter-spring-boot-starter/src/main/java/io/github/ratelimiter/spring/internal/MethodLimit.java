@@ -165,15 +165,15 @@ public final class MethodLimit {
       return this;
     }
     Class<?> returns = method.getReturnType();
-    if (java.util.concurrent.CompletionStage.class.isAssignableFrom(returns)
-        || java.util.concurrent.Future.class.isAssignableFrom(returns)
-        || returns.getName().startsWith("org.reactivestreams.") || returns.getName().startsWith("reactor.core.")) {
+    boolean settlesLater = this.returns == Returns.MONO || this.returns == Returns.FUTURE;
+    if (!settlesLater && (java.util.concurrent.Future.class.isAssignableFrom(returns)
+        || returns.getName().startsWith("org.reactivestreams.") || returns.getName().startsWith("reactor.core."))) {
       throw new IllegalArgumentException("estimate and actual are not supported on a method returning "
-          + returns.getSimpleName() + ": its work is not done when it returns (asynchronous settling is not"
-          + " supported yet)");
+          + returns.getSimpleName() + ": its work is not done when it returns, and its result is not one value"
+          + " to settle from (they are on a Mono, a CompletableFuture or a CompletionStage)");
     }
-    if (!spring.actual().isBlank() && (returns == void.class || returns == Void.class)
-        && spring.actual().contains("#result")) {
+    if (!spring.actual().isBlank() && spring.actual().contains("#result") && (returns == void.class
+        || returns == Void.class || settlesLater && valueType(method) == Void.class)) {
       throw new IllegalArgumentException("actual reads #result, but the method returns nothing");
     }
     estimate = CostSpec.parse("estimate", spring.estimate().trim(), defaultQuota, spring.costLimit().trim(),
@@ -181,6 +181,12 @@ public final class MethodLimit {
     actual = spring.actual().isBlank() ? null
         : CostSpec.parse("actual", spring.actual().trim(), defaultQuota, spring.costLimit().trim(), permits);
     return this;
+  }
+
+  /** The type argument of a {@code Mono<T>} or {@code CompletableFuture<T>} return type, or {@code null}. */
+  private static java.lang.reflect.Type valueType(Method method) {
+    return method.getGenericReturnType() instanceof java.lang.reflect.ParameterizedType type
+        ? type.getActualTypeArguments()[0] : null;
   }
 
   /** The quota of {@link RateLimited#limits()}, each named (else by its window). */
@@ -268,7 +274,8 @@ public final class MethodLimit {
     return out.append(')').toString();
   }
 
-  private MethodBasedEvaluationContext context(Object target, Object[] arguments) {
+  /** A new evaluation context of one call, for its estimate and then its actual cost. */
+  MethodBasedEvaluationContext context(Object target, Object[] arguments) {
     MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(target, method, arguments, NAMES);
     if (beans != null) {
       context.setBeanResolver(beans);
@@ -357,11 +364,14 @@ public final class MethodLimit {
 
   /**
    * Decides one call without blocking: a future that completes with nothing when the call is admitted, and
-   * exceptionally with the very {@link CapacityExhaustedException} that {@link #acquire} throws when it is denied, or
-   * with the limiter's failure (a {@code RateLimiterException} of a fail-closed limiter). Never a
-   * {@link java.util.concurrent.CompletionException}: the cause itself.
+   * exceptionally with a {@link CapacityExhaustedException} like the one {@link #acquire} throws when it is denied
+   * (once the account's quota has been looked up without blocking, for the exception handler's headers:
+   * {@link MethodDenial}), or with the limiter's failure (a {@code RateLimiterException} of a fail-closed limiter).
+   * Never a {@link CompletionException}: the cause itself.
+   *
+   * @param route the routes' header items the denial lists first, or {@code null}
    */
-  CompletableFuture<Void> acquireAsync(FungibleLimiter limiter, String account) {
+  CompletableFuture<Void> acquireAsync(FungibleLimiter limiter, String account, MethodDenial.RouteItems route) {
     CompletableFuture<Decision> decision;
     try {
       decision = limiter.async().tryAcquire(account, cost);
@@ -371,15 +381,56 @@ public final class MethodLimit {
     CompletableFuture<Void> admitted = new CompletableFuture<>();
     decision.whenComplete((d, failure) -> {
       if (failure != null) {
-        admitted.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause() : failure);
+        admitted.completeExceptionally(cause(failure));
       } else if (d.allowed()) {
         admitted.complete(null);
       } else {
-        admitted.completeExceptionally(denied(limiter, account, d));
+        deniedAsync(limiter, account, d, route).thenAccept(admitted::completeExceptionally);
       }
     });
     return admitted;
+  }
+
+  /**
+   * Reserves one call's estimate without blocking ({@code async().tryReserve}): the charge when admitted; exceptionally
+   * as {@link #acquireAsync} when denied or when the limiter failed, or with the estimate's failure (an expression
+   * that gives no cost).
+   *
+   * @param context the call's evaluation context, which {@link #settleAsync} reads the actual cost with
+   */
+  CompletableFuture<Charge> reserveAsync(FungibleLimiter limiter, String account, MethodBasedEvaluationContext context,
+      MethodDenial.RouteItems route) {
+    CompletableFuture<Charge> reserved;
+    try {
+      reserved = limiter.async().tryReserve(account, estimated(context));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<Charge> admitted = new CompletableFuture<>();
+    reserved.whenComplete((charge, failure) -> {
+      if (failure != null) {
+        admitted.completeExceptionally(cause(failure));
+      } else if (charge.decision().allowed()) {
+        admitted.complete(charge);
+      } else {
+        charge.close();
+        deniedAsync(limiter, account, charge.decision(), route).thenAccept(admitted::completeExceptionally);
+      }
+    });
+    return admitted;
+  }
+
+  /**
+   * Settles a call's charge from its result without blocking: the actual cost read with {@code #result}, or at the
+   * estimate without {@code actual} (or when it cannot be read, logged). Completes when the store has answered, never
+   * exceptionally.
+   */
+  CompletableFuture<Void> settleAsync(Charge charge, MethodBasedEvaluationContext context, Object result) {
+    return settle(charge, context, result, true);
+  }
+
+  private static Throwable cause(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
   }
 
   /** How calls are decided, by the method's return type. */
@@ -409,11 +460,7 @@ public final class MethodLimit {
   Object reserveAndCall(FungibleLimiter limiter, String account, Object target, Object[] arguments,
       org.aopalliance.intercept.MethodInvocation invocation) throws Throwable {
     MethodBasedEvaluationContext context = context(target, arguments);
-    Cost estimated = estimate.cost(context);
-    if (estimated == null) {
-      throw new IllegalStateException(name + ": the estimate '" + estimate.text() + "' charges nothing");
-    }
-    Charge charge = limiter.tryReserve(account, estimated);
+    Charge charge = limiter.tryReserve(account, estimated(context));
     if (charge.decision().denied()) {
       charge.close();
       throw denied(limiter, account, charge.decision());
@@ -425,50 +472,103 @@ public final class MethodLimit {
       charge.cancel();
       throw e;
     }
+    settle(charge, context, result, false);
+    return result;
+  }
+
+  /** The call's estimate. */
+  private Cost estimated(MethodBasedEvaluationContext context) {
+    Cost estimated = estimate.cost(context);
+    if (estimated == null) {
+      throw new IllegalStateException(name + ": the estimate '" + estimate.text() + "' charges nothing");
+    }
+    return estimated;
+  }
+
+  /**
+   * Settles a charge from the call's result, the same on both paths: at the actual cost ({@code #result} bound),
+   * cancelled when it is nothing, at the estimate without {@code actual} or when the actual cannot be read or settled
+   * (logged). Blocking ({@code async} false) or not; the future never completes exceptionally.
+   */
+  private CompletableFuture<Void> settle(Charge charge, MethodBasedEvaluationContext context, Object result,
+      boolean async) {
     if (actual == null) {
       charge.close();
-      return result;
+      return CompletableFuture.completedFuture(null);
     }
     try {
       context.setVariable("result", result);
       Cost used = actual.cost(context);
       if (used == null) {
+        if (async) {
+          return charge.cancelAsync();
+        }
         charge.cancel();
       } else {
+        if (async) {
+          return charge.settleAsync(used);
+        }
         charge.settle(used);
       }
     } catch (RuntimeException e) {
       charge.close();
       log.warn("{}: the actual cost '{}' cannot be settled; settled at the estimate {}", name, actual.text(),
-          estimated, e);
+          charge.estimate(), e);
     }
-    return result;
+    return CompletableFuture.completedFuture(null);
   }
 
   private CapacityExhaustedException denied(FungibleLimiter limiter, String account, Decision decision) {
-    CapacityExhaustedException denied;
-    if (decision.limit().blocks()) {
-      denied = new CapacityExhaustedException("account '" + account + "' has no capacity for resource '" + resource
-          + "' (its limit" + (defaultQuota.size() > 1 ? " '" + decision.limitName() + "'" : "") + " is 0)", resource,
-          account, null);
-    } else {
-      denied = new CapacityExhaustedException("rate limit " + (defaultQuota.size() > 1 ? "'" + decision.limitName()
-          + "' (" + decision.limit() + ")" : decision.limit()) + " of resource '" + resource
-          + "' exhausted for account '" + account + "' (" + permits + " permits asked); retry after "
-          + decision.retryAfter(), resource, account, decision.retryAfter());
-    }
+    CapacityExhaustedException denied = exception(account, decision);
     if (WEB) {
       MethodDenial.record(denied, resource, decision, () -> quota(limiter, account, decision));
     }
     return denied;
   }
 
+  /**
+   * The denial of a non-blocking call, once the account's quota has been looked up without blocking
+   * ({@code async().quotaFor}: at once from the limit cache, which the decision has just filled), kept for the
+   * exception handler ({@link MethodDenial#remember}); never completes exceptionally.
+   */
+  private CompletableFuture<CapacityExhaustedException> deniedAsync(FungibleLimiter limiter, String account,
+      Decision decision, MethodDenial.RouteItems route) {
+    CompletableFuture<Quota> lookup;
+    try {
+      lookup = limiter.async().quotaFor(account);
+    } catch (RuntimeException e) {
+      lookup = CompletableFuture.failedFuture(e);
+    }
+    return lookup.handle((quota, failure) -> {
+      CapacityExhaustedException denied = exception(account, decision);
+      MethodDenial.remember(denied, new MethodDenial(resource, decision, quota != null ? quota
+          : defaultQuotaShown(decision), route));
+      return denied;
+    });
+  }
+
+  private CapacityExhaustedException exception(String account, Decision decision) {
+    if (decision.limit().blocks()) {
+      return new CapacityExhaustedException("account '" + account + "' has no capacity for resource '" + resource
+          + "' (its limit" + (defaultQuota.size() > 1 ? " '" + decision.limitName() + "'" : "") + " is 0)", resource,
+          account, null);
+    }
+    return new CapacityExhaustedException("rate limit " + (defaultQuota.size() > 1 ? "'" + decision.limitName()
+        + "' (" + decision.limit() + ")" : decision.limit()) + " of resource '" + resource
+        + "' exhausted for account '" + account + "' (" + permits + " permits asked); retry after "
+        + decision.retryAfter(), resource, account, decision.retryAfter());
+  }
+
   private Quota quota(FungibleLimiter limiter, String account, Decision decision) {
     try {
       return limiter.quotaFor(account);
     } catch (RateLimiterException e) {
-      return defaultQuota.limits().containsKey(decision.limitName()) ? defaultQuota : Quota.of(decision.limit());
+      return defaultQuotaShown(decision);
     }
+  }
+
+  private Quota defaultQuotaShown(Decision decision) {
+    return defaultQuota.limits().containsKey(decision.limitName()) ? defaultQuota : Quota.of(decision.limit());
   }
 
   /** The limited resource. */

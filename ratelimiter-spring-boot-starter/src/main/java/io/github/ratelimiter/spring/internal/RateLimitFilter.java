@@ -1,7 +1,6 @@
 package io.github.ratelimiter.spring.internal;
 
 import io.github.ratelimiter.Charge;
-import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.spring.RateLimiterProperties.MatchMode;
@@ -16,8 +15,6 @@ import java.security.Principal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.expression.spel.support.StandardEvaluationContext;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.PathContainer;
@@ -57,7 +54,6 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Route
   /** The request attribute holding the first applied route ({@link HttpRoute}). */
   public static final String ROUTE_ATTRIBUTE = HttpRoutes.ROUTE_ATTRIBUTE;
 
-  private static final Logger log = LoggerFactory.getLogger(RateLimitFilter.class);
   private static final String PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
 
   private final List<HttpRoute> routes;
@@ -82,7 +78,7 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Route
     PathContainer path = RequestPath.parse(request.getRequestURI(), request.getContextPath()).pathWithinApplication();
     ServletRouteRequest view = null;
     AppliedRoutes applied = null;
-    List<Reserved> reserved = null;
+    List<ReservedCost> reserved = null;
     boolean first = true;
     for (HttpRoute route : routes) {
       Map<String, String> variables = route.match(request.getMethod(), path);
@@ -91,11 +87,11 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Route
       }
       if (applied == null) {
         view = new ServletRouteRequest(request);
-        applied = new AppliedRoutes(headers, true);
+        applied = new AppliedRoutes(headers);
       }
       String account = route.accountOf(view, variables);
       if (account == null) {
-        cancel(reserved);
+        ReservedCost.cancel(reserved);
         write(response, applied.accountMissing(route), applied);
         return;
       }
@@ -105,23 +101,23 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Route
           Charge charge = route.limiter().tryReserve(account, route.cost());
           decision = charge.decision();
           if (decision.allowed()) {
-            reserved = add(reserved, new Reserved(route, charge));
+            reserved = add(reserved, new ReservedCost(route, charge));
           }
         } else {
           decision = route.limiter().tryAcquire(account, route.cost());
         }
       } catch (IllegalArgumentException e) {
-        cancel(reserved);
+        ReservedCost.cancel(reserved);
         write(response, applied.accountInvalid(route, e), applied);
         return;
       } catch (RateLimiterException e) {
-        cancel(reserved);
+        ReservedCost.cancel(reserved);
         write(response, applied.storeFailed(route, e), applied);
         return;
       }
       AppliedRoutes.Answer denial = applied.decided(route, account, decision);
       if (denial != null) {
-        cancel(reserved);
+        ReservedCost.cancel(reserved);
         write(response, denial, applied);
         return;
       }
@@ -144,7 +140,7 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Route
       chain.doFilter(request, watched);
     } catch (IOException | ServletException | RuntimeException | Error e) {
       watched.finished = true;
-      cancel(reserved);
+      ReservedCost.cancel(reserved);
       throw e;
     }
     settle(reserved, watched);
@@ -185,61 +181,16 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Route
     }
   }
 
-  /** A charge a cost-header route reserved for the request. */
-  private record Reserved(HttpRoute route, Charge charge) {}
-
-  private static void cancel(List<Reserved> reserved) {
-    if (reserved != null) {
-      reserved.forEach(r -> r.charge().cancel());
-    }
-  }
-
   /**
    * Settles the charges the controller did not set a cost header for: at the estimate, or cancelled when the answer
    * is a 429 (a limit further in denied the request).
    */
-  private static void settle(List<Reserved> reserved, CostHeaderResponse response) {
+  private static void settle(List<ReservedCost> reserved, CostHeaderResponse response) {
     response.finished = true;
-    for (Reserved r : reserved) {
+    for (ReservedCost r : reserved) {
       if (!response.settled(r)) {
-        String value = response.getHeader(r.route().costHeader().header());
-        if (value != null) {
-          settle(r, value);
-        } else if (response.getStatus() == 429) {
-          r.charge().cancel(); // denied further in (a limited method, another limiter): no work was done
-        } else {
-          r.charge().close();
-        }
+        r.settle(response.getHeader(r.header()), response.getStatus());
       }
-    }
-  }
-
-  /** Settles a charge from its cost header's value (at the estimate when it is not a number). */
-  private static void settle(Reserved r, String value) {
-    HttpRoute.CostHeader costHeader = r.route().costHeader();
-    long used;
-    try {
-      used = Long.parseLong(value.trim());
-    } catch (NumberFormatException e) {
-      used = -1;
-    }
-    if (used < 0) {
-      log.warn("{} ({}): response header {} is not a cost: '{}'; settled at the estimate", r.route().name(),
-          r.route().resource(), costHeader.header(), value);
-      r.charge().close();
-      return;
-    }
-    Cost actual = costHeader.actual(r.charge().estimate(), r.route().defaultQuota(), used);
-    try {
-      if (actual == null) {
-        r.charge().cancel();
-      } else {
-        r.charge().settle(actual);
-      }
-    } catch (IllegalArgumentException e) {
-      log.warn("{} ({}): the actual cost {} cannot be settled; settled at the estimate", r.route().name(),
-          r.route().resource(), actual, e);
-      r.charge().close();
     }
   }
 
@@ -248,12 +199,12 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Route
    * client's next request, sent as soon as this response arrives, meets the settled bucket.
    */
   private static final class CostHeaderResponse extends HttpServletResponseWrapper {
-    private final List<Reserved> reserved;
+    private final List<ReservedCost> reserved;
     private final boolean[] settled;
     /** Set once the chain has returned: a header set later (an asynchronous request) no longer settles. */
     private volatile boolean finished;
 
-    CostHeaderResponse(HttpServletResponse response, List<Reserved> reserved) {
+    CostHeaderResponse(HttpServletResponse response, List<ReservedCost> reserved) {
       super(response);
       this.reserved = reserved;
       this.settled = new boolean[reserved.size()];
@@ -264,15 +215,15 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Route
         return;
       }
       for (int i = 0; i < reserved.size(); i++) {
-        Reserved r = reserved.get(i);
-        if (!settled[i] && r.route().costHeader().header().equalsIgnoreCase(name)) {
+        ReservedCost r = reserved.get(i);
+        if (!settled[i] && r.header().equalsIgnoreCase(name)) {
           settled[i] = true;
-          settle(r, value);
+          r.settle(value, getStatus());
         }
       }
     }
 
-    boolean settled(Reserved r) {
+    boolean settled(ReservedCost r) {
       return settled[reserved.indexOf(r)];
     }
 

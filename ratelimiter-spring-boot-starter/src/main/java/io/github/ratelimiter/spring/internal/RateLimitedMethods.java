@@ -1,5 +1,7 @@
 package io.github.ratelimiter.spring.internal;
 
+import io.github.ratelimiter.Charge;
+import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.RateLimit;
 import io.github.ratelimiter.spring.RateLimited;
 import java.lang.reflect.Method;
@@ -20,6 +22,7 @@ import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.context.expression.MethodBasedEvaluationContext;
 import org.springframework.core.BridgeMethodResolver;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
@@ -94,11 +97,17 @@ public final class RateLimitedMethods extends AbstractBeanFactoryAwareAdvisingPo
     MethodLimit.Returns returns = limit.returns();
     if (returns == MethodLimit.Returns.MONO || returns == MethodLimit.Returns.FLUX) {
       String account = limit.accountFromRoute() ? null : limit.account(target, invocation.getArguments());
-      return ReactorMethods.limit(limit, limit.bind(registry.getObject()), account, invocation.proceed());
+      return ReactorMethods.limit(limit, limit.bind(registry.getObject()), account, invocation.proceed(), target,
+          invocation.getArguments());
     }
     String account = limit.account(target, invocation.getArguments());
     if (returns == MethodLimit.Returns.FUTURE) {
-      return callWhenAdmitted(limit.acquireAsync(limit.bind(registry.getObject()), account), invocation);
+      FungibleLimiter limiter = limit.bind(registry.getObject());
+      if (limit.settles()) {
+        MethodBasedEvaluationContext context = limit.context(target, invocation.getArguments());
+        return callAndSettle(limit, limit.reserveAsync(limiter, account, context, null), context, invocation);
+      }
+      return callWhenAdmitted(limit.acquireAsync(limiter, account, null), invocation);
     }
     if (limit.settles()) {
       return limit.reserveAndCall(limit.bind(registry.getObject()), account, target, invocation.getArguments(),
@@ -106,6 +115,43 @@ public final class RateLimitedMethods extends AbstractBeanFactoryAwareAdvisingPo
     }
     limit.acquire(limit.bind(registry.getObject()), account);
     return invocation.proceed();
+  }
+
+  /**
+   * A method returning a {@code CompletableFuture} or {@code CompletionStage} with an estimate: called once its
+   * estimate is reserved (as {@link #callWhenAdmitted}); when its stage completes, the actual cost is settled from the
+   * result without blocking ({@link MethodLimit#settleAsync}), and the returned future completes with the result once
+   * the settle has been answered; when the method throws or its stage fails, the charge is cancelled and the future
+   * fails the same way.
+   */
+  private static CompletableFuture<Object> callAndSettle(MethodLimit limit, CompletableFuture<Charge> reserved,
+      MethodBasedEvaluationContext context, MethodInvocation invocation) {
+    CompletableFuture<Object> result = new CompletableFuture<>();
+    reserved.whenComplete((charge, failure) -> {
+      if (failure != null) {
+        result.completeExceptionally(failure);
+        return;
+      }
+      Object stage;
+      try {
+        stage = invocation.proceed();
+      } catch (Throwable e) {
+        charge.cancelAsync().whenComplete((ok, never) -> result.completeExceptionally(e));
+        return;
+      }
+      if (stage == null) {
+        limit.settleAsync(charge, context, null).whenComplete((ok, never) -> result.complete(null));
+        return;
+      }
+      ((CompletionStage<?>) stage).whenComplete((value, error) -> {
+        if (error != null) {
+          charge.cancelAsync().whenComplete((ok, never) -> result.completeExceptionally(error));
+        } else {
+          limit.settleAsync(charge, context, value).whenComplete((ok, never) -> result.complete(value));
+        }
+      });
+    });
+    return result;
   }
 
   /**

@@ -1,15 +1,19 @@
 package io.github.ratelimiter.spring.internal;
 
+import io.github.ratelimiter.Charge;
 import io.github.ratelimiter.Decision;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.spring.RateLimiterProperties.MatchMode;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.core.Ordered;
 import org.springframework.expression.spel.support.StandardEvaluationContext;
 import org.springframework.http.HttpHeaders;
@@ -22,6 +26,7 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
 /**
  * The WebFlux twin of {@link RateLimitFilter}: limits the requests that match {@code ratelimiter.http.routes} with
@@ -31,20 +36,28 @@ import reactor.core.publisher.Mono;
  * {@link AccountSources}, {@link AppliedRoutes}, {@link RateLimitHeaders}, {@link Problems}).
  *
  * <p><b>Never blocks.</b> Each route decides through the limiter's non-blocking view
- * ({@code FungibleLimiter.async().tryAcquire}), and the request goes on (or is answered) when that future completes:
- * at once for a decision made in process (the in-memory store, a local denial, a lease), else on the limiters' async
- * executor ({@code RateLimiters.Builder.asyncExecutor}), never on an event loop waiting. A {@code principal} or
+ * ({@code FungibleLimiter.async()}: {@code tryAcquire}, or {@code tryReserve} for a route with a {@code cost-header}),
+ * and the request goes on (or is answered) when that future completes: at once for a decision made in process (the
+ * in-memory store, a local denial, a lease), else on the limiters' async executor
+ * ({@code RateLimiters.Builder.asyncExecutor}), never on an event loop waiting. A {@code principal} or
  * {@code claim:} account is read from {@link ServerWebExchange#getPrincipal()} (Spring Security's reactive context),
- * asked for once, only when an applied route needs it. The headers' quota is the limiter's cached lookup, which the
- * decision has just filled; with {@code ratelimiter.limit-cache-ttl=0} (nothing cached, so the lookup would read the
- * store) the headers show the route's default quota, or the decision's limit, instead.
+ * asked for once, only when an applied route needs it. The headers' quota is the limiter's non-blocking lookup
+ * ({@code async().quotaFor}): complete at once from the limit cache, which the decision has just filled, and read from
+ * the store without blocking when nothing is cached ({@code ratelimiter.limit-cache-ttl=0}).
  *
- * <p>Differences from the servlet filter: a route with a {@code cost-header} is refused at startup (the non-blocking
- * view has no reservation to settle); in an account expression the root object and {@code #request} are the
+ * <p>A route with a {@code cost-header} reserves its cost as an estimate and settles it as the servlet filter does
+ * ({@link ReservedCost}), without blocking: when the response is committed
+ * ({@link ServerHttpResponse#beforeCommit}), from the header the application set, and the response goes out once the
+ * settle has been answered, so that the client's next request meets the settled bucket. Without the header: at the
+ * estimate, or cancelled for a 429; cancelled when the application fails (an error signal reaching this filter), when
+ * a later route denies or fails, and settled at the estimate when the client goes away before the answer.
+ *
+ * <p>Differences from the servlet filter: in an account expression the root object and {@code #request} are the
  * {@link ServerHttpRequest}, and {@code #exchange} the exchange. The first applied route's account and route are left
  * in exchange attributes ({@link HttpRoutes#ACCOUNT_ATTRIBUTE}, {@link HttpRoutes#ROUTE_ATTRIBUTE}), and the account
  * in the Reactor context under {@link HttpRoutes#ACCOUNT_ATTRIBUTE}, where {@code @RateLimited} methods returning
- * {@code Mono} or {@code Flux} find it. Thread-safe.
+ * {@code Mono} or {@code Flux} find it, beside the routes' {@code RateLimit} header items
+ * ({@link MethodDenial#ROUTE_ITEMS}), which a limited method's denial lists after them. Thread-safe.
  */
 public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteFilter {
 
@@ -53,30 +66,17 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
   private final List<HttpRoute> routes;
   private final MatchMode matchMode;
   private final boolean headers;
-  private final boolean lookUpQuota;
   private final int order;
 
   /**
    * A filter over the routes, in order.
    *
-   * @param lookUpQuota whether the headers may read the account's quota from the limiter's cache (false when the
-   *     limit cache is off, as a lookup would then read the store on the calling thread)
    * @param order the filter's order among the application's WebFilters ({@code ratelimiter.http.filter-order})
-   * @throws IllegalArgumentException naming the route, if a route has a {@code cost-header}
    */
-  public ReactiveRateLimitFilter(List<HttpRoute> routes, MatchMode match, boolean headers, boolean lookUpQuota,
-      int order) {
-    for (HttpRoute route : routes) {
-      if (route.costHeader() != null) {
-        throw new IllegalArgumentException(route.name() + ".cost-header (" + route.costHeader().header() + ") is not"
-            + " supported in a reactive web application: the non-blocking limiter has no reservation to settle;"
-            + " remove it, or charge the cost up front with " + route.name() + ".cost");
-      }
-    }
+  public ReactiveRateLimitFilter(List<HttpRoute> routes, MatchMode match, boolean headers, int order) {
     this.routes = List.copyOf(routes);
     this.matchMode = match;
     this.headers = headers;
-    this.lookUpQuota = lookUpQuota;
     this.order = order;
   }
 
@@ -98,8 +98,7 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
     if (first == null) {
       return chain.filter(exchange);
     }
-    return apply(exchange, chain, new ReactiveRouteRequest(exchange), path, first,
-        new AppliedRoutes(headers, lookUpQuota), null);
+    return apply(exchange, chain, new ReactiveRouteRequest(exchange), path, first, new AppliedRoutes(headers), null);
   }
 
   /** A route that applies to the request, and the variables its path pattern extracted. */
@@ -127,7 +126,7 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
   private Mono<Void> apply(ServerWebExchange exchange, WebFilterChain chain, ReactiveRouteRequest request,
       PathContainer path, Match match, AppliedRoutes applied, String account) {
     if (match == null) {
-      return proceed(exchange, chain, applied, account);
+      return proceed(exchange, chain, request, applied, account);
     }
     HttpRoute route = match.route();
     if (route.account().readsPrincipal() && !request.principalAsked) {
@@ -139,16 +138,18 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
     }
     String routeAccount = route.accountOf(request, match.variables());
     if (routeAccount == null) {
-      return answer(exchange, applied.accountMissing(route), applied);
+      return cancelAndAnswer(exchange, request, applied.accountMissing(route), applied);
     }
-    CompletableFuture<Decision> decision;
+    CompletableFuture<Outcome> outcome;
     try {
-      decision = route.limiter().async().tryAcquire(routeAccount, route.cost());
+      outcome = route.costHeader() == null
+          ? route.limiter().async().tryAcquire(routeAccount, route.cost()).handle((d, e) -> new Outcome(d, null, e))
+          : route.limiter().async().tryReserve(routeAccount, route.cost())
+              .handle((c, e) -> new Outcome(c == null ? null : c.decision(), c, e));
     } catch (IllegalArgumentException e) {
-      return answer(exchange, applied.accountInvalid(route, e), applied);
+      return cancelAndAnswer(exchange, request, applied.accountInvalid(route, e), applied);
     }
     // A decision made in process is complete already: go on at once, without a Mono around the future.
-    CompletableFuture<Outcome> outcome = decision.handle(Outcome::new);
     Outcome now = outcome.getNow(null);
     if (now != null) {
       return decided(exchange, chain, request, path, match, applied, account, routeAccount, now);
@@ -157,24 +158,46 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
         .flatMap(later -> decided(exchange, chain, request, path, match, applied, account, routeAccount, later));
   }
 
-  /** Answers a route's decision (or its failure), or goes on to the next route or the application. */
+  /** Answers a route's failure, or looks up the account's quota for its headers and goes on to {@link #shown}. */
   private Mono<Void> decided(ServerWebExchange exchange, WebFilterChain chain, ReactiveRouteRequest request,
       PathContainer path, Match match, AppliedRoutes applied, String account, String routeAccount, Outcome outcome) {
     HttpRoute route = match.route();
     Throwable failure = outcome.failure() instanceof CompletionException e && e.getCause() != null
         ? e.getCause() : outcome.failure();
     if (failure instanceof IllegalArgumentException e) {
-      return answer(exchange, applied.accountInvalid(route, e), applied);
+      return cancelAndAnswer(exchange, request, applied.accountInvalid(route, e), applied);
     }
     if (failure instanceof RateLimiterException e) {
-      return answer(exchange, applied.storeFailed(route, e), applied);
+      return cancelAndAnswer(exchange, request, applied.storeFailed(route, e), applied);
     }
     if (failure != null) {
+      ReservedCost.cancelAsync(request.reserved);
       return Mono.error(failure);
     }
-    AppliedRoutes.Answer denial = applied.decided(route, routeAccount, outcome.decision());
+    Decision decision = outcome.decision();
+    if (!applied.wantsQuota(decision)) {
+      return shown(exchange, chain, request, path, match, applied, account, routeAccount, outcome, null);
+    }
+    CompletableFuture<Quota> quota = route.quotaShownAsync(routeAccount, decision);
+    Quota cached = quota.getNow(null);
+    if (cached != null) {
+      return shown(exchange, chain, request, path, match, applied, account, routeAccount, outcome, cached);
+    }
+    return Mono.fromFuture(quota).flatMap(
+        read -> shown(exchange, chain, request, path, match, applied, account, routeAccount, outcome, read));
+  }
+
+  /** Answers a route's denial, or goes on to the next route or the application. */
+  private Mono<Void> shown(ServerWebExchange exchange, WebFilterChain chain, ReactiveRouteRequest request,
+      PathContainer path, Match match, AppliedRoutes applied, String account, String routeAccount, Outcome outcome,
+      Quota quota) {
+    HttpRoute route = match.route();
+    AppliedRoutes.Answer denial = applied.decided(route, outcome.decision(), quota);
     if (denial != null) {
-      return answer(exchange, denial, applied);
+      return cancelAndAnswer(exchange, request, denial, applied);
+    }
+    if (outcome.charge() != null) {
+      request.reserve(new ReservedCost(route, outcome.charge()));
     }
     String firstAccount = account;
     if (firstAccount == null) {
@@ -186,14 +209,71 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
     return apply(exchange, chain, request, path, following, applied, firstAccount);
   }
 
-  /** A decision, or why there is none; never a failed future, so that only the decision's failure is handled. */
-  private record Outcome(Decision decision, Throwable failure) {}
+  /**
+   * A decision, or why there is none; never a failed future, so that only the decision's failure is handled.
+   *
+   * @param charge the reservation of a route with a cost header, else {@code null}
+   */
+  private record Outcome(Decision decision, Charge charge, Throwable failure) {}
 
-  private static Mono<Void> proceed(ServerWebExchange exchange, WebFilterChain chain, AppliedRoutes applied,
-      String account) {
+  private static Mono<Void> proceed(ServerWebExchange exchange, WebFilterChain chain, ReactiveRouteRequest request,
+      AppliedRoutes applied, String account) {
     setRateLimitHeaders(exchange.getResponse().getHeaders(), applied);
     Mono<Void> rest = chain.filter(exchange);
-    return account == null ? rest : rest.contextWrite(context -> context.put(HttpRoutes.ACCOUNT_ATTRIBUTE, account));
+    if (request.reserved != null) {
+      rest = settledOnCommit(exchange, rest, request.reserved);
+    }
+    if (account == null) {
+      return rest;
+    }
+    MethodDenial.RouteItems items = applied.policyHeader() == null ? null
+        : new MethodDenial.RouteItems(applied.policyHeader(), applied.stateHeader());
+    return rest.contextWrite(context -> {
+      Context withAccount = context.put(HttpRoutes.ACCOUNT_ATTRIBUTE, account);
+      return items == null ? withAccount : withAccount.put(MethodDenial.ROUTE_ITEMS, items);
+    });
+  }
+
+  /**
+   * The application's answer, with the cost-header routes' charges settled when the response is committed (from the
+   * headers and status the application set; the commit waits for the settle's answer), cancelled when the application
+   * fails before that, and settled at the estimate when the request is cancelled first.
+   */
+  private static Mono<Void> settledOnCommit(ServerWebExchange exchange, Mono<Void> rest, List<ReservedCost> reserved) {
+    AtomicBoolean done = new AtomicBoolean();
+    ServerHttpResponse response = exchange.getResponse();
+    response.beforeCommit(() -> {
+      if (!done.compareAndSet(false, true)) {
+        return Mono.empty();
+      }
+      HttpStatusCode status = response.getStatusCode();
+      int code = status == null ? 200 : status.value();
+      CompletableFuture<?>[] settles = new CompletableFuture<?>[reserved.size()];
+      for (int i = 0; i < settles.length; i++) {
+        ReservedCost r = reserved.get(i);
+        settles[i] = r.settleAsync(response.getHeaders().getFirst(r.header()), code);
+      }
+      return after(settles.length == 1 ? settles[0] : CompletableFuture.allOf(settles), Mono.empty());
+    });
+    return rest
+        .onErrorResume(error -> done.compareAndSet(false, true)
+            ? after(ReservedCost.cancelAsync(reserved), Mono.error(error)) : Mono.error(error))
+        .doOnCancel(() -> {
+          if (done.compareAndSet(false, true)) {
+            reserved.forEach(r -> r.charge().close());
+          }
+        });
+  }
+
+  /** {@code then} once {@code future} (which never fails) has completed: at once when it has already. */
+  private static <T> Mono<T> after(CompletableFuture<?> future, Mono<T> then) {
+    return future.isDone() ? then : Mono.fromFuture(future, true).then(then);
+  }
+
+  /** Cancels the charges reserved so far, then answers. */
+  private static Mono<Void> cancelAndAnswer(ServerWebExchange exchange, ReactiveRouteRequest request,
+      AppliedRoutes.Answer answer, AppliedRoutes applied) {
+    return after(ReservedCost.cancelAsync(request.reserved), Mono.defer(() -> answer(exchange, answer, applied)));
   }
 
   private static void setRateLimitHeaders(HttpHeaders headers, AppliedRoutes applied) {
@@ -218,16 +298,26 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
   }
 
   /**
-   * The reactive request as routes read it. The principal, which the exchange gives only asynchronously, is asked
-   * for once, by the first applied route whose source reads it. One per request, used by one thread at a time.
+   * The reactive request as routes read it, and the charges its cost-header routes reserved. The principal, which the
+   * exchange gives only asynchronously, is asked for once, by the first applied route whose source reads it. One per
+   * request, used by one thread at a time.
    */
   private static final class ReactiveRouteRequest implements RouteRequest {
     private final ServerWebExchange exchange;
     private Principal principal;
     private boolean principalAsked;
+    /** The charges of the cost-header routes applied so far, or {@code null}. */
+    private List<ReservedCost> reserved;
 
     ReactiveRouteRequest(ServerWebExchange exchange) {
       this.exchange = exchange;
+    }
+
+    void reserve(ReservedCost charge) {
+      if (reserved == null) {
+        reserved = new ArrayList<>(2);
+      }
+      reserved.add(charge);
     }
 
     @Override

@@ -97,11 +97,12 @@ class ReactiveAutoConfigurationTest {
   }
 
   @Test
-  void aCostHeaderRouteFailsAReactiveStartupNamingTheRoute() {
-    reactive.withPropertyValues("ratelimiter.http.routes[0].cost-header=X-Tokens-Used").run(context ->
-        assertThat(context).getFailure().rootCause()
-            .hasMessageContaining("ratelimiter.http.routes[0].cost-header (X-Tokens-Used) is not supported in a"
-                + " reactive web application"));
+  void aCostHeaderRouteIsTheWebFiltersToo() {
+    reactive.withPropertyValues("ratelimiter.http.routes[0].cost-header=X-Tokens-Used").run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context.getBean(ReactiveRateLimitFilter.class).routes()).singleElement()
+          .satisfies(r -> assertThat(r.costHeader().header()).isEqualTo("X-Tokens-Used"));
+    });
   }
 
   @Test

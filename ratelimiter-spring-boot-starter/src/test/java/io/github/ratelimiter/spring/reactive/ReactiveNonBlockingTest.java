@@ -12,9 +12,12 @@ import io.github.ratelimiter.spring.internal.AccountSources;
 import io.github.ratelimiter.spring.internal.HttpRoute;
 import io.github.ratelimiter.spring.internal.LimiterRegistry;
 import io.github.ratelimiter.spring.internal.ReactiveRateLimitFilter;
+import io.github.ratelimiter.store.InMemoryStore;
+import io.github.ratelimiter.store.LimitRecord;
 import io.github.ratelimiter.testing.ManualClock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,7 +66,7 @@ class ReactiveNonBlockingTest {
         .limit("per-minute", Limit.of(100, Duration.ofMinutes(1))).build();
     ReactiveRateLimitFilter filter = new ReactiveRateLimitFilter(List.of(
         route(0, "/api/{tenant}/orders/**", "narrow", Quota.of(Limit.of(5, Duration.ofSeconds(1))), "path:tenant"),
-        route(1, "/api/**", "wide", quota, "param:org")), MatchMode.ALL, true, true, 0);
+        route(1, "/api/**", "wide", quota, "param:org")), MatchMode.ALL, true, 0);
     AtomicInteger reached = new AtomicInteger();
     AtomicBoolean onNonBlockingThread = new AtomicBoolean(true);
     WebFilterChain chain = exchange -> Mono.fromRunnable(() -> {
@@ -88,6 +91,55 @@ class ReactiveNonBlockingTest {
         .verifyComplete();
     assertThat(reached).hasValue(3);
     assertThat(onNonBlockingThread).as("the chain ran on the non-blocking thread").isTrue();
+  }
+
+  @Test
+  void withTheLimitCacheOffTheHeadersShowTheAccountsQuotaReadWithoutBlocking() {
+    InMemoryStore store = InMemoryStore.create();
+    RateLimiters uncached = RateLimiters.builder().store(store).clock(clock).limitCacheTtl(Duration.ZERO).build();
+    LimiterRegistry registry = new LimiterRegistry(uncached, FailureMode.FAIL_CLOSED);
+    Quota quota = Quota.of(Limit.of(5, Duration.ofSeconds(1)));
+    HttpRoute route = new HttpRoute("ratelimiter.http.routes[0]", "/api/**",
+        PathPatternParser.defaultInstance.parse("/api/**"), Set.of(), "custom", quota,
+        AccountSources.parse("param:org", null), "param:org", Cost.permits(1), null,
+        registry.fungible("custom", quota, null, "test"), new HttpRoute.Counters());
+    ReactiveRateLimitFilter filter = new ReactiveRateLimitFilter(List.of(route), MatchMode.FIRST, true, 0);
+    WebFilterChain chain = exchange -> Mono.empty();
+    store.limits().put(new LimitRecord("custom", "vip", 7, Duration.ofSeconds(1), null));
+    MockServerWebExchange first = exchange("/api/orders?org=vip");
+    StepVerifier.create(Mono.defer(() -> filter.filter(first, chain)).subscribeOn(Schedulers.parallel()))
+        .verifyComplete();
+    assertThat(first.getResponse().getHeaders().getFirst("RateLimit-Policy")).isEqualTo("\"custom\";q=7;w=1");
+    store.limits().put(new LimitRecord("custom", "vip", 9, Duration.ofSeconds(1), null));
+    MockServerWebExchange second = exchange("/api/orders?org=vip");
+    StepVerifier.create(Mono.defer(() -> filter.filter(second, chain)).subscribeOn(Schedulers.parallel()))
+        .verifyComplete();
+    assertThat(second.getResponse().getHeaders().getFirst("RateLimit-Policy")).as("read again: nothing cached")
+        .isEqualTo("\"custom\";q=9;w=1");
+  }
+
+  @Test
+  void aCostHeaderRouteReservesAndSettlesOnANonBlockingThread() {
+    Quota quota = Quota.builder().limit("requests", Limit.of(100, Duration.ofMinutes(1)))
+        .limit("tokens", Limit.of(1000, Duration.ofMinutes(1))).build();
+    HttpRoute route = new HttpRoute("ratelimiter.http.routes[0]", "/llm/**",
+        PathPatternParser.defaultInstance.parse("/llm/**"), Set.of(), "llm", quota,
+        AccountSources.parse("param:org", null), "param:org", Cost.of(Map.of("requests", 1L, "tokens", 400L)), null,
+        registry.fungible("llm", quota, null, "test"), new HttpRoute.Counters(),
+        new HttpRoute.CostHeader("X-Tokens-Used", "tokens"));
+    ReactiveRateLimitFilter filter = new ReactiveRateLimitFilter(List.of(route), MatchMode.FIRST, true, 0);
+    WebFilterChain chain = exchange -> {
+      exchange.getResponse().getHeaders().set("X-Tokens-Used", "250");
+      return exchange.getResponse().setComplete();
+    };
+    MockServerWebExchange exchange = exchange("/llm/complete?org=acme");
+    StepVerifier.create(Mono.defer(() -> filter.filter(exchange, chain)).subscribeOn(Schedulers.parallel()))
+        .verifyComplete();
+    assertThat(exchange.getResponse().isCommitted()).isTrue();
+    assertThat(route.limiter().tryAcquire("acme", Cost.of(Map.of("requests", 1L, "tokens", 751L))).denied())
+        .as("settled at 250: 751 do not fit").isTrue();
+    assertThat(route.limiter().tryAcquire("acme", Cost.of(Map.of("requests", 1L, "tokens", 750L))).allowed())
+        .isTrue();
   }
 
   private static MockServerWebExchange exchange(String uri) {

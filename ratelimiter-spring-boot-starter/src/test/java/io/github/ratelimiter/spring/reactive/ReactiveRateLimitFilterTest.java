@@ -7,10 +7,14 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.github.ratelimiter.Cost;
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.spring.internal.LimiterRegistry;
 import io.github.ratelimiter.spring.internal.RateLimitFilter;
 import io.github.ratelimiter.spring.internal.ReactiveRateLimitFilter;
 import java.time.Duration;
 import java.util.Date;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -171,10 +175,67 @@ class ReactiveRateLimitFilterTest {
     client.get().uri("/api/reports").header("X-Tenant-Id", tenant).exchange()
         .expectStatus().isEqualTo(429)
         .expectHeader().valueEquals("Retry-After", "1")
+        // the method's policy and state after the route's, as one list, as in a servlet application
+        .expectHeader().valueEquals("RateLimit-Policy", "\"reports-route\";q=100;w=1, \"reports-method\";q=2;w=1")
+        .expectHeader().valueEquals("RateLimit", "\"reports-route\";r=97;t=1, \"reports-method\";r=0;t=1")
         .expectBody()
         .jsonPath("$.resource").isEqualTo("reports-method");
     assertThat(reports.subscribed() - before).as("the denied call's publisher is not subscribed").isEqualTo(2);
     client.get().uri("/api/reports").header("X-Tenant-Id", tenant + "-other").exchange().expectStatus().isOk();
+  }
+
+  @Test
+  void aCostHeaderRouteSettlesTheHeadersCostWhenTheResponseIsCommitted() {
+    String tenant = "llm-" + System.nanoTime();
+    // Each request reserves requests=1,tokens=400 of 1000 tokens a minute (the clock does not move): a response's
+    // RateLimit header shows the tokens left after its own reservation, so the one after shows what was settled.
+    llm(tenant, "tokens=100").expectStatus().isOk()
+        .expectHeader().valueEquals("X-Tokens-Used", "100")
+        .expectHeader().valueEquals("RateLimit-Policy", "\"requests\";q=100;w=60, \"tokens\";q=1000;w=60")
+        .expectHeader().value("RateLimit", state -> assertThat(state).startsWith("\"tokens\";r=600;"));
+    llm(tenant, "tokens=100").expectStatus().isOk()
+        .expectHeader().value("RateLimit", state -> assertThat(state).as("the first settled at 100")
+            .startsWith("\"tokens\";r=500;"));
+    llm(tenant, "answer=fail").expectStatus().is5xxServerError(); // cancelled: 200 used
+    llm(tenant, "answer=none").expectStatus().isOk() // no header: settled at the estimate, 600 used
+        .expectHeader().value("RateLimit", state -> assertThat(state).as("the failed request was cancelled")
+            .startsWith("\"tokens\";r=400;"));
+    llm(tenant, "answer=busy").expectStatus().isEqualTo(429) // the application's own 429: cancelled
+        .expectHeader().doesNotExist("Retry-After")
+        .expectHeader().value("RateLimit", state -> assertThat(state).as("settled at the estimate without a header")
+            .startsWith("\"tokens\";r=0;"));
+    llm(tenant, "tokens=100").expectStatus().isOk() // 700 used
+        .expectHeader().value("RateLimit", state -> assertThat(state).as("the application's 429 was cancelled")
+            .startsWith("\"tokens\";r=0;"));
+    llm(tenant, "tokens=1").expectStatus().isEqualTo(429)
+        .expectHeader().valueEquals("Retry-After", "6") // 100 tokens short, at 1000 a minute
+        .expectBody().jsonPath("$.limit").isEqualTo("tokens").jsonPath("$.resource").isEqualTo("llm-api");
+    assertTokensLeft(tenant, 300);
+  }
+
+  @Test
+  void aCostHeaderAboveTheEstimateIsChargedAndAValueThatIsNotANumberSettlesAtTheEstimate() {
+    String tenant = "llm-more-" + System.nanoTime();
+    llm(tenant, "tokens=900").expectStatus().isOk();
+    llm(tenant, "tokens=1").expectStatus().isEqualTo(429);
+    assertTokensLeft(tenant, 100);
+    String other = "llm-garbage-" + System.nanoTime();
+    llm(other, "answer=garbage").expectStatus().isOk();
+    assertTokensLeft(other, 600);
+  }
+
+  private static WebTestClient.ResponseSpec llm(String tenant, String query) {
+    return client.post().uri("/api/llm/complete?" + query).header("X-Tenant-Id", tenant).exchange();
+  }
+
+  /** Exactly {@code tokens} tokens are left in the account's bucket: that many fit, one more does not. */
+  private static void assertTokensLeft(String tenant, long tokens) {
+    FungibleLimiter limiter = app.getBean(LimiterRegistry.class).entries().stream()
+        .filter(e -> e.resource().equals("llm-api")).findFirst().orElseThrow().limiter();
+    assertThat(limiter.tryAcquire(tenant, Cost.of(Map.of("requests", 1L, "tokens", tokens + 1))).denied())
+        .as("%d tokens do not fit", tokens + 1).isTrue();
+    assertThat(limiter.tryAcquire(tenant, Cost.of(Map.of("requests", 1L, "tokens", tokens))).allowed())
+        .as("%d tokens fit", tokens).isTrue();
   }
 
   private static String jwt(String tenant) throws Exception {

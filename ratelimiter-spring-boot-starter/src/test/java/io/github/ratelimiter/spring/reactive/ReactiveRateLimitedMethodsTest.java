@@ -4,6 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.ratelimiter.CapacityExhaustedException;
+import io.github.ratelimiter.Cost;
+import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.spring.QuotaLimit;
+import io.github.ratelimiter.spring.RateLimitExceptionHandler;
+import io.github.ratelimiter.spring.internal.LimiterRegistry;
+import io.github.ratelimiter.store.InMemoryStore;
+import io.github.ratelimiter.store.LimitRecord;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import org.springframework.http.ResponseEntity;
 import io.github.ratelimiter.spring.RateLimited;
 import io.github.ratelimiter.spring.autoconfigure.RateLimiterAutoConfiguration;
 import io.github.ratelimiter.spring.internal.HttpRoutes;
@@ -44,7 +54,6 @@ class ReactiveRateLimitedMethodsTest {
       test.accept(context.getBean(Limited.class));
     });
   }
-
   @Test
   void aMonoIsDecidedOncePerSubscriptionBeforeItsPublisherIsSubscribed() {
     run(limited -> {
@@ -147,6 +156,91 @@ class ReactiveRateLimitedMethodsTest {
     });
   }
 
+  @Test
+  void aMonoWithAnEstimateReservesItPerSubscriptionAndSettlesTheActualFromItsValue() {
+    inContext(context -> {
+      Limited limited = context.getBean(Limited.class);
+      Mono<Long> first = limited.complete("acme", 400, 100);
+      assertThat(limited.subscribed()).as("nothing reserved or subscribed before a subscription").isZero();
+      StepVerifier.create(first.subscribeOn(Schedulers.parallel())).expectNext(100L).verifyComplete(); // 100 used
+      StepVerifier.create(limited.complete("acme", 400, FAIL).subscribeOn(Schedulers.parallel()))
+          .expectErrorMessage("the model failed").verify(Duration.ofSeconds(10)); // cancelled: 100 used
+      StepVerifier.create(limited.complete("acme", 400, EMPTY).subscribeOn(Schedulers.parallel()))
+          .verifyComplete(); // no #result to read: settled at the estimate, 500 used
+      int subscribed = limited.subscribed();
+      StepVerifier.create(limited.complete("acme", 600, 1).subscribeOn(Schedulers.parallel()))
+          .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(CapacityExhaustedException.class)
+              .hasMessageContaining("'tokens'").hasMessageContaining("resource 'llm-mono'"))
+          .verify(Duration.ofSeconds(10));
+      assertThat(limited.subscribed()).as("the denied call's publisher is not subscribed").isEqualTo(subscribed);
+      assertTokensLeft(context, "llm-mono", "acme", 500);
+    });
+  }
+
+  @Test
+  void aCompletableFutureWithAnEstimateIsCalledOnceReservedAndSettlesTheActualFromItsResult() {
+    inContext(context -> {
+      Limited limited = context.getBean(Limited.class);
+      assertThat(limited.completeLater("acme", 400, 100)).isCompletedWithValue(100L); // 100 used
+      assertThat(limited.completeLater("acme", 400, FAIL).handle((value, failure) -> failure).join())
+          .as("a failed stage is cancelled").hasMessage("the model failed");
+      assertThat(limited.completeLater("acme", 400, THROW).handle((value, failure) -> failure).join())
+          .as("a method that throws is cancelled").hasMessage("the model threw");
+      assertThat(limited.completeLater("acme", 300, 0)).isCompletedWithValue(0L); // 0 tokens: 100 used
+      int calls = limited.calls();
+      CompletableFuture<Long> denied = limited.completeLater("acme", 901, 1);
+      Throwable failure = denied.handle((value, e) -> e).join();
+      assertThat(failure).isInstanceOf(CapacityExhaustedException.class).hasMessageContaining("'tokens'");
+      assertThat(limited.calls()).as("the denied call did not reach the method").isEqualTo(calls);
+      // The exception handler's headers, as for a blocking method's denial: every limit of the quota, the one that
+      // denied, from the non-blocking quota lookup made before the denial was signalled.
+      ResponseEntity<?> answer = new RateLimitExceptionHandler().capacityExhausted(
+          (CapacityExhaustedException) failure);
+      assertThat(answer.getHeaders().getFirst("RateLimit-Policy"))
+          .isEqualTo("\"requests\";q=100;w=60, \"tokens\";q=1000;w=60");
+      assertThat(answer.getHeaders().getFirst("RateLimit")).startsWith("\"tokens\";r=900;t=");
+      assertTokensLeft(context, "llm-future", "acme", 900);
+    });
+  }
+
+  @Test
+  void aReactiveDenialsPolicyIsTheAccountsQuotaReadWithoutBlockingWithTheLimitCacheOff() {
+    runner.withPropertyValues("ratelimiter.limit-cache-ttl=0").run(context -> {
+      assertThat(context).hasNotFailed();
+      context.getBean(InMemoryStore.class).limits().put(new LimitRecord("reports", "vip", 3, Duration.ofSeconds(1),
+          null));
+      Limited limited = context.getBean(Limited.class);
+      for (int i = 0; i < 3; i++) {
+        StepVerifier.create(limited.report("vip").subscribeOn(Schedulers.parallel())).expectNextCount(1)
+            .verifyComplete();
+      }
+      StepVerifier.create(limited.report("vip").subscribeOn(Schedulers.parallel())).expectErrorSatisfies(e -> {
+        ResponseEntity<?> answer = new RateLimitExceptionHandler().capacityExhausted((CapacityExhaustedException) e);
+        assertThat(answer.getHeaders().getFirst("RateLimit-Policy")).as("the account's row, not the default 2")
+            .isEqualTo("\"reports\";q=3;w=1");
+        assertThat(answer.getHeaders().getFirst("RateLimit")).isEqualTo("\"reports\";r=0;t=1");
+      }).verify(Duration.ofSeconds(10));
+    });
+  }
+
+  /** Exactly {@code tokens} tokens are left in the account's bucket: that many fit, one more does not. */
+  private static void assertTokensLeft(AssertableApplicationContext context, String resource, String account,
+      long tokens) {
+    FungibleLimiter limiter = context.getBean(LimiterRegistry.class).entries().stream()
+        .filter(e -> e.resource().equals(resource)).findFirst().orElseThrow().limiter();
+    assertThat(limiter.tryAcquire(account, Cost.of(Map.of("requests", 1L, "tokens", tokens + 1))).denied())
+        .as("%d tokens do not fit", tokens + 1).isTrue();
+    assertThat(limiter.tryAcquire(account, Cost.of(Map.of("requests", 1L, "tokens", tokens))).allowed())
+        .as("%d tokens fit", tokens).isTrue();
+  }
+
+  private void inContext(Consumer<AssertableApplicationContext> test) {
+    runner.run(context -> {
+      assertThat(context).hasNotFailed();
+      test.accept(context);
+    });
+  }
+
   private static Throwable catchThrowable(Runnable call) {
     try {
       call.run();
@@ -155,6 +249,11 @@ class ReactiveRateLimitedMethodsTest {
     }
     throw new AssertionError("expected a denial");
   }
+
+  /** {@code used} values that make a model call fail, throw, or complete empty. */
+  static final long FAIL = -1;
+  static final long THROW = -2;
+  static final long EMPTY = -3;
 
   /** A bean with limited methods of every non-blocking return type; 2 calls per second unless said. */
   public static class Limited {
@@ -200,6 +299,39 @@ class ReactiveRateLimitedMethodsTest {
     @RateLimited(resource = "failing", limit = 5, window = 1, account = "#tenant")
     public CompletableFuture<String> failing(String tenant) {
       return CompletableFuture.failedFuture(new IllegalStateException("the export failed"));
+    }
+
+    /** A model call that reserves {@code maxTokens} and reports the tokens it {@code used}. */
+    @RateLimited(resource = "llm-mono", account = "#tenant", costLimit = "tokens", estimate = "#maxTokens",
+        actual = "#result", limits = {
+            @QuotaLimit(name = "requests", limit = 100, window = 1, unit = ChronoUnit.MINUTES),
+            @QuotaLimit(name = "tokens", limit = 1000, window = 1, unit = ChronoUnit.MINUTES)})
+    public Mono<Long> complete(String tenant, long maxTokens, long used) {
+      calls.incrementAndGet();
+      if (used == EMPTY) {
+        return Mono.<Long>empty().doOnSubscribe(s -> subscribed.incrementAndGet());
+      }
+      return Mono.fromCallable(() -> {
+        subscribed.incrementAndGet();
+        if (used == FAIL) {
+          throw new IllegalStateException("the model failed");
+        }
+        return used;
+      });
+    }
+
+    /** The same, as a future. */
+    @RateLimited(resource = "llm-future", account = "#tenant", costLimit = "tokens", estimate = "#maxTokens",
+        actual = "#result", limits = {
+            @QuotaLimit(name = "requests", limit = 100, window = 1, unit = ChronoUnit.MINUTES),
+            @QuotaLimit(name = "tokens", limit = 1000, window = 1, unit = ChronoUnit.MINUTES)})
+    public CompletableFuture<Long> completeLater(String tenant, long maxTokens, long used) {
+      calls.incrementAndGet();
+      if (used == THROW) {
+        throw new IllegalStateException("the model threw");
+      }
+      return used == FAIL ? CompletableFuture.failedFuture(new IllegalStateException("the model failed"))
+          : CompletableFuture.completedFuture(used);
     }
 
     @RateLimited(resource = "route-reports", limit = 1, window = 1)

@@ -70,7 +70,7 @@ class ReactiveStoreAnswersLaterTest {
   @Test
   void theRequestGoesOnOnTheAsyncExecutorOnceTheStoreAnswers() {
     ReactiveRateLimitFilter filter = new ReactiveRateLimitFilter(
-        List.of(route("/api/**", "later-api", 2, FailureMode.FAIL_CLOSED)), MatchMode.FIRST, true, true, 0);
+        List.of(route("/api/**", "later-api", 2, FailureMode.FAIL_CLOSED)), MatchMode.FIRST, true, 0);
     AtomicReference<String> chainThread = new AtomicReference<>();
     WebFilterChain chain = exchange -> Mono.fromRunnable(() -> chainThread.set(Thread.currentThread().getName()));
     for (int i = 1; i <= 2; i++) {
@@ -87,10 +87,33 @@ class ReactiveStoreAnswersLaterTest {
   }
 
   @Test
+  void aCostHeaderRoutesResponseIsCommittedOnceTheSettleHasBeenAnswered() {
+    Quota quota = Quota.of(Limit.of(1000, Duration.ofMinutes(1)));
+    HttpRoute route = new HttpRoute("ratelimiter.http.routes[0]", "/llm/**",
+        PathPatternParser.defaultInstance.parse("/llm/**"), Set.of(), "later-llm", quota,
+        AccountSources.parse("header:X-Tenant-Id", null), "header:X-Tenant-Id", Cost.permits(400), null,
+        registry.fungible("later-llm", quota, FailureMode.FAIL_CLOSED, "test"), new HttpRoute.Counters(),
+        new HttpRoute.CostHeader("X-Tokens-Used", quota.names().get(0)));
+    ReactiveRateLimitFilter filter = new ReactiveRateLimitFilter(List.of(route), MatchMode.FIRST, true, 0);
+    AtomicReference<String> chainThread = new AtomicReference<>();
+    WebFilterChain chain = exchange -> {
+      chainThread.set(Thread.currentThread().getName());
+      exchange.getResponse().getHeaders().set("X-Tokens-Used", "100");
+      return exchange.getResponse().setComplete();
+    };
+    MockServerWebExchange exchange = exchange("/llm/complete");
+    StepVerifier.create(filter.filter(exchange, chain)).expectComplete().verify(Duration.ofSeconds(10));
+    assertThat(chainThread.get()).as("the reservation was answered later").isEqualTo("limiters-async");
+    // The settle (a refund of 300, answered later too) was answered before the filter completed: 900 fit.
+    assertThat(route.limiter().tryAcquire("acme", 901).denied()).isTrue();
+    assertThat(route.limiter().tryAcquire("acme", 900).allowed()).isTrue();
+  }
+
+  @Test
   void aStoreFailureAnswers503FailingClosedAndPassesDegradedFailingOpen() {
     HttpRoute closed = route("/closed/**", "closed-api", 10, FailureMode.FAIL_CLOSED);
     HttpRoute open = route("/open/**", "open-api", 10, FailureMode.FAIL_OPEN);
-    ReactiveRateLimitFilter filter = new ReactiveRateLimitFilter(List.of(closed, open), MatchMode.FIRST, true, true,
+    ReactiveRateLimitFilter filter = new ReactiveRateLimitFilter(List.of(closed, open), MatchMode.FIRST, true,
         0);
     WebFilterChain chain = exchange -> Mono.empty();
     store.down.set(true);

@@ -10,6 +10,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
@@ -18,6 +19,7 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.stereotype.Service;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
@@ -77,6 +79,23 @@ public class ReactiveTestApp {
     @GetMapping("/api/free")
     Mono<String> free() {
       return Mono.just("{\"free\":true}");
+    }
+
+    /**
+     * A model call whose cost is known afterwards: the tokens it used in {@code X-Tokens-Used} (or a bad value, or
+     * none); it may fail, or answer 429 itself.
+     */
+    @PostMapping("/api/llm/complete")
+    Mono<ResponseEntity<String>> complete(@RequestParam(defaultValue = "0") long tokens,
+        @RequestParam(defaultValue = "header") String answer) {
+      return switch (answer) {
+        case "fail" -> Mono.error(new IllegalStateException("the model failed"));
+        case "none" -> Mono.just(ResponseEntity.ok("{\"tokens\":null}"));
+        case "busy" -> Mono.just(ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS).body("{\"busy\":true}"));
+        case "garbage" -> Mono.just(ResponseEntity.ok().header("X-Tokens-Used", "many").body("{}"));
+        default -> Mono.just(ResponseEntity.ok().header("X-Tokens-Used", Long.toString(tokens))
+            .body("{\"tokens\":" + tokens + "}"));
+      };
     }
 
     @GetMapping("/api/reports")
