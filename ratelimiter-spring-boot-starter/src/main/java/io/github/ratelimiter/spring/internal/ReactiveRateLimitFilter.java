@@ -219,10 +219,8 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
   private static Mono<Void> proceed(ServerWebExchange exchange, WebFilterChain chain, ReactiveRouteRequest request,
       AppliedRoutes applied, String account) {
     setRateLimitHeaders(exchange.getResponse().getHeaders(), applied);
-    Mono<Void> rest = chain.filter(exchange);
-    if (request.reserved != null) {
-      rest = settledOnCommit(exchange, rest, request.reserved);
-    }
+    Mono<Void> rest = request.reserved == null ? chain.filter(exchange)
+        : settledOnCommit(exchange, chain, request.reserved);
     if (account == null) {
       return rest;
     }
@@ -239,7 +237,8 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
    * headers and status the application set; the commit waits for the settle's answer), cancelled when the application
    * fails before that, and settled at the estimate when the request is cancelled first.
    */
-  private static Mono<Void> settledOnCommit(ServerWebExchange exchange, Mono<Void> rest, List<ReservedCost> reserved) {
+  private static Mono<Void> settledOnCommit(ServerWebExchange exchange, WebFilterChain chain,
+      List<ReservedCost> reserved) {
     AtomicBoolean done = new AtomicBoolean();
     ServerHttpResponse response = exchange.getResponse();
     response.beforeCommit(() -> {
@@ -255,7 +254,8 @@ public final class ReactiveRateLimitFilter implements WebFilter, Ordered, RouteF
       }
       return after(settles.length == 1 ? settles[0] : CompletableFuture.allOf(settles), Mono.empty());
     });
-    return rest
+    // Registered before the chain is called: a chain may commit the response as it is called.
+    return chain.filter(exchange)
         .onErrorResume(error -> done.compareAndSet(false, true)
             ? after(ReservedCost.cancelAsync(reserved), Mono.error(error)) : Mono.error(error))
         .doOnCancel(() -> {
