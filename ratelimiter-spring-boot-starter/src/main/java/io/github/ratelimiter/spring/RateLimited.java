@@ -130,8 +130,11 @@ public @interface RateLimited {
    * of now). An actual that cannot be evaluated settles at the estimate and is logged; the method's result is
    * returned all the same.
    *
-   * <p>Methods returning a {@code CompletionStage}, a {@code Future} or a reactive type are refused at startup: their
-   * work is not done when they return (asynchronous settling is not supported yet).
+   * <p>On a method returning {@code Mono}, {@code CompletableFuture} or {@code CompletionStage} the estimate is
+   * reserved without blocking before the {@code Mono} is subscribed (per subscription) or the method called, and the
+   * actual cost settled without blocking from the value it completes with ({@code #result}; {@code null} for an empty
+   * {@code Mono}), before that value is passed on; its error cancels. Methods returning a {@code Flux}, a
+   * {@code Future} or another reactive type are refused at startup: their result is not one value to settle from.
    */
   String actual() default "";
 

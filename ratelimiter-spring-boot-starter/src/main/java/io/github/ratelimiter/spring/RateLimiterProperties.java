@@ -521,7 +521,8 @@ public class RateLimiterProperties implements Validator {
      * A response header that the controller sets to the request's actual cost, e.g. X-Tokens-Used: the route's cost
      * is then reserved as an estimate before the controller runs, and settled afterwards with cost-header-limit's
      * amount replaced by the header's number (at the estimate when the header is missing or not a number; cancelled
-     * when the controller throws). Servlet applications only: a reactive application refuses it at startup.
+     * when the controller throws or answers 429 without it). In a reactive application the WebFilter settles it,
+     * without blocking, when the response is committed.
      */
     private String costHeader;
 

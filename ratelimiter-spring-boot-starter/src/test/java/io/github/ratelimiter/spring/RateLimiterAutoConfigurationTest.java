@@ -296,10 +296,10 @@ class RateLimiterAutoConfigurationTest {
 
   @Test
   void aBadEstimateOrActualFailsTheStartupNamingTheMethod() {
-    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(EstimateOfAFuture.class)
+    plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(EstimateOfAFlux.class)
         .run(context -> assertThat(context).getFailure().rootCause()
             .hasMessageContaining("@RateLimited on Limited.call(String)")
-            .hasMessageContaining("not supported on a method returning CompletableFuture"));
+            .hasMessageContaining("not supported on a method returning Flux"));
     plain.withPropertyValues("ratelimiter.store=in-memory").withUserConfiguration(UnknownCostLimit.class)
         .run(context -> assertThat(context).getFailure().rootCause()
             .hasMessageContaining("@RateLimited on Limited.call(String)")
@@ -427,7 +427,7 @@ class RateLimiterAutoConfigurationTest {
   }
 
   @Configuration(proxyBeanMethods = false)
-  static class EstimateOfAFuture {
+  static class EstimateOfAFlux {
     @Bean
     Limited limited() {
       return new Limited();
@@ -435,8 +435,8 @@ class RateLimiterAutoConfigurationTest {
 
     static class Limited {
       @RateLimited(resource = "future", limit = 10, window = 1, account = "#p0", estimate = "5")
-      public java.util.concurrent.CompletableFuture<String> call(String tenant) {
-        return java.util.concurrent.CompletableFuture.completedFuture(tenant);
+      public reactor.core.publisher.Flux<String> call(String tenant) {
+        return reactor.core.publisher.Flux.just(tenant);
       }
     }
   }
