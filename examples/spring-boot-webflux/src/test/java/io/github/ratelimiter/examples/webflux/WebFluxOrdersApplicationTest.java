@@ -79,4 +79,23 @@ class WebFluxOrdersApplicationTest {
         .expectHeader().exists("Retry-After")
         .expectBody().jsonPath("$.resource").isEqualTo("exports");
   }
+
+  @Test
+  void aSummaryIsReservedAtItsEstimateAndSettledAtTheTokensItReports() {
+    // 1000 tokens a minute, 500 reserved per request and settled at the words read: three of 4 words use 12
+    for (int i = 0; i < 3; i++) {
+      client.post().uri("/api/summaries").header("X-Tenant-Id", "umbrella").contentType(MediaType.TEXT_PLAIN)
+          .bodyValue("one two three four").exchange()
+          .expectStatus().isOk()
+          .expectHeader().valueEquals("X-Tokens-Used", "4")
+          .expectHeader().valueEquals("RateLimit-Policy", "\"requests\";q=10;w=60, \"tokens\";q=1000;w=60");
+    }
+    // 600 words, settled above the estimate: 612 used, and the next estimate of 500 does not fit
+    client.post().uri("/api/summaries").header("X-Tenant-Id", "umbrella").contentType(MediaType.TEXT_PLAIN)
+        .bodyValue("word ".repeat(600)).exchange().expectStatus().isOk();
+    client.post().uri("/api/summaries").header("X-Tenant-Id", "umbrella").contentType(MediaType.TEXT_PLAIN)
+        .bodyValue("one").exchange()
+        .expectStatus().isEqualTo(429)
+        .expectBody().jsonPath("$.limit").isEqualTo("tokens");
+  }
 }
