@@ -19,8 +19,8 @@ import reactor.util.context.ContextView;
  * <p>A {@code Mono} with an estimate ({@code RateLimited#estimate()}) reserves it per subscription
  * ({@code async().tryReserve}) before subscribing to the method's publisher, and settles the actual cost read from
  * its value ({@code #result}; {@code null} when it completes empty) with {@code settleAsync}, emitting the value once
- * the settle has been answered; its error cancels the charge ({@code cancelAsync}), and so does nothing when the
- * subscription is cancelled first (the charge is closed: settled at the estimate).
+ * the settle has been answered; its error cancels the charge ({@code cancelAsync}); a subscription cancelled first
+ * closes it (settled at the estimate).
  *
  * <p>An account from the current request's route is read from the subscriber's Reactor context, where the WebFilter
  * put it ({@link HttpRoutes#ACCOUNT_ATTRIBUTE}), else from the calling thread's servlet request; a denial lists the
