@@ -142,6 +142,31 @@ class ReactiveNonBlockingTest {
         .isTrue();
   }
 
+  @Test
+  void aCostHeaderRoutesReservationIsCancelledWhenALaterRouteDenies() {
+    Quota tokens = Quota.of(Limit.of(1000, Duration.ofMinutes(1)));
+    HttpRoute llm = new HttpRoute("ratelimiter.http.routes[0]", "/llm/**",
+        PathPatternParser.defaultInstance.parse("/llm/**"), Set.of(), "llm-tokens", tokens,
+        AccountSources.parse("param:org", null), "param:org", Cost.permits(400), null,
+        registry.fungible("llm-tokens", tokens, null, "test"), new HttpRoute.Counters(),
+        new HttpRoute.CostHeader("X-Tokens-Used", tokens.names().get(0)));
+    ReactiveRateLimitFilter filter = new ReactiveRateLimitFilter(List.of(llm,
+        route(1, "/**", "everything", Quota.of(Limit.of(1, Duration.ofSeconds(1))), "param:org")), MatchMode.ALL,
+        true, 0);
+    AtomicInteger reached = new AtomicInteger();
+    WebFilterChain chain = exchange -> Mono.fromRunnable(reached::incrementAndGet);
+    for (int i = 0; i < 2; i++) {
+      MockServerWebExchange exchange = exchange("/llm/complete?org=acme");
+      StepVerifier.create(Mono.defer(() -> filter.filter(exchange, chain)).subscribeOn(Schedulers.parallel()))
+          .verifyComplete();
+    }
+    assertThat(reached).as("the second request was denied by the second route").hasValue(1);
+    // the first request's reservation holds its estimate (this mock response is never committed), the second's was
+    // given back
+    assertThat(llm.limiter().tryAcquire("acme", 601).denied()).isTrue();
+    assertThat(llm.limiter().tryAcquire("acme", 600).allowed()).isTrue();
+  }
+
   private static MockServerWebExchange exchange(String uri) {
     return MockServerWebExchange.from(MockServerHttpRequest.get(uri));
   }
