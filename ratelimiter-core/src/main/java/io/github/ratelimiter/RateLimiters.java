@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 
@@ -130,6 +131,17 @@ public interface RateLimiters extends AutoCloseable {
    *     {@link FailureMode#FAIL_CLOSED}
    */
   JointDecision tryAcquireAll(List<Ask> asks);
+
+  /**
+   * {@link #tryAcquireAll} without blocking: the same keys charged in the same order, one write each, each key's
+   * write sent when the one before it has answered, and the same refunds on a denial; the decision as a future, as
+   * the limiters' non-blocking views give theirs ({@link AsyncFungibleLimiter}: bounded by each key's deadline,
+   * completed on the {@link Builder#asyncExecutor executor} when it waited for the store).
+   *
+   * @throws IllegalArgumentException at once if {@code asks} is empty, holds a null, or an ask of another
+   *     {@code RateLimiters}' limiter
+   */
+  CompletableFuture<JointDecision> tryAcquireAllAsync(List<Ask> asks);
 
   /**
    * The non-fungible limiter on the resource: at most {@code defaultLimit} live reservations and tokens per account,
@@ -311,7 +323,8 @@ public interface RateLimiters extends AutoCloseable {
         throw new IllegalStateException("store is required: call store(...), e.g. store(InMemoryStore.create())");
       }
       return new DefaultRateLimiters(store, clock, limitCacheTtl, failureMode, sleeper, reservationTtl, tokenTtl,
-          decisionTimeout == null ? store.decisionTimeout().orElse(null) : decisionTimeout, List.copyOf(listeners));
+          decisionTimeout == null ? store.decisionTimeout().orElse(null) : decisionTimeout, List.copyOf(listeners),
+          asyncExecutor);
     }
   }
 }

@@ -2,6 +2,7 @@ package io.github.ratelimiter.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.ratelimiter.AsyncFungibleLimiter;
 import io.github.ratelimiter.CapacityExhaustedException;
 import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
@@ -38,6 +39,8 @@ import java.util.Set;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -79,14 +82,14 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private static final Logger log = LoggerFactory.getLogger(DefaultFungibleLimiter.class);
 
   private final String resourceName;
-  private final QuotaRate defaultQuota;
+  final QuotaRate defaultQuota;
   /** The default quota's first limit: the whole of a single limit. */
-  private final Rate defaultRate;
-  private final BucketStore buckets;
+  final Rate defaultRate;
+  final BucketStore buckets;
   private final LimitResolver limits;
-  private final Clock clock;
+  final Clock clock;
   /** {@link #clock} as epoch nanoseconds: read exactly, or faster when it is the system clock. */
-  private final EpochNanos time;
+  final EpochNanos time;
   private final Duration blockedRetryAfter;
   private final FailureMode failureMode;
   private final Sleeper sleeper;
@@ -95,7 +98,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   /** The longest one decision may take; {@code null}: unbounded (a store in process). */
   private final Duration decisionTimeout;
   /** Whether each account's ancestors are charged too ({@link io.github.ratelimiter.LimiterOptions#cascade()}). */
-  private final boolean cascade;
+  final boolean cascade;
   /** How far past each limit a settle or post-paid charge may go, in limits ({@link LimiterOptions#maxDebt()}). */
   private final double maxDebt;
   /** When the next warning of costs beyond the maximum debt may be logged (epoch millis). */
@@ -121,7 +124,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       String parent) {}
 
   /** The leased path for hot keys (see {@link Leases}); used for the keys {@link Account#leased()} says. */
-  private final LeasedBuckets leases;
+  final LeasedBuckets leases;
   /** The direct step, as the leased path calls it. */
   private final Function<FungibleCall, Decision> directStep = this::direct;
   /** The quota step, as the leased path of a quota calls it. */
@@ -144,6 +147,14 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   DefaultFungibleLimiter(String resourceName, Quota defaultQuota, BucketStore buckets, LimitResolver limits,
       Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing,
       Duration decisionTimeout, boolean cascade, RateLimiterListener listener, double maxDebt) {
+    this(resourceName, defaultQuota, buckets, limits, clock, limitCacheTtl, failureMode, sleeper, leasing,
+        decisionTimeout, cascade, listener, maxDebt, ForkJoinPool.commonPool());
+  }
+
+  DefaultFungibleLimiter(String resourceName, Quota defaultQuota, BucketStore buckets, LimitResolver limits,
+      Clock clock, Duration limitCacheTtl, FailureMode failureMode, Sleeper sleeper, Leasing leasing,
+      Duration decisionTimeout, boolean cascade, RateLimiterListener listener, double maxDebt, Executor executor) {
+    this.async = new DefaultAsyncFungibleLimiter(this, executor);
     this.resourceName = resourceName;
     this.maxDebt = maxDebt;
     this.cascade = cascade;
@@ -163,8 +174,16 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     this.decisionTimeout = decisionTimeout;
   }
 
+  /** The non-blocking view, with the executor it completes on. */
+  private final AsyncFungibleLimiter async;
+
+  @Override
+  public AsyncFungibleLimiter async() {
+    return async;
+  }
+
   /** A decision's deadline, from now; reads no time when decisions are unbounded. */
-  private Deadline startDeadline() {
+  Deadline startDeadline() {
     return decisionTimeout == null ? Deadline.none() : Deadline.after(decisionTimeout);
   }
 
@@ -251,10 +270,16 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * with what a refund needs.
    */
   FungibleCall admit(String accountId, Cost cost) {
+    FungibleCall call = jointCall(accountId, cost);
+    call.decision = decided(call);
+    return call;
+  }
+
+  /** A call for one key of a decision across several keys, not yet decided. */
+  FungibleCall jointCall(String accountId, Cost cost) {
     Arguments.requireId("accountId", accountId);
     FungibleCall call = new FungibleCall(accountId, 0, cost, time.now(), startDeadline());
     call.joint = true;
-    call.decision = decided(call);
     return call;
   }
 
@@ -284,27 +309,54 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * while every lane is still at least at {@code tatAfter} ({@link BucketStore#refund}).
    */
   private void giveBack(FungibleCall call, long[] most, long now) {
-    QuotaRate quota = call.quota;
+    long[] amounts = refundAmounts(call, most, now);
+    if (amounts == null) {
+      return; // everything already passed: nothing to give back, nothing to send
+    }
+    boolean applied;
+    try {
+      applied = buckets.refund(refundRequest(call, amounts));
+    } catch (RateLimiterException e) {
+      refundFailed(call, amounts, e);
+      return;
+    }
+    refunded(call, amounts, applied);
+  }
+
+  /**
+   * Per lane, what a refund of at most {@code most} gives back at {@code now}: {@code min(most, max(0, tatAfter -
+   * now))}; null when that is nothing on every lane.
+   */
+  long[] refundAmounts(FungibleCall call, long[] most, long now) {
     int n = call.tatsAfter.length;
-    List<Refund> lanes = new ArrayList<>(n);
     long[] amounts = new long[n];
     boolean any = false;
     for (int i = 0; i < n; i++) {
       amounts[i] = Math.min(most[i], Math.max(0, call.tatsAfter[i] - now));
       any |= amounts[i] > 0;
-      lanes.add(new Refund(quota.name(i), amounts[i], call.tatsAfter[i]));
     }
-    if (!any) {
-      return; // everything already passed: nothing to give back, nothing to send
+    return any ? amounts : null;
+  }
+
+  /** The refund's one conditional write: each lane back by its amount while still at the admission's {@code tat}. */
+  RefundRequest refundRequest(FungibleCall call, long[] amounts) {
+    List<Refund> lanes = new ArrayList<>(amounts.length);
+    for (int i = 0; i < amounts.length; i++) {
+      lanes.add(new Refund(call.quota.name(i), amounts[i], call.tatsAfter[i]));
     }
-    boolean applied;
-    try {
-      applied = buckets.refund(new RefundRequest(resourceName, call.accountId, lanes, startDeadline()));
-    } catch (RateLimiterException e) {
-      outages.failed(e); // the charge stays: this bucket under-admits by at most what was to be refunded
-      reportLanes(call.accountId, quota, amounts, CostKind.REFUND, true);
-      return;
-    }
+    return new RefundRequest(resourceName, call.accountId, lanes, startDeadline());
+  }
+
+  /** A refund the store failed: the charge stays (this bucket under-admits by at most the amounts), reported. */
+  void refundFailed(FungibleCall call, long[] amounts, RateLimiterException e) {
+    outages.failed(e);
+    reportLanes(call.accountId, call.quota, amounts, CostKind.REFUND, true);
+  }
+
+  /** A refund the store answered: the seen state follows it, and the listener hears it. */
+  void refunded(FungibleCall call, long[] amounts, boolean applied) {
+    QuotaRate quota = call.quota;
+    int n = amounts.length;
     if (applied) {
       call.bucket.lowerLanes(quota.quota(), amounts);
       for (int i = 0; i < n; i++) {
@@ -588,6 +640,11 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     } catch (RateLimiterException e) {
       return storeFailed(call, e);
     }
+    return reported(call, decision);
+  }
+
+  /** A decision made, as the listener hears it: the exit of the blocking and the non-blocking path alike. */
+  Decision reported(FungibleCall call, Decision decision) {
     listener.onDecision(resourceName, call.accountId, LimiterKind.FUNGIBLE,
         decision.allowed() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED, call.permits, call.storeAsked);
     if (decision.denied()) {
@@ -627,34 +684,50 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    */
   private Decision decide(FungibleCall call) {
     resolve(call);
-    QuotaRate quota = call.quota;
-    int blocking = quota.blockingLane();
-    if (blocking >= 0) {
-      Rate rate = quota.rate(blocking);
-      return new Decision(false, 0, blockedRetryAfter, rate.limit(), rate.name(), false);
+    Decision blocked = blocked(call);
+    if (blocked != null) {
+      return blocked;
     }
-    if (quota.size() > 1) {
-      return decideQuota(call);
+    if (call.quota.size() > 1) {
+      pricedQuota(call);
+      return call.leased && !call.joint ? leases.decideQuota(call, quotaStepFn) : quotaStep(call);
     }
+    priced(call);
+    return call.leased && !call.joint ? leases.decide(call, directStep) : direct(call);
+  }
+
+  /** The denial of an account whose quota has a limit of 0 (blocked), or null. */
+  Decision blocked(FungibleCall call) {
+    int blocking = call.quota.blockingLane();
+    if (blocking < 0) {
+      return null;
+    }
+    Rate rate = call.quota.rate(blocking);
+    return new Decision(false, 0, blockedRetryAfter, rate.limit(), rate.name(), false);
+  }
+
+  /**
+   * A single limit's cost: the permits (from the cost by name, checking its names and size, or as asked, checked
+   * against the limit) and their nanoseconds.
+   */
+  void priced(FungibleCall call) {
     Rate rate = call.rate;
     if (call.cost != null) {
-      call.permits = quota.amounts(call.cost, 0, resourceName, call.accountId)[0]; // checks names and size
+      call.permits = call.quota.amounts(call.cost, 0, resourceName, call.accountId)[0]; // checks names and size
     } else if (call.permits > rate.limit().limit()) {
       throw new IllegalArgumentException("permits " + call.permits + " exceeds the limit " + rate.limit()
           + " of resource '" + resourceName + "' for account '" + call.accountId + "': it can never be granted");
     }
     call.costNanos = rate.cost(call.permits);
-    return call.leased && !call.joint ? leases.decide(call, directStep) : direct(call);
   }
 
-  /** A quota of several limits: each lane's cost, then the leased or the quota step. */
-  private Decision decideQuota(FungibleCall call) {
+  /** A quota of several limits: each lane's cost, and the permits of the first. */
+  void pricedQuota(FungibleCall call) {
     QuotaRate quota = call.quota;
     call.laneCosts = quota.costs(quota.amounts(call.cost, call.permits, resourceName, call.accountId));
     if (call.cost != null) {
       call.permits = quota.amounts(call.cost, 0, resourceName, call.accountId)[0];
     }
-    return call.leased && !call.joint ? leases.decideQuota(call, quotaStepFn) : quotaStep(call);
   }
 
   /**
@@ -662,15 +735,30 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * already denies locally.
    */
   private Decision quotaStep(FungibleCall call) {
-    QuotaRate quota = call.quota;
-    long[] seen = call.bucket.seenLanes(quota.quota());
-    int denying = quota.certainlyDenying(seen, call.now, call.laneCosts);
-    if (denying >= 0) {
-      return quota.denied(seen, call.now, call.laneCosts, denying);
+    long[] seen = call.bucket.seenLanes(call.quota.quota());
+    Decision local = quotaDeniedLocally(call, seen);
+    if (local != null) {
+      return local;
     }
     call.storeAsked = true;
-    QuotaResult result = buckets.consume(new QuotaRequest(resourceName, call.accountId, call.now,
-        quota.lanes(call.laneCosts, seen), call.deadline));
+    return quotaStepped(call, buckets.consume(quotaRequest(call, seen)));
+  }
+
+  /** The denial that the seen state of some limit already makes, or null. */
+  Decision quotaDeniedLocally(FungibleCall call, long[] seen) {
+    int denying = call.quota.certainlyDenying(seen, call.now, call.laneCosts);
+    return denying < 0 ? null : call.quota.denied(seen, call.now, call.laneCosts, denying);
+  }
+
+  /** The quota step's request, from the seen state of every lane. */
+  QuotaRequest quotaRequest(FungibleCall call, long[] seen) {
+    return new QuotaRequest(resourceName, call.accountId, call.now, call.quota.lanes(call.laneCosts, seen),
+        call.deadline);
+  }
+
+  /** The quota step's decision from the store's answer, which the seen state learns. */
+  Decision quotaStepped(FungibleCall call, QuotaResult result) {
+    QuotaRate quota = call.quota;
     call.bucket.raiseLanes(quota.quota(), result.tats());
     if (result.allowed() && call.joint) {
       call.tatsAfter = result.tats();
@@ -688,6 +776,35 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     if (account == null || !account.accountId().equals(call.accountId) || call.now - account.rateUntil() >= 0) {
       account = lookUp(call, account);
     }
+    resolved(call, account);
+  }
+
+  /**
+   * Resolve without waiting: true when the account was decided last and its answer still holds (the call is
+   * resolved), false when the limit resolver must be asked ({@link #lookedUp}).
+   */
+  boolean resolvedFromLast(FungibleCall call) {
+    Account account = last;
+    if (account == null || !account.accountId().equals(call.accountId) || call.now - account.rateUntil() >= 0) {
+      return false;
+    }
+    resolved(call, account);
+    return true;
+  }
+
+  /** Resolves the call from the limit resolver's answer, as {@link #lookUp} does once it has it. */
+  void lookedUp(FungibleCall call, LimitResolver.Lookup lookup) {
+    Account previous = last;
+    resolved(call, account(call, lookup, previous != null && previous.accountId().equals(call.accountId)
+        ? previous : null));
+  }
+
+  /** The limit resolver, for the non-blocking view. */
+  LimitResolver limits() {
+    return limits;
+  }
+
+  private void resolved(FungibleCall call, Account account) {
     call.bucket = account.bucket();
     call.quota = account.quota();
     call.rate = call.quota.rate(0);
@@ -707,8 +824,13 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       call.storeAsked = true;
       throw e;
     }
+    return account(call, lookup, sameAccount ? last : null);
+  }
+
+  /** The account's state from the resolver's answer: its quota, its bucket (the last account's when the same). */
+  private Account account(FungibleCall call, LimitResolver.Lookup lookup, Account sameAccount) {
     QuotaRate quota = quotaOf(lookup.row());
-    KnownBucket bucket = sameAccount ? last.bucket() : known.get(call.accountId, unknown);
+    KnownBucket bucket = sameAccount != null ? sameAccount.bucket() : known.get(call.accountId, unknown);
     boolean leasedRow = lookup.row() != null && lookup.row().leasing();
     Account account = new Account(call.accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow,
         lookup.row() == null ? null : lookup.row().parentAccountId());
@@ -772,10 +894,19 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
 
   /** One store step for exactly these permits, from the {@code tat} this process saw. */
   private Decision storeStep(FungibleCall call, long seen) {
-    Rate rate = call.rate;
     call.storeAsked = true;
-    BucketResult result = buckets.consume(new BucketRequest(resourceName, call.accountId, call.now, call.costNanos,
-        rate.tolerance(), seen, call.deadline));
+    return stepped(call, buckets.consume(bucketRequest(call, seen)));
+  }
+
+  /** The direct step's request, from the {@code tat} this process saw. */
+  BucketRequest bucketRequest(FungibleCall call, long seen) {
+    return new BucketRequest(resourceName, call.accountId, call.now, call.costNanos, call.rate.tolerance(), seen,
+        call.deadline);
+  }
+
+  /** The direct step's decision from the store's answer, which the seen {@code tat} learns. */
+  Decision stepped(FungibleCall call, BucketResult result) {
+    Rate rate = call.rate;
     call.bucket.raise(result.tat());
     if (!result.allowed()) {
       return rate.denied(result.tat(), call.now, call.costNanos);
@@ -808,7 +939,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    * The exit of a decision the store failed: thrown ({@link FailureMode#FAIL_CLOSED}) or admitted and marked
    * degraded ({@link FailureMode#FAIL_OPEN}), heard by the listener either way and logged once per interval.
    */
-  private Decision storeFailed(FungibleCall call, RateLimiterException e) {
+  Decision storeFailed(FungibleCall call, RateLimiterException e) {
     return storeFailed(call.accountId, call.permits, call.storeAsked, call.rate, e);
   }
 
@@ -871,7 +1002,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     }
   }
 
-  private CapacityExhaustedException exhausted(String accountId, String asked, Decision decision) {
+  CapacityExhaustedException exhausted(String accountId, String asked, Decision decision) {
     if (decision.limit().blocks()) {
       return new CapacityExhaustedException("account '" + accountId + "' has no capacity for resource '"
           + resourceName + "' (its limit is 0)", resourceName, accountId, null);

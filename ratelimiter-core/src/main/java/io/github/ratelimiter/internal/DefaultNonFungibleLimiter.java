@@ -359,16 +359,151 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
 
   /** Writes the claimed slot's row if the slot is free in the store; always ends the claim. */
   private Optional<Reservation> take(Claim claim, String holder, long now, Deadline deadline) {
-    SlotKey key = claim.slot();
+    SlotRecord row = claimRow(claim, holder, now);
     try {
-      SlotRecord row = SlotRecord.slot(resourceName, key.accountId(), key.slot(), holder, null,
-          now + reservationTtl.toSeconds());
       return slots.claim(row, now, deadline) ? Optional.of(new SlotReservation(row)) : Optional.empty();
     } finally {
-      lastClaimEnded.put(key, claimsEnded.incrementAndGet()); // before the claim is seen to end
-      claiming.remove(key, claim.future());
-      claim.future().complete(null);
+      endClaim(claim);
     }
+  }
+
+  /** The row a claim writes: its slot, held by {@code holder}, living the reservation time from {@code now}. */
+  private SlotRecord claimRow(Claim claim, String holder, long now) {
+    SlotKey key = claim.slot();
+    return SlotRecord.slot(resourceName, key.accountId(), key.slot(), holder, null, now + reservationTtl.toSeconds());
+  }
+
+  /** Ends a claim, whatever its write answered: recorded as ended before it is seen to end. */
+  private void endClaim(Claim claim) {
+    SlotKey key = claim.slot();
+    lastClaimEnded.put(key, claimsEnded.incrementAndGet());
+    claiming.remove(key, claim.future());
+    claim.future().complete(null);
+  }
+
+  // The non-blocking path: the same steps on the same state (views, freed slots, claims in flight), each store call
+  // by its Async twin; a reservation that finds this process's other claims in flight continues when they end.
+
+  /** {@link #attempt} without waiting: one deadline, the limit resolved once, bounded by the deadline. */
+  CompletableFuture<Attempt> attemptAsync(String accountId) {
+    Arguments.requireId("accountId", accountId);
+    Deadline deadline = startDeadline();
+    CompletableFuture<Attempt> steps = Futures.of(() -> limits.lookupAsync(resourceName, accountId,
+        EpochNanos.fromInstant(clock.instant()), deadline).thenCompose(lookup -> {
+          long limit = lookup.row() == null ? defaultLimit : lookup.row().limit();
+          return tryReserveAsync(accountId, limit, deadline).thenApply(taken -> new Attempt(limit, taken));
+        }));
+    return Futures.within(steps, deadline, "the reservation's store calls answered");
+  }
+
+  /** {@link #tryReserve(String, long, Deadline)} without waiting. */
+  private CompletableFuture<Optional<Reservation>> tryReserveAsync(String accountId, long limit, Deadline deadline) {
+    if (limit == 0) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    String holder = UUID.randomUUID().toString();
+    return claimFreedAsync(accountId, limit, holder, deadline).thenCompose(direct -> direct.isPresent()
+        ? CompletableFuture.completedFuture(direct)
+        : lookAndClaimAsync(accountId, limit, holder, deadline, 0));
+  }
+
+  /** {@link #claimFreed} without waiting. */
+  private CompletableFuture<Optional<Reservation>> claimFreedAsync(String accountId, long limit, String holder,
+      Deadline deadline) {
+    ArrayBlockingQueue<Freed> queue = freed.getIfPresent(accountId);
+    View view = views.getIfPresent(accountId);
+    if (queue == null || view == null) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    long now = nowEpochSecond();
+    if (view.limit() != limit || view.foreign() > 0 || now - view.seenAt() > VIEW_SECONDS) {
+      queue.clear();
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    for (Freed slot = queue.poll(); slot != null; slot = queue.poll()) {
+      if (slot.slot() >= view.usableBelow()) {
+        continue;
+      }
+      Claim claim = startClaim(accountId, List.of(slot.slot()), slot.claimsEndedThen());
+      if (claim.slot() == null) {
+        claim.future().complete(null);
+        continue;
+      }
+      return takeAsync(claim, holder, now, deadline);
+    }
+    return CompletableFuture.completedFuture(Optional.empty());
+  }
+
+  /** One try of the loop in {@link #tryReserve(String, long, Deadline)}: a query and a claim, or a wait. */
+  private CompletableFuture<Optional<Reservation>> lookAndClaimAsync(String accountId, long limit, String holder,
+      Deadline deadline, long attempt) {
+    if (attempt > 2 * limit) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    long lookedAt = claimsEnded.get();
+    long now = nowEpochSecond();
+    return slots.listAsync(resourceName, accountId, deadline).thenCompose(rows -> {
+      List<Integer> free = freeSlots(accountId, rows, limit, now);
+      if (free.isEmpty()) {
+        return CompletableFuture.completedFuture(Optional.empty());
+      }
+      Collections.shuffle(free, ThreadLocalRandom.current());
+      Claim claim = startClaim(accountId, free, lookedAt);
+      if (claim.slot() == null) {
+        claim.future().complete(null);
+        return CompletableFuture.allOf(claim.others().toArray(CompletableFuture[]::new))
+            .thenCompose(ended -> lookAndClaimAsync(accountId, limit, holder, deadline, attempt + 1));
+      }
+      return takeAsync(claim, holder, now, deadline).thenCompose(taken -> taken.isPresent()
+          ? CompletableFuture.completedFuture(taken)
+          : lookAndClaimAsync(accountId, limit, holder, deadline, attempt + 1));
+    });
+  }
+
+  /** {@link #take} without waiting: the claim ends when its write has answered. */
+  private CompletableFuture<Optional<Reservation>> takeAsync(Claim claim, String holder, long now,
+      Deadline deadline) {
+    SlotRecord row = claimRow(claim, holder, now);
+    return Futures.of(() -> slots.claimAsync(row, now, deadline)).handle((claimed, failure) -> {
+      endClaim(claim);
+      if (failure != null) {
+        throw new CompletionException(Futures.unwrap(failure));
+      }
+      return claimed ? Optional.of(new SlotReservation(row)) : Optional.empty();
+    });
+  }
+
+  /** {@link #release(String)} without waiting; the rows carrying the id are deleted one after the other. */
+  CompletableFuture<Boolean> releaseAsync(String resourceId) {
+    Arguments.requireId("resourceId", resourceId);
+    CompletableFuture<Boolean> released = Futures.of(() -> slots.findByResourceIdAsync(resourceId))
+        .thenCompose(rows -> deleteEach(rows.stream().filter(row -> row.resourceName().equals(resourceName))
+            .toList(), 0, false))
+        .thenApply(any -> {
+          if (!any) {
+            log.info("no '{}' token carries resource id '{}': nothing released", resourceName, resourceId);
+          }
+          return any;
+        });
+    return Futures.handOff(released, executor);
+  }
+
+  private CompletableFuture<Boolean> deleteEach(List<SlotRecord> rows, int i, boolean any) {
+    if (i == rows.size()) {
+      return CompletableFuture.completedFuture(any);
+    }
+    SlotRecord row = rows.get(i);
+    return slots.deleteAsync(row).thenCompose(deleted -> {
+      if (deleted) {
+        noteFreed(row);
+      }
+      return deleteEach(rows, i + 1, any || deleted);
+    });
+  }
+
+  /** Where the non-blocking view completes a future that waited for the store. */
+  Executor executor() {
+    return executor;
   }
 
   /**

@@ -18,7 +18,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /** The one implementation of {@link RateLimiters}; made by {@link RateLimiters.Builder#build()}. */
 public final class DefaultRateLimiters implements RateLimiters {
@@ -38,6 +40,8 @@ public final class DefaultRateLimiters implements RateLimiters {
   /** The decision timeout of limiters whose options set none; {@code null}: unbounded. */
   private final Duration decisionTimeout;
   private final RateLimiterListener listener;
+  /** Where the limiters' non-blocking views complete futures that waited for the store. */
+  private final Executor asyncExecutor;
   private final LimitResolver limits;
   /** The slots as the non-fungible limiters use them: reporting live counts when observed. */
   private final SlotStore slots;
@@ -47,7 +51,8 @@ public final class DefaultRateLimiters implements RateLimiters {
   /** Called by the builder only, which has validated every argument. */
   public DefaultRateLimiters(RateLimitStore store, Clock clock, Duration limitCacheTtl, FailureMode failureMode,
       Sleeper sleeper, Duration reservationTtl, Duration tokenTtl, Duration decisionTimeout,
-      List<RateLimiterListener> listeners) {
+      List<RateLimiterListener> listeners, Executor asyncExecutor) {
+    this.asyncExecutor = asyncExecutor;
     this.store = store;
     this.listener = Listeners.of(listeners);
     this.observed = listener == RateLimiterListener.NONE ? store : store.withListener(listener);
@@ -74,7 +79,8 @@ public final class DefaultRateLimiters implements RateLimiters {
       handed = fungibles.computeIfAbsent(resourceName, name -> new Handed<>(
           new DefaultFungibleLimiter(name, defaultLimit, observed.buckets(), limits, clock, limitCacheTtl,
               options.failureModeOr(failureMode), sleeper, options.leasing().orElse(null),
-              options.decisionTimeout().orElse(decisionTimeout), options.cascade(), listener, options.maxDebt()),
+              options.decisionTimeout().orElse(decisionTimeout), options.cascade(), listener, options.maxDebt(),
+              asyncExecutor),
               defaultLimit, options));
     }
     if (!handed.defaultLimit().equals(defaultLimit) || !handed.options().equals(options)) {
@@ -85,6 +91,22 @@ public final class DefaultRateLimiters implements RateLimiters {
 
   @Override
   public JointDecision tryAcquireAll(List<Ask> asks) {
+    DefaultFungibleLimiter[] limiters = limitersOf(asks);
+    return JointDecisions.decide(limiters, accountsOf(asks), costsOf(asks));
+  }
+
+  @Override
+  public CompletableFuture<JointDecision> tryAcquireAllAsync(List<Ask> asks) {
+    DefaultFungibleLimiter[] limiters = limitersOf(asks);
+    DefaultAsyncFungibleLimiter[] views = new DefaultAsyncFungibleLimiter[limiters.length];
+    for (int i = 0; i < limiters.length; i++) {
+      views[i] = (DefaultAsyncFungibleLimiter) limiters[i].async();
+    }
+    return Futures.handOff(JointDecisions.decideAsync(views, accountsOf(asks), costsOf(asks)), asyncExecutor);
+  }
+
+  /** Each ask's limiter, checked to be one this instance handed out. */
+  private DefaultFungibleLimiter[] limitersOf(List<Ask> asks) {
     if (asks == null || asks.isEmpty()) {
       throw new IllegalArgumentException("asks must not be null or empty: " + asks);
     }
@@ -101,13 +123,15 @@ public final class DefaultRateLimiters implements RateLimiters {
       }
       limiters[i] = (DefaultFungibleLimiter) handed.limiter();
     }
-    String[] accounts = new String[n];
-    Cost[] costs = new Cost[n];
-    for (int i = 0; i < n; i++) {
-      accounts[i] = asks.get(i).accountId();
-      costs[i] = asks.get(i).cost();
-    }
-    return JointDecisions.decide(limiters, accounts, costs);
+    return limiters;
+  }
+
+  private static String[] accountsOf(List<Ask> asks) {
+    return asks.stream().map(Ask::accountId).toArray(String[]::new);
+  }
+
+  private static Cost[] costsOf(List<Ask> asks) {
+    return asks.stream().map(Ask::cost).toArray(Cost[]::new);
   }
 
   @Override
@@ -127,7 +151,7 @@ public final class DefaultRateLimiters implements RateLimiters {
       handed = nonFungibles.computeIfAbsent(resourceName, name -> new Handed<>(
           new FailurePolicyNonFungibleLimiter(
               new DefaultNonFungibleLimiter(name, defaultLimit, slots, limits, clock, reservationTtl, tokenTtl,
-                  options.decisionTimeout().orElse(decisionTimeout)),
+                  options.decisionTimeout().orElse(decisionTimeout), asyncExecutor),
               options.failureModeOr(failureMode), clock, listener),
           defaultLimit, options));
     }

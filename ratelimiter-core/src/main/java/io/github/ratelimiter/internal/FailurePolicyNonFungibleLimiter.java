@@ -1,6 +1,7 @@
 package io.github.ratelimiter.internal;
 
 import io.github.ratelimiter.ActiveToken;
+import io.github.ratelimiter.AsyncNonFungibleLimiter;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiterException;
@@ -11,6 +12,8 @@ import io.github.ratelimiter.Reservation;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,6 +102,77 @@ final class FailurePolicyNonFungibleLimiter implements NonFungibleLimiter {
   @Override
   public boolean release(String resourceId) {
     return limiter.release(resourceId);
+  }
+
+  @Override
+  public AsyncNonFungibleLimiter async() {
+    return async;
+  }
+
+  /**
+   * The non-blocking view: {@link DefaultNonFungibleLimiter#attemptAsync}, then the same failure policy and events
+   * as {@link #reserve}, completed on the executor when the store was asked.
+   */
+  private final AsyncNonFungibleLimiter async = new AsyncNonFungibleLimiter() {
+    @Override
+    public String resourceName() {
+      return limiter.resourceName();
+    }
+
+    @Override
+    public NonFungibleLimiter blocking() {
+      return FailurePolicyNonFungibleLimiter.this;
+    }
+
+    @Override
+    public CompletableFuture<Reservation> reserve(String accountId) {
+      return Futures.handOff(limiter.attemptAsync(accountId).handle((attempt, failure) -> {
+        if (failure != null) {
+          return storeFailedAsync(failure, accountId);
+        }
+        if (attempt.reservation().isEmpty()) {
+          decided(accountId, DecisionOutcome.DENIED, attempt.limit() != 0);
+          throw new CompletionException(limiter.exhausted(accountId, attempt.limit()));
+        }
+        decided(accountId, DecisionOutcome.ALLOWED, true);
+        return attempt.reservation().get();
+      }), limiter.executor());
+    }
+
+    @Override
+    public CompletableFuture<Optional<Reservation>> tryReserve(String accountId) {
+      return Futures.handOff(limiter.attemptAsync(accountId).handle((attempt, failure) -> {
+        if (failure != null) {
+          return Optional.of(storeFailedAsync(failure, accountId));
+        }
+        decided(accountId, attempt.reservation().isPresent() ? DecisionOutcome.ALLOWED : DecisionOutcome.DENIED,
+            attempt.limit() != 0);
+        return attempt.reservation();
+      }), limiter.executor());
+    }
+
+    @Override
+    public CompletableFuture<Boolean> release(String resourceId) {
+      return limiter.releaseAsync(resourceId);
+    }
+
+    @Override
+    public String toString() {
+      return "async " + limiter;
+    }
+  };
+
+  /** {@link #storeFailed} for a future's failure: a store failure goes through the policy, anything else as is. */
+  private Reservation storeFailedAsync(Throwable failure, String accountId) {
+    Throwable cause = Futures.unwrap(failure);
+    if (cause instanceof RateLimiterException e) {
+      try {
+        return storeFailed(e, accountId);
+      } catch (RateLimiterException thrown) {
+        throw new CompletionException(thrown);
+      }
+    }
+    throw new CompletionException(cause);
   }
 
   @Override

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * Decides several keys together, for {@link DefaultRateLimiters#tryAcquireAll} and cascading limiters: each key
@@ -58,6 +60,61 @@ final class JointDecisions {
       }
     }
     return new JointDecision(whole, Arrays.asList(decisions));
+  }
+
+  /**
+   * {@link #decide} without waiting, for a cascading limiter's non-blocking view: the same order, one key after the
+   * other (each key's write starts when the one before it has answered), the same refunds.
+   */
+  static CompletableFuture<JointDecision> decideAsync(DefaultAsyncFungibleLimiter[] limiters, String[] accounts,
+      Cost[] costs) {
+    int n = limiters.length;
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.comparing((Integer i) -> limiters[i].resourceName())
+        .thenComparing(i -> accounts[i], Comparator.nullsFirst(Comparator.naturalOrder())));
+    return next(limiters, accounts, costs, order, 0, new Decision[n], new ArrayList<>(n), new ArrayList<>(n));
+  }
+
+  private static CompletableFuture<JointDecision> next(DefaultAsyncFungibleLimiter[] limiters, String[] accounts,
+      Cost[] costs, Integer[] order, int k, Decision[] decisions, List<FungibleCall> charged,
+      List<DefaultAsyncFungibleLimiter> chargedBy) {
+    if (k == order.length) {
+      Decision whole = decisions[order[0]];
+      for (Decision decision : decisions) {
+        if (decision.remaining() < whole.remaining()) {
+          whole = decision;
+        }
+      }
+      return CompletableFuture.completedFuture(new JointDecision(whole, Arrays.asList(decisions)));
+    }
+    int i = order[k];
+    return Futures.of(() -> limiters[i].admit(accounts[i], costs[i])).handle((call, failure) -> {
+      if (failure != null) {
+        return refundAsync(charged, chargedBy, charged.size() - 1)
+            .<JointDecision>thenCompose(done -> CompletableFuture.failedFuture(Futures.unwrap(failure)));
+      }
+      charged.add(call);
+      chargedBy.add(limiters[i]);
+      decisions[i] = call.decision;
+      if (call.decision.denied()) {
+        Decision denial = call.decision;
+        return refundAsync(charged, chargedBy, charged.size() - 1)
+            .thenApply(done -> new JointDecision(denial, Arrays.asList(decisions)));
+      }
+      return next(limiters, accounts, costs, order, k + 1, decisions, charged, chargedBy);
+    }).thenCompose(Function.identity());
+  }
+
+  /** Refunds the charged keys from the {@code k}-th back to the first, one after the other. */
+  private static CompletableFuture<Void> refundAsync(List<FungibleCall> charged,
+      List<DefaultAsyncFungibleLimiter> chargedBy, int k) {
+    if (k < 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return chargedBy.get(k).refund(charged.get(k)).thenCompose(done -> refundAsync(charged, chargedBy, k - 1));
   }
 
   private static void refund(List<FungibleCall> charged, List<DefaultFungibleLimiter> chargedBy) {

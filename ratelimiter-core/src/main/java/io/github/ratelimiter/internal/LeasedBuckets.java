@@ -13,6 +13,7 @@ import io.github.ratelimiter.store.BucketStore.QuotaRequest;
 import io.github.ratelimiter.store.BucketStore.QuotaResult;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -176,6 +177,20 @@ final class LeasedBuckets {
     if (local != null) {
       return local;
     }
+    long maxLease = maxQuotaLease(call);
+    if ((demand < hotThreshold && !lease.pressed(call.now)) || maxLease <= 1) {
+      return counted(lease, call, quotaStep);
+    }
+    try {
+      return leaseQuota(lease, call, demand, maxLease);
+    } catch (RateLimiterException e) {
+      call.storeAsked = true;
+      throw e;
+    }
+  }
+
+  /** The most decisions of the call's amounts one quota chunk may hold: the least over the lanes it charges. */
+  private long maxQuotaLease(FungibleCall call) {
     QuotaRate quota = call.quota;
     long maxLease = Long.MAX_VALUE;
     for (int i = 0; i < quota.size(); i++) {
@@ -186,15 +201,43 @@ final class LeasedBuckets {
             Leases.maxLease(rate.limit().limit(), rate.limit().window().toNanos(), refreshNanos) / amount);
       }
     }
-    if ((demand < hotThreshold && !lease.pressed(call.now)) || maxLease <= 1) {
-      return counted(lease, call, quotaStep);
+    return maxLease;
+  }
+
+  /** How many decisions of the call's amounts fit every lane by its seen state. */
+  private static long quotaFit(FungibleCall call, long[] seen, long now) {
+    QuotaRate quota = call.quota;
+    long[] costs = call.laneCosts;
+    long fit = Long.MAX_VALUE;
+    for (int i = 0; i < quota.size(); i++) {
+      if (costs[i] > 0) {
+        fit = Math.min(fit, quota.rate(i).remaining(seen[i], now) / (costs[i] / quota.rate(i).interval()));
+      }
     }
-    try {
-      return leaseQuota(lease, call, demand, maxLease);
-    } catch (RateLimiterException e) {
-      call.storeAsked = true;
-      throw e;
+    return fit;
+  }
+
+  /**
+   * A quota chunk's write answered: the seen state learns it, and when admitted the chunk is held and the call's
+   * grant taken from it; null when this attempt granted nothing.
+   */
+  private static Decision quotaLeased(Lease lease, FungibleCall call, QuotaResult result, long[] leaseCosts,
+      long now) {
+    QuotaRate quota = call.quota;
+    call.bucket.raiseLanes(quota.quota(), result.tats());
+    if (!result.allowed()) {
+      return null;
     }
+    long[] cursors = new long[leaseCosts.length];
+    long[] ends = new long[leaseCosts.length];
+    for (int i = 0; i < leaseCosts.length; i++) {
+      if (leaseCosts[i] > 0) {
+        ends[i] = result.tats()[i];
+        cursors[i] = Leases.chunkStart(result.tats()[i], leaseCosts[i]);
+      }
+    }
+    lease.quotaChunk = new QuotaChunk(quota.quota(), new AtomicReference<>(cursors), ends);
+    return fromQuotaChunk(lease, call, now);
   }
 
   /** Takes a new chunk of every lane (or waits for another thread's) and grants from it, or denies. */
@@ -211,13 +254,7 @@ final class LeasedBuckets {
     long least = Leases.least(wanted, maxLease, 1);
     for (int attempt = 0; attempt < 2; attempt++) {
       long[] seen = bucket.seenLanes(quota.quota());
-      long fit = Long.MAX_VALUE;
-      for (int i = 0; i < quota.size(); i++) {
-        if (costs[i] > 0) {
-          fit = Math.min(fit, quota.rate(i).remaining(seen[i], now) / (costs[i] / quota.rate(i).interval()));
-        }
-      }
-      long size = Leases.lease(wanted, least, fit);
+      long size = Leases.lease(wanted, least, quotaFit(call, seen, now));
       if (size == 0) {
         break;
       }
@@ -237,22 +274,9 @@ final class LeasedBuckets {
         }
         QuotaResult result = buckets.consume(new QuotaRequest(resourceName, call.accountId, now,
             quota.lanes(leaseCosts, seen), call.deadline));
-        bucket.raiseLanes(quota.quota(), result.tats());
-        if (result.allowed()) {
-          long[] cursors = new long[costs.length];
-          long[] ends = new long[costs.length];
-          for (int i = 0; i < costs.length; i++) {
-            if (leaseCosts[i] > 0) {
-              ends[i] = result.tats()[i];
-              cursors[i] = Leases.chunkStart(result.tats()[i], leaseCosts[i]);
-            }
-          }
-          QuotaChunk chunk = new QuotaChunk(quota.quota(), new AtomicReference<>(cursors), ends);
-          lease.quotaChunk = chunk;
-          Decision first = fromQuotaChunk(lease, call, now);
-          if (first != null) {
-            return first;
-          }
+        Decision first = quotaLeased(lease, call, result, leaseCosts, now);
+        if (first != null) {
+          return first;
         }
       } finally {
         lease.stalled.add(Math.max(0, nanoClock.getAsLong() - writing));
@@ -369,6 +393,172 @@ final class LeasedBuckets {
       }
     }
     return denied(lease, call, bucket.seenTat(), now, least);
+  }
+
+  // The non-blocking path: the same steps, the same state, and the same algorithm; a store write is a future, and a
+  // decision that finds another thread's lease write in flight continues when it ends rather than waiting for it.
+
+  /**
+   * {@link #decide} without waiting: a grant from the chunk held completes at once; a new chunk is written with
+   * {@link BucketStore#consumeAsync}; a cold key goes to {@code direct} (counted while in flight).
+   */
+  CompletableFuture<Decision> decideAsync(FungibleCall call, Function<FungibleCall, CompletableFuture<Decision>> direct) {
+    Lease lease = call.bucket.lease();
+    long demand = lease.demand(call.now, call.permits, refreshNanos);
+    Decision local = fromChunk(lease, call, call.now);
+    if (local != null) {
+      return CompletableFuture.completedFuture(local);
+    }
+    Limit limit = call.rate.limit();
+    long maxLease = Leases.maxLease(limit.limit(), limit.window().toNanos(), refreshNanos);
+    if ((demand < hotThreshold && !lease.pressed(call.now)) || maxLease <= 1) {
+      return countedAsync(lease, call, direct);
+    }
+    KnownBucket bucket = call.bucket;
+    long wanted = Leases.wanted(demand, refreshNanos, call.permits, maxLease, bucket.seenTat() <= call.now);
+    long least = Leases.least(wanted, maxLease, call.permits);
+    return askedOnFailure(call, leaseAsync(lease, call, wanted, least, 0));
+  }
+
+  /** {@link #decideQuota} without waiting, as {@link #decideAsync} is to {@link #decide}. */
+  CompletableFuture<Decision> decideQuotaAsync(FungibleCall call,
+      Function<FungibleCall, CompletableFuture<Decision>> quotaStep) {
+    Lease lease = call.bucket.lease();
+    long demand = lease.demand(call.now, 1, refreshNanos);
+    Decision local = fromQuotaChunk(lease, call, call.now);
+    if (local != null) {
+      return CompletableFuture.completedFuture(local);
+    }
+    long maxLease = maxQuotaLease(call);
+    if ((demand < hotThreshold && !lease.pressed(call.now)) || maxLease <= 1) {
+      return countedAsync(lease, call, quotaStep);
+    }
+    boolean idle = true;
+    for (long tat : call.bucket.seenLanes(call.quota.quota())) {
+      idle &= tat <= call.now;
+    }
+    long wanted = Leases.wanted(demand, refreshNanos, 1, maxLease, idle);
+    long least = Leases.least(wanted, maxLease, 1);
+    return askedOnFailure(call, leaseQuotaAsync(lease, call, wanted, least, 0));
+  }
+
+  /** A failed lease write (or one waited for) counts as asked, as on the blocking path. */
+  private static CompletableFuture<Decision> askedOnFailure(FungibleCall call, CompletableFuture<Decision> decision) {
+    return decision.whenComplete((done, failure) -> {
+      if (failure != null) {
+        call.storeAsked = true;
+      }
+    });
+  }
+
+  /** {@link #counted} without waiting. */
+  private CompletableFuture<Decision> countedAsync(Lease lease, FungibleCall call,
+      Function<FungibleCall, CompletableFuture<Decision>> direct) {
+    lease.directInFlight.incrementAndGet();
+    CompletableFuture<Decision> decision;
+    try {
+      decision = direct.apply(call);
+    } catch (RuntimeException e) {
+      lease.directInFlight.decrementAndGet();
+      throw e;
+    }
+    return decision.whenComplete((done, failure) -> {
+      if (failure != null && Futures.unwrap(failure) instanceof ThrottlingException) {
+        lease.hotUntil = call.now + THROTTLED_INTERVALS * refreshNanos;
+      }
+      lease.directInFlight.decrementAndGet();
+    });
+  }
+
+  /** {@link #lease} without waiting: attempt {@code attempt} of two. */
+  private CompletableFuture<Decision> leaseAsync(Lease lease, FungibleCall call, long wanted, long least,
+      int attempt) {
+    Rate rate = call.rate;
+    KnownBucket bucket = call.bucket;
+    long now = call.now;
+    long known = bucket.seenTat();
+    long size = attempt < 2 ? Leases.lease(wanted, least, rate.remaining(known, now)) : 0;
+    if (size == 0) {
+      return CompletableFuture.completedFuture(denied(lease, call, bucket.seenTat(), now, least));
+    }
+    CompletableFuture<Void> flight = new CompletableFuture<>();
+    CompletableFuture<Void> other = lease.inFlight.compareAndExchange(null, flight);
+    if (other != null) {
+      // Another thread is taking a chunk for this key: when it has its answer, try that chunk afresh, once.
+      return other.thenApply(ended -> {
+        long later = nanoClock.getAsLong();
+        Decision after = fromChunk(lease, call, later);
+        return after != null ? after : denied(lease, call, bucket.seenTat(), later, least);
+      });
+    }
+    long leaseCost = rate.cost(size);
+    CompletableFuture<BucketResult> write = Futures.of(() -> buckets.consumeAsync(new BucketRequest(resourceName,
+        call.accountId, now, leaseCost, rate.tolerance(), known, call.deadline)));
+    return write.handle((result, failure) -> {
+      try {
+        if (failure != null) {
+          throw new CompletionException(Futures.unwrap(failure));
+        }
+        bucket.raise(result.tat());
+        if (!result.allowed()) {
+          return null;
+        }
+        long cursor = Leases.grant(Leases.chunkStart(result.tat(), leaseCost), result.tat(), now, call.costNanos,
+            rate.tolerance());
+        Chunk chunk = new Chunk(cursor, result.tat());
+        lease.chunk = chunk;
+        return allowed(chunk, call, now);
+      } finally {
+        lease.stalled.add(Math.max(0, nanoClock.getAsLong() - now));
+        lease.inFlight.set(null);
+        flight.complete(null);
+      }
+    }).thenCompose(decision -> decision != null
+        ? CompletableFuture.completedFuture(decision)
+        : leaseAsync(lease, call, wanted, least, attempt + 1));
+  }
+
+  /** {@link #leaseQuota} without waiting: attempt {@code attempt} of two. */
+  private CompletableFuture<Decision> leaseQuotaAsync(Lease lease, FungibleCall call, long wanted, long least,
+      int attempt) {
+    QuotaRate quota = call.quota;
+    KnownBucket bucket = call.bucket;
+    long now = call.now;
+    long[] costs = call.laneCosts;
+    long[] seen = bucket.seenLanes(quota.quota());
+    long size = attempt < 2 ? Leases.lease(wanted, least, quotaFit(call, seen, now)) : 0;
+    if (size == 0) {
+      return CompletableFuture.completedFuture(quotaDenied(call, bucket.seenLanes(quota.quota()), now, least));
+    }
+    CompletableFuture<Void> flight = new CompletableFuture<>();
+    CompletableFuture<Void> other = lease.inFlight.compareAndExchange(null, flight);
+    if (other != null) {
+      return other.thenApply(ended -> {
+        long later = nanoClock.getAsLong();
+        Decision after = fromQuotaChunk(lease, call, later);
+        return after != null ? after : quotaDenied(call, bucket.seenLanes(quota.quota()), later, least);
+      });
+    }
+    long[] leaseCosts = new long[costs.length];
+    for (int i = 0; i < costs.length; i++) {
+      leaseCosts[i] = Math.multiplyExact(costs[i], size);
+    }
+    CompletableFuture<QuotaResult> write = Futures.of(() -> buckets.consumeAsync(new QuotaRequest(resourceName,
+        call.accountId, now, quota.lanes(leaseCosts, seen), call.deadline)));
+    return write.handle((result, failure) -> {
+      try {
+        if (failure != null) {
+          throw new CompletionException(Futures.unwrap(failure));
+        }
+        return quotaLeased(lease, call, result, leaseCosts, now);
+      } finally {
+        lease.stalled.add(Math.max(0, nanoClock.getAsLong() - now));
+        lease.inFlight.set(null);
+        flight.complete(null);
+      }
+    }).thenCompose(decision -> decision != null
+        ? CompletableFuture.completedFuture(decision)
+        : leaseQuotaAsync(lease, call, wanted, least, attempt + 1));
   }
 
   /** A grant from the chunk held at {@code now}, or {@code null} when it cannot. */

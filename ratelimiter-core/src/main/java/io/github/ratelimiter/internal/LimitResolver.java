@@ -12,8 +12,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,9 +131,11 @@ final class LimitResolver {
     Snapshot snapshot = resources.get(resourceName);
     if (snapshot == null || nowNanos - snapshot.expiresAtNanos() >= 0) {
       // One reader per resource at a time; the others wait for its rows rather than read them too.
-      snapshot = resources.compute(resourceName, (resource, old) -> old != null && nowNanos - old.expiresAtNanos() < 0
-          ? old
-          : snapshot(readWhole(resource, deadline), nowNanos));
+      snapshot = readOnce(readingResources, resourceName, deadline, () -> freshSnapshot(resourceName, nowNanos), () -> {
+        Snapshot fresh = snapshot(readWhole(resourceName, deadline), nowNanos);
+        resources.put(resourceName, fresh);
+        return fresh;
+      });
     } else if (nowNanos - snapshot.refreshAtNanos() >= 0 && snapshot.refreshing().compareAndSet(false, true)) {
       snapshot = refresh(resourceName, snapshot, nowNanos, deadline);
     }
@@ -142,14 +147,167 @@ final class LimitResolver {
     AccountRow cached = accounts.getIfPresent(key);
     if (cached == null || nowNanos - cached.expiresAtNanos() >= 0) {
       // One reader per account at a time, as for resources.
-      cached = accounts.asMap().compute(key, (k, old) -> old != null && nowNanos - old.expiresAtNanos() < 0
-          ? old
-          : new AccountRow(readAccount(resourceName, accountId, deadline), nowNanos + ttlNanos));
+      cached = readOnce(readingAccounts, key, deadline, () -> freshAccount(key, nowNanos), () -> {
+        AccountRow read = new AccountRow(readAccount(resourceName, accountId, deadline), nowNanos + ttlNanos);
+        accounts.put(key, read);
+        return read;
+      });
     }
-    // until the account's row expires, or the resource's rows are read again (they may then be held whole)
-    long until = cached.expiresAtNanos() - snapshot.refreshAtNanos() < 0
-        ? cached.expiresAtNanos() : snapshot.refreshAtNanos();
-    return new Lookup(cached.row().orElse(null), until);
+    return accountLookup(cached, snapshot);
+  }
+
+  /** Reads of a resource's rows in flight for the non-blocking path: one per resource, the others wait for it. */
+  private final ConcurrentHashMap<String, CompletableFuture<Snapshot>> readingResources = new ConcurrentHashMap<>();
+  /** Reads of an account's row in flight for the non-blocking path: one per account. */
+  private final ConcurrentHashMap<Key, CompletableFuture<AccountRow>> readingAccounts = new ConcurrentHashMap<>();
+
+  /**
+   * {@link #lookup} without waiting, with the same cache and the same answers: complete at once while the cached rows
+   * hold; else one read per resource (or account) in flight, which the other decisions on it wait for (the blocking
+   * path's readers wait for theirs too). A snapshot due for its refresh serves at once while the refresh reads in the
+   * background: no decision waits for a refresh.
+   */
+  CompletableFuture<Lookup> lookupAsync(String resourceName, String accountId, long nowNanos, Deadline deadline) {
+    if (accounts == null) {
+      return readAccountAsync(resourceName, accountId, deadline)
+          .thenApply(row -> new Lookup(row.orElse(null), nowNanos));
+    }
+    Snapshot snapshot = resources.get(resourceName);
+    if (snapshot == null || nowNanos - snapshot.expiresAtNanos() >= 0) {
+      return readSnapshotAsync(resourceName, nowNanos, deadline)
+          .thenCompose(read -> fromSnapshotAsync(resourceName, accountId, read, nowNanos, deadline));
+    }
+    if (nowNanos - snapshot.refreshAtNanos() >= 0 && snapshot.refreshing().compareAndSet(false, true)) {
+      Snapshot stale = snapshot;
+      Futures.of(() -> readWholeAsync(resourceName, deadline)).whenComplete((rows, failure) -> {
+        if (failure == null) {
+          resources.replace(resourceName, stale, snapshot(rows, nowNanos));
+        } else {
+          Throwable cause = Futures.unwrap(failure);
+          refreshFailures.failed(cause instanceof RuntimeException e ? e : new CompletionException(cause));
+          stale.refreshing().set(false);
+        }
+      });
+    }
+    return fromSnapshotAsync(resourceName, accountId, snapshot, nowNanos, deadline);
+  }
+
+  /** The resource's rows, read once however many decisions ask meanwhile, then cached. */
+  private CompletableFuture<Snapshot> readSnapshotAsync(String resourceName, long nowNanos, Deadline deadline) {
+    return readOnceAsync(readingResources, resourceName, () -> freshSnapshot(resourceName, nowNanos),
+        () -> readWholeAsync(resourceName, deadline).thenApply(rows -> {
+          Snapshot fresh = snapshot(rows, nowNanos);
+          resources.put(resourceName, fresh);
+          return fresh;
+        }));
+  }
+
+  /** The resource's cached rows while they hold at {@code nowNanos}, or null. */
+  private Snapshot freshSnapshot(String resourceName, long nowNanos) {
+    Snapshot snapshot = resources.get(resourceName);
+    return snapshot != null && nowNanos - snapshot.expiresAtNanos() < 0 ? snapshot : null;
+  }
+
+  /** The account's cached row while it holds at {@code nowNanos}, or null. */
+  private AccountRow freshAccount(Key key, long nowNanos) {
+    AccountRow row = accounts.getIfPresent(key);
+    return row != null && nowNanos - row.expiresAtNanos() < 0 ? row : null;
+  }
+
+  /**
+   * One read per key in flight, on the blocking path: the first caller reads here (unless the cache was filled since
+   * it looked), the others wait for its answer within their deadline, or share its failure. No lock is held while
+   * reading, so a virtual thread reading the store never pins its carrier.
+   */
+  private static <K, V> V readOnce(ConcurrentHashMap<K, CompletableFuture<V>> reading, K key, Deadline deadline,
+      Supplier<V> cached, Supplier<V> read) {
+    CompletableFuture<V> mine = new CompletableFuture<>();
+    CompletableFuture<V> other = reading.putIfAbsent(key, mine);
+    if (other != null) {
+      deadline.await(other, "another thread's read of the same limit rows answered");
+      try {
+        return other.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException cause ? cause : e;
+      }
+    }
+    try {
+      V value = cached.get();
+      if (value == null) {
+        value = read.get();
+      }
+      mine.complete(value);
+      return value;
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      reading.remove(key, mine);
+    }
+  }
+
+  /** {@link #readOnce} on the non-blocking path: the others get the first caller's future. */
+  private static <K, V> CompletableFuture<V> readOnceAsync(ConcurrentHashMap<K, CompletableFuture<V>> reading,
+      K key, Supplier<V> cached, Supplier<CompletableFuture<V>> read) {
+    CompletableFuture<V> mine = new CompletableFuture<>();
+    CompletableFuture<V> other = reading.putIfAbsent(key, mine);
+    if (other != null) {
+      return other;
+    }
+    V value = cached.get();
+    if (value != null) {
+      reading.remove(key, mine);
+      mine.complete(value);
+      return mine;
+    }
+    Futures.of(read).whenComplete((answer, failure) -> {
+      reading.remove(key, mine);
+      if (failure != null) {
+        mine.completeExceptionally(Futures.unwrap(failure));
+      } else {
+        mine.complete(answer);
+      }
+    });
+    return mine;
+  }
+
+  /** The account's answer from a snapshot: its rows when held whole, else the account's own cached or read row. */
+  private CompletableFuture<Lookup> fromSnapshotAsync(String resourceName, String accountId, Snapshot snapshot,
+      long nowNanos, Deadline deadline) {
+    if (snapshot.rows().isPresent()) {
+      return CompletableFuture.completedFuture(
+          new Lookup(snapshot.rows().get().get(accountId), snapshot.refreshAtNanos()));
+    }
+    Key key = new Key(resourceName, accountId);
+    AccountRow cached = accounts.getIfPresent(key);
+    if (cached != null && nowNanos - cached.expiresAtNanos() < 0) {
+      return CompletableFuture.completedFuture(accountLookup(cached, snapshot));
+    }
+    return readOnceAsync(readingAccounts, key, () -> freshAccount(key, nowNanos),
+        () -> readAccountAsync(resourceName, accountId, deadline).thenApply(row -> {
+          AccountRow read = new AccountRow(row, nowNanos + ttlNanos);
+          accounts.put(key, read);
+          return read;
+        })).thenApply(row -> accountLookup(row, snapshot));
+  }
+
+  /** Until the account's row expires, or the resource's rows are read again (they may then be held whole). */
+  private static Lookup accountLookup(AccountRow row, Snapshot snapshot) {
+    long until = row.expiresAtNanos() - snapshot.refreshAtNanos() < 0 ? row.expiresAtNanos() : snapshot.refreshAtNanos();
+    return new Lookup(row.row().orElse(null), until);
+  }
+
+  private CompletableFuture<Optional<LimitRecord>> readAccountAsync(String resourceName, String accountId,
+      Deadline deadline) {
+    return Futures.of(() -> limits.findAsync(resourceName, accountId, deadline)).whenComplete(
+        (row, failure) -> listener.onLimitRefresh(resourceName, failure == null));
+  }
+
+  private CompletableFuture<Optional<Map<String, LimitRecord>>> readWholeAsync(String resourceName,
+      Deadline deadline) {
+    return Futures.of(() -> limits.listByResourceAsync(resourceName, wholeResourceRows, deadline))
+        .whenComplete((rows, failure) -> listener.onLimitRefresh(resourceName, failure == null))
+        .thenApply(rows -> rows.map(LimitResolver::byAccount));
   }
 
   private Optional<LimitRecord> readAccount(String resourceName, String accountId, Deadline deadline) {

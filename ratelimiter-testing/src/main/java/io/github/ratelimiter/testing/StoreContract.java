@@ -39,6 +39,14 @@ public abstract class StoreContract {
     opened.clear();
   }
 
+  /**
+   * Whether this test class decides through the limiters' non-blocking views ({@link ThroughAsync}): a store's test
+   * suite runs every contract on both paths by a subclass per path that overrides this. False by default.
+   */
+  protected boolean throughAsync() {
+    return false;
+  }
+
   /** Limiters over a newly opened store, on the manual clock (which also serves as the sleeper), closed after. */
   protected RateLimiters limiters() {
     return limiters(RateLimiterListener.NONE);
@@ -52,6 +60,6 @@ public abstract class StoreContract {
     }
     RateLimiters limiters = builder.build();
     opened.add(limiters);
-    return limiters;
+    return throughAsync() ? ThroughAsync.of(limiters) : limiters;
   }
 }
