@@ -15,6 +15,7 @@ module io.github.ratelimiter.dynamodb.client {
   requires software.amazon.awssdk.retries;
   requires software.amazon.awssdk.http.apache;
   requires software.amazon.awssdk.http.nio.netty;
+  requires io.netty.common;
 
   exports io.github.ratelimiter.dynamodb.client;
 }

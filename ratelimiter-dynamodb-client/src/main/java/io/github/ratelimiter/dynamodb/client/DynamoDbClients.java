@@ -2,6 +2,7 @@ package io.github.ratelimiter.dynamodb.client;
 
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.dynamodb.client.internal.DurationText;
+import io.github.ratelimiter.dynamodb.client.internal.OnEventLoop;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,10 +67,12 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
  * settings (the same endpoint, region, credentials, timeouts, retries and interceptors), for the limiters'
  * non-blocking {@code async()} views. Its HTTP client is the SDK's Netty client ({@code netty-nio-client}: non-blocking
  * I/O on a few event-loop threads, {@code 2 x} the processors); {@code docs/async-client.md} has the measurements
- * against the CRT client that chose it. Its futures complete on the thread that received the answer (an event-loop
- * thread): the SDK's {@code FUTURE_COMPLETION_EXECUTOR}, by default a pool of up to 50 threads per client, is set to
- * run completions in place, so an answer costs no thread hand-off. That is safe because the only code that runs there
- * is the store's own short, non-blocking continuations; the limiters move user callbacks to the executor of
+ * against the CRT client that chose it. Its futures complete on the event-loop thread that received the answer: the
+ * SDK's {@code FUTURE_COMPLETION_EXECUTOR}, by default a pool of up to 50 threads per client, is set to run each
+ * completion on that same event loop, as a task of its own right after the SDK has released the connection (not
+ * in place, {@code Runnable::run}, which made the Netty client open a connection per request), so an answer costs no
+ * thread of its own and no hand-off to another thread. That is safe because the only code that runs there is the
+ * store's own short, non-blocking continuations; the limiters move user callbacks to the executor of
  * {@code RateLimiters.Builder.asyncExecutor} themselves. Whoever uses such a client directly must not block in a
  * callback, or call {@link Builder#asyncCustomizer} to set another executor.
  *
@@ -368,9 +371,9 @@ public final class DynamoDbClients {
         }
         builder.httpClientBuilder(netty);
       }
-      // Completions run on the thread that got the answer: no pool of its own (see the class description).
+      // Completions run on the event loop that got the answer, after it: no pool of its own (class description).
       builder.asyncConfiguration(c -> c.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR,
-          Runnable::run));
+          OnEventLoop.INSTANCE));
       asyncCustomizers.forEach(customizer -> customizer.accept(builder));
       try {
         return builder.build();

@@ -1,0 +1,35 @@
+package io.github.ratelimiter.dynamodb.client.internal;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
+import java.util.concurrent.Executor;
+
+/**
+ * The asynchronous client's future completion executor: a completion asked for on a Netty event-loop thread runs on
+ * that same thread, as a task of its own queued after the one running (so after the SDK has finished with the
+ * response and released its connection to the pool); asked for on any other thread (a timeout firing on the SDK's
+ * scheduler, a client with another HTTP client), it runs in place. Either way it takes no thread of its own.
+ *
+ * <p>Running completions in place on the event loop ({@code Runnable::run}) was measured to be wrong with the Netty
+ * client: a continuation that sends the next request then runs before the connection of the answer it continues is
+ * back in the pool, and on dynalite nearly every request opened a connection of its own (1,519 connections for about
+ * 1,300 requests) and some failed with "the connection was closed during the request"; queued after the current
+ * task, connections are reused (see {@code docs/async-client.md}). Thread-safe; stateless.
+ */
+public final class OnEventLoop implements Executor {
+
+  /** The one instance. */
+  public static final Executor INSTANCE = new OnEventLoop();
+
+  private OnEventLoop() {}
+
+  @Override
+  public void execute(Runnable command) {
+    EventExecutor loop = ThreadExecutorMap.currentExecutor();
+    if (loop != null && loop.inEventLoop()) {
+      loop.execute(command);
+    } else {
+      command.run();
+    }
+  }
+}
