@@ -66,7 +66,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
  * <p><b>Asynchronous client.</b> {@link Builder#buildAsync()} builds a {@link DynamoDbAsyncClient} from the same
  * settings (the same endpoint, region, credentials, timeouts, retries and interceptors), for the limiters'
  * non-blocking {@code async()} views. Its HTTP client is the SDK's Netty client ({@code netty-nio-client}: non-blocking
- * I/O on a few event-loop threads, {@code 2 x} the processors); {@code docs/async-client.md} has the measurements
+ * I/O on event-loop threads, {@code 2 x} the processors, shared by every asynchronous client built here and never
+ * shut down, so that closing a client does not wait for them); {@code docs/async-client.md} has the measurements
  * against the CRT client that chose it. Its futures complete on the event-loop thread that received the answer: the
  * SDK's {@code FUTURE_COMPLETION_EXECUTOR}, by default a pool of up to 50 threads per client, is set to run each
  * completion on that same event loop, as a task of its own right after the SDK has released the connection (not
@@ -364,6 +365,7 @@ public final class DynamoDbClients {
         builder.httpClientBuilder(asyncHttpClientBuilder);
       } else {
         NettyNioAsyncHttpClient.Builder netty = NettyNioAsyncHttpClient.builder()
+            .eventLoopGroup(OnEventLoop.sharedGroup())
             .connectionTimeout(attemptTimeout)
             .connectionAcquisitionTimeout(callTimeout);
         if (maxConnections != null) {

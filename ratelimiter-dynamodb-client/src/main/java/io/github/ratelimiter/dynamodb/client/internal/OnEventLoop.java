@@ -3,6 +3,7 @@ package io.github.ratelimiter.dynamodb.client.internal;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
 import java.util.concurrent.Executor;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 
 /**
  * The asynchronous client's future completion executor: a completion asked for on a Netty event-loop thread runs on
@@ -22,6 +23,21 @@ public final class OnEventLoop implements Executor {
   public static final Executor INSTANCE = new OnEventLoop();
 
   private OnEventLoop() {}
+
+  /**
+   * The event loops every asynchronous client of {@code DynamoDbClients} shares: the SDK's default size (twice the
+   * processors), daemon threads, created on first use and never shut down. Shared, a process with several clients
+   * (two limiter instances, a test suite) has one set of event-loop threads, and closing a client does not wait for
+   * its own loops' graceful shutdown (two seconds each).
+   */
+  public static SdkEventLoopGroup sharedGroup() {
+    return Shared.GROUP;
+  }
+
+  /** The holder of {@link #sharedGroup()}, initialized on first use. */
+  private static final class Shared {
+    static final SdkEventLoopGroup GROUP = SdkEventLoopGroup.builder().build();
+  }
 
   @Override
   public void execute(Runnable command) {
