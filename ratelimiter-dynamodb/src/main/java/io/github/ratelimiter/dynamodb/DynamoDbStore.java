@@ -48,9 +48,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * previous answer's continuation. Their futures complete on the client's threads (with a client from
  * {@link DynamoDbClients.Builder#buildAsync()}, the event-loop thread that read the answer), exceptionally with the
  * {@link io.github.ratelimiter.RateLimiterException} the blocking call would throw, itself, not wrapped; the limiters
- * move user callbacks off those threads. Building the client on first use happens once, on the calling thread, and
- * does no I/O; a credentials provider that fetches (instance metadata, SSO) may block the first request that needs
- * credentials, as in any use of the SDK's asynchronous clients.
+ * move user callbacks off those threads. A client the store builds is built once, on the thread of the first
+ * asynchronous call, which then also pays the SDK's one-time set-up (for an {@code https} endpoint, reading the JDK's
+ * trust store); build it beforehand ({@link #asyncClient()}) where even that must not happen on a request path. A
+ * credentials provider that fetches (instance metadata, SSO) may block the first request that needs credentials, as
+ * in any use of the SDK's asynchronous clients.
  *
  * <p>Thread-safe. Closing the store closes the clients it owns: the blocking client when told so
  * ({@link Builder#ownsClient}), the asynchronous client when it built it (or when told so).

@@ -18,6 +18,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -28,8 +29,12 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * (run it once per client, alternating, several times: the machine is shared):
  *
  * <pre>
- * java -cp ... io.github.ratelimiter.dynamodb.AsyncClientComparison netty|crt [seconds] [endpoint]
+ * java [-Dexecutor=inline] [-DinFlightPerThread=128] [-Dsync=true] -cp ... \
+ *     io.github.ratelimiter.dynamodb.AsyncClientComparison netty|crt [seconds] [endpoint]
  * </pre>
+ *
+ * ({@code -DwarmUpSeconds=30} sets the warm-up, half the measured seconds by default; {@code -Dexecutor=inline} completes futures in place, {@code Runnable::run}, instead of the builder's executor;
+ * {@code -Dsync=true} drives the blocking client instead, one request in flight per thread, for reference.)
  *
  * It prints the time from building the client to its first answer, then drives the store's {@code consumeAsync}
  * (one conditional UpdateItem per decision, over 1,000 buckets, all admitted) with 256 requests in flight from 2
@@ -63,24 +68,10 @@ final class AsyncClientComparison {
       builder.asyncHttpClientBuilder(AwsCrtAsyncHttpClient.builder()
           .connectionTimeout(Duration.ofSeconds(10)).maxConcurrency(50));
     }
-    String executorName = System.getProperty("executor", "");
-    java.util.concurrent.Executor executor = switch (executorName) {
-      case "pool" -> java.util.concurrent.Executors.newFixedThreadPool(8);
-      case "common" -> java.util.concurrent.ForkJoinPool.commonPool();
-      case "loop" -> command -> {
-        io.netty.util.concurrent.EventExecutor loop = io.netty.util.internal.ThreadExecutorMap.currentExecutor();
-        if (loop != null) {
-          loop.execute(command);
-        } else {
-          command.run();
-        }
-      };
-      default -> null;
-    };
-    if (executor != null) {
+    if (System.getProperty("executor", "").equals("inline")) {
+      // completions in place on the thread that read the answer: with Netty, a connection per request (see the doc)
       builder.asyncCustomizer(b -> b.asyncConfiguration(c -> c.advancedOption(
-          software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR,
-          executor)));
+          SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, Runnable::run)));
     }
     DynamoDbAsyncClient async = builder.buildAsync();
     try (DynamoDbStore store = DynamoDbStore.builder().client(LocalDynamoDb.client(endpoint)).asyncClient(async)
@@ -88,7 +79,7 @@ final class AsyncClientComparison {
       long now = System.currentTimeMillis() * 1_000_000L;
       store.buckets().consumeAsync(request(now, 0)).get();
       double startupMs = (System.nanoTime() - buildStart) / 1e6;
-      run(store, now, Math.max(3, seconds / 2)); // warm-up
+      run(store, now, Integer.getInteger("warmUpSeconds", Math.max(3, seconds / 2))); // JIT and connections
       ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       long cpuBefore = os.getProcessCpuTime();
