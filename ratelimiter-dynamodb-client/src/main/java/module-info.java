@@ -14,8 +14,7 @@ module io.github.ratelimiter.dynamodb.client {
   requires software.amazon.awssdk.retries.api;
   requires software.amazon.awssdk.retries;
   requires software.amazon.awssdk.http.apache;
-  requires software.amazon.awssdk.http.nio.netty;
-  requires io.netty.common;
+  requires software.amazon.awssdk.http.crt;
 
   exports io.github.ratelimiter.dynamodb.client;
 }

@@ -8,6 +8,8 @@ import io.github.ratelimiter.local.LocalDynamoDbServer;
 import io.github.ratelimiter.store.BucketStore.BucketRequest;
 import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
@@ -19,12 +21,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
-import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * Not a test: the measurement behind {@code docs/async-client.md}, the SDK's Netty client against the CRT client as
+ * Not a test: the measurement behind {@code docs/async-client.md}, the CRT client against the SDK's Netty client as
  * the asynchronous client of {@link DynamoDbClients.Builder#buildAsync()}, on dynalite. One JVM measures one client
  * (run it once per client, alternating, several times: the machine is shared):
  *
@@ -33,7 +35,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  *     io.github.ratelimiter.dynamodb.AsyncClientComparison netty|crt [seconds] [endpoint]
  * </pre>
  *
- * ({@code -DwarmUpSeconds=30} sets the warm-up, half the measured seconds by default; {@code -Dexecutor=inline} completes futures in place, {@code Runnable::run}, instead of the builder's executor;
+ * ({@code -DwarmUpSeconds=30} sets the warm-up, half the measured seconds by default; {@code -Dexecutor=inline} completes Netty's futures in place, {@code Runnable::run}, as the builder does CRT's;
  * {@code -Dsync=true} drives the blocking client instead, one request in flight per thread, for reference.)
  *
  * It prints the time from building the client to its first answer, then drives the store's {@code consumeAsync}
@@ -64,14 +66,14 @@ final class AsyncClientComparison {
     long buildStart = System.nanoTime();
     DynamoDbClients.Builder builder = DynamoDbClients.builder().endpoint(endpoint)
         .attemptTimeout(Duration.ofSeconds(10)).callTimeout(Duration.ofSeconds(30));
-    if (kind.equals("crt")) {
-      builder.asyncHttpClientBuilder(AwsCrtAsyncHttpClient.builder()
-          .connectionTimeout(Duration.ofSeconds(10)).maxConcurrency(50));
-    }
-    if (System.getProperty("executor", "").equals("inline")) {
-      // completions in place on the thread that read the answer: with Netty, a connection per request (see the doc)
-      builder.asyncCustomizer(b -> b.asyncConfiguration(c -> c.advancedOption(
-          SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, Runnable::run)));
+    if (kind.equals("netty")) {
+      builder.asyncHttpClientBuilder(NettyNioAsyncHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
+          .maxConcurrency(50));
+      if (!System.getProperty("executor", "").equals("inline")) {
+        // Netty needs its completions queued on its event loop, not run in place (see the doc)
+        builder.asyncCustomizer(b -> b.asyncConfiguration(c -> c.advancedOption(
+            SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, AsyncClientComparison::onEventLoop)));
+      }
     }
     DynamoDbAsyncClient async = builder.buildAsync();
     try (DynamoDbStore store = DynamoDbStore.builder().client(LocalDynamoDb.client(endpoint)).asyncClient(async)
@@ -94,6 +96,19 @@ final class AsyncClientComparison {
       if (server != null) {
         server.close();
       }
+    }
+  }
+
+  /**
+   * A completion on a Netty event-loop thread queued on that loop after the current task (the SDK then releases the
+   * answer's connection first); elsewhere in place.
+   */
+  private static void onEventLoop(Runnable command) {
+    EventExecutor loop = ThreadExecutorMap.currentExecutor();
+    if (loop != null && loop.inEventLoop()) {
+      loop.execute(command);
+    } else {
+      command.run();
     }
   }
 

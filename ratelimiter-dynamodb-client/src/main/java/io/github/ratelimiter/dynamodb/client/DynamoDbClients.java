@@ -2,7 +2,6 @@ package io.github.ratelimiter.dynamodb.client;
 
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.dynamodb.client.internal.DurationText;
-import io.github.ratelimiter.dynamodb.client.internal.OnEventLoop;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +21,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
-import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
@@ -65,15 +64,13 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
  *
  * <p><b>Asynchronous client.</b> {@link Builder#buildAsync()} builds a {@link DynamoDbAsyncClient} from the same
  * settings (the same endpoint, region, credentials, timeouts, retries and interceptors), for the limiters'
- * non-blocking {@code async()} views. Its HTTP client is the SDK's Netty client ({@code netty-nio-client}: non-blocking
- * I/O on event-loop threads, {@code 2 x} the processors, shared by every asynchronous client built here and never
- * shut down, so that closing a client does not wait for them); {@code docs/async-client.md} has the measurements
- * against the CRT client that chose it. Its futures complete on the event-loop thread that received the answer: the
- * SDK's {@code FUTURE_COMPLETION_EXECUTOR}, by default a pool of up to 50 threads per client, is set to run each
- * completion on that same event loop, as a task of its own right after the SDK has released the connection (not
- * in place, {@code Runnable::run}, which made the Netty client open a connection per request), so an answer costs no
- * thread of its own and no hand-off to another thread. That is safe because the only code that runs there is the
- * store's own short, non-blocking continuations; the limiters move user callbacks to the executor of
+ * non-blocking {@code async()} views. Its HTTP client is the AWS CRT client ({@code aws-crt-client}: non-blocking
+ * I/O in native code on the CRT's event-loop threads, one per processor, shared by every CRT client of the process);
+ * {@code docs/async-client.md} has the measurements against the SDK's Netty client that chose it. Its futures complete
+ * on the event-loop thread that read the answer: the SDK's {@code FUTURE_COMPLETION_EXECUTOR}, by default a pool of
+ * up to 50 threads per client, is set to run completions in place ({@code Runnable::run}), so an answer costs no
+ * thread of its own and no hand-off. That is safe because the only code that runs there is the store's own short,
+ * non-blocking continuations; the limiters move user callbacks to the executor of
  * {@code RateLimiters.Builder.asyncExecutor} themselves. Whoever uses such a client directly must not block in a
  * callback, or call {@link Builder#asyncCustomizer} to set another executor.
  *
@@ -289,9 +286,10 @@ public final class DynamoDbClients {
     }
 
     /**
-     * Another asynchronous HTTP client for {@link #buildAsync()} (for example the CRT client,
-     * {@code AwsCrtAsyncHttpClient.builder()}), configured by the caller; default the Netty client, its connect
-     * timeout set to the attempt timeout and its pool wait to the call timeout.
+     * Another asynchronous HTTP client for {@link #buildAsync()} (for example the SDK's Netty client, with a
+     * completion executor of your own through {@link #asyncCustomizer}: see {@code docs/async-client.md}), configured
+     * by the caller; default the CRT client, its connect timeout set to the attempt timeout and its pool wait to the
+     * call timeout.
      */
     public Builder asyncHttpClientBuilder(SdkAsyncHttpClient.Builder<?> asyncHttpClientBuilder) {
       this.asyncHttpClientBuilder = Objects.requireNonNull(asyncHttpClientBuilder, "asyncHttpClientBuilder");
@@ -364,18 +362,17 @@ public final class DynamoDbClients {
       if (asyncHttpClientBuilder != null) {
         builder.httpClientBuilder(asyncHttpClientBuilder);
       } else {
-        NettyNioAsyncHttpClient.Builder netty = NettyNioAsyncHttpClient.builder()
-            .eventLoopGroup(OnEventLoop.sharedGroup())
+        AwsCrtAsyncHttpClient.Builder crt = AwsCrtAsyncHttpClient.builder()
             .connectionTimeout(attemptTimeout)
             .connectionAcquisitionTimeout(callTimeout);
         if (maxConnections != null) {
-          netty.maxConcurrency(maxConnections);
+          crt.maxConcurrency(maxConnections);
         }
-        builder.httpClientBuilder(netty);
+        builder.httpClientBuilder(crt);
       }
-      // Completions run on the event loop that got the answer, after it: no pool of its own (class description).
+      // Completions run in place, on the CRT event-loop thread that read the answer (see the class description).
       builder.asyncConfiguration(c -> c.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR,
-          OnEventLoop.INSTANCE));
+          Runnable::run));
       asyncCustomizers.forEach(customizer -> customizer.accept(builder));
       try {
         return builder.build();

@@ -106,7 +106,7 @@ class DynamoDbClientsTest {
     } finally {
       long start = System.nanoTime();
       client.close();
-      // the event loops are shared, not shut down with the client (which waits 2 s for a graceful shutdown)
+      // the CRT's event loops are shared by its clients, not shut down with one
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
     }
   }
