@@ -185,7 +185,8 @@ public final class StoreRequests {
    * @param call builds the request and sends it through {@link #calls()}, its answer mapped as the caller needs
    * @return what {@code call} answered, or a future failed with a {@link RateLimiterException} (or, from
    *     {@link #observe(AwsRequest.Builder, Deadline, String) observe} in {@code call}, the deadline's failure: nothing
-   *     was sent); never with an SDK exception nor a {@link CompletionException}
+   *     was sent), never with an SDK exception; as any stage's failure, possibly inside a {@link CompletionException},
+   *     which {@link #answer} and {@link RequestPaths#async} take off
    */
   public <T> CompletableFuture<T> call(String operation, String table, Supplier<CompletableFuture<T>> call) {
     return sent(operation, table, call, null);
