@@ -10,8 +10,9 @@
  * Spring instantiates, binds, introspects and invokes these classes by reflection from several of its modules
  * (beans, context, boot's binder, actuator's endpoint support, Jackson for the endpoint's responses), so the three
  * packages are open: at run time only, which makes nothing of {@code internal} available to compile against. The
- * web, actuator, health and OAuth2 integrations are optional ({@code requires static}): the auto-configuration that
- * needs one backs off when the application lacks it.
+ * servlet, WebFlux and Reactor, actuator, health and OAuth2 integrations are optional ({@code requires static}): the
+ * auto-configuration (or the {@code @RateLimited} return type) that needs one is not used when the application lacks
+ * it.
  */
 module io.github.ratelimiter.spring {
   requires transitive io.github.ratelimiter;
@@ -29,6 +30,9 @@ module io.github.ratelimiter.spring {
   requires org.slf4j;
   requires static spring.boot.webmvc;
   requires static jakarta.servlet;
+  requires static spring.webflux;
+  requires static reactor.core;
+  requires static org.reactivestreams;
   requires static spring.boot.actuator;
   requires static spring.boot.actuator.autoconfigure;
   requires static spring.boot.health;

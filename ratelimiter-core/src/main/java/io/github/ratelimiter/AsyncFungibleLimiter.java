@@ -68,6 +68,32 @@ public interface AsyncFungibleLimiter {
    */
   CompletableFuture<Decision> tryAcquire(String accountId, Cost cost);
 
+  /**
+   * The limit that applies to the account now, as {@link FungibleLimiter#limitFor}; complete at once while its row
+   * is cached.
+   */
+  CompletableFuture<Limit> limitFor(String accountId);
+
+  /** The quota that applies to the account now, as {@link FungibleLimiter#quotaFor}. */
+  CompletableFuture<Quota> quotaFor(String accountId);
+
+  /**
+   * Reserves an estimate to settle when the work is done, as {@link FungibleLimiter#tryReserve}: the charge's
+   * {@link Charge#decision()} says whether it was admitted; settle it with {@link Charge#settleAsync(Cost)} (or
+   * {@link Charge#cancelAsync()}) to stay off blocking calls.
+   *
+   * @throws IllegalArgumentException at once if {@code accountId} is blank or too long or {@code estimate} is null
+   */
+  CompletableFuture<Charge> tryReserve(String accountId, Cost estimate);
+
+  /**
+   * Charges work already done, even past the limit (up to {@link LimiterOptions#maxDebt()}), as
+   * {@link FungibleLimiter#charge}: the decision says where the account stands afterwards.
+   *
+   * @throws IllegalArgumentException at once if {@code accountId} is blank or too long or {@code cost} is null
+   */
+  CompletableFuture<Decision> charge(String accountId, Cost cost);
+
   /** Acquires one permit: completes exceptionally with {@link CapacityExhaustedException} when denied. */
   default CompletableFuture<Decision> acquire(String accountId) {
     return acquire(accountId, 1);

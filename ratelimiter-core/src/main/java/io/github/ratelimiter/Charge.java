@@ -1,5 +1,7 @@
 package io.github.ratelimiter;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * An estimate admitted now and paid for when the work is done: what {@link FungibleLimiter#tryReserve(String, Cost)}
  * returns. The work's real cost is often known only afterwards (the tokens an LLM call used, the bytes a download
@@ -57,8 +59,19 @@ public interface Charge extends AutoCloseable {
    */
   void settle(Cost actual);
 
+  /**
+   * {@link #settle(Cost)} without waiting, for the non-blocking path ({@link AsyncFungibleLimiter#tryReserve}): the
+   * same checks, made at once (an {@link IllegalArgumentException} or {@link IllegalStateException} is thrown by the
+   * call itself, before anything is sent), then the same writes; the future completes when they have been answered,
+   * and never exceptionally (a failed write is reported and logged, as for {@code settle}).
+   */
+  CompletableFuture<Void> settleAsync(Cost actual);
+
   /** The work did not happen: gives back the estimate. Does nothing when already settled, cancelled or closed. */
   void cancel();
+
+  /** {@link #cancel()} without waiting; the future completes when the refund has been answered, never exceptionally. */
+  CompletableFuture<Void> cancelAsync();
 
   /** Settles at the estimate, unless already settled or cancelled; sends nothing. Idempotent. */
   @Override

@@ -3,6 +3,7 @@ package io.github.ratelimiter.bench;
 import io.github.ratelimiter.Limit;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** One implementation under load: hands out deciders and counts the store requests it sent. */
 interface Contender extends AutoCloseable {
@@ -15,6 +16,14 @@ interface Contender extends AutoCloseable {
 
   /** A decider for fresh buckets of one resource, each with {@code limit}. */
   Decider fungible(String resource, Limit limit);
+
+  /**
+   * A non-blocking decider for fresh buckets of one resource, each with {@code limit}, for the {@code async-*}
+   * scenarios; {@code null} when this contender has no non-blocking path.
+   */
+  default AsyncDecider fungibleAsync(String resource, Limit limit) {
+    return null;
+  }
 
   /**
    * A decider for fresh buckets of one resource, each a quota of {@code limits} decided together (admitted only when
@@ -51,5 +60,12 @@ interface Contender extends AutoCloseable {
   interface Decider {
     /** Returns whether the permit was admitted. */
     boolean decide(String key);
+  }
+
+  /** Takes one permit for a key without blocking the calling thread. Thread-safe. */
+  @FunctionalInterface
+  interface AsyncDecider {
+    /** Starts the decision; the future completes with whether the permit was admitted. */
+    CompletableFuture<Boolean> decide(String key);
   }
 }

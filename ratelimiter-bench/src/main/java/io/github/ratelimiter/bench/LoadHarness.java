@@ -44,8 +44,12 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  * </pre>
  *
  * <p>{@code --only} takes scenario ids ({@code hot-1}, ..., {@code hot-leased-16}, {@code rls-grpc-16},
- * {@code nonfungible-churn-8});
+ * {@code nonfungible-churn-8}, {@code async-hot-256}, {@code async-keys-10k-256});
  * {@code ./bench/run} passes {@code BENCH_ONLY} as {@code --only}.
+ *
+ * <p>The non-blocking scenarios ({@link #ASYNC}) run each round right after the same round of their blocking
+ * baseline ({@code hot-16}, {@code keys-10k-16}) when both are selected, so that the two paths are compared on the
+ * same server at nearly the same time.
  *
  * <p>{@code --server moto} runs on moto (one request at a time, see {@code LocalDynamoDbServer}) instead of dynalite,
  * with this project and the floor only: moto returns the stored item when a condition fails, as DynamoDB does, so a
@@ -124,6 +128,27 @@ public final class LoadHarness {
       "reserve an estimate of 100 tokens, settle the actual (1 to 200), 16 threads over 10,000 keys", 16,
       Limit.of(100_000_000, Duration.ofSeconds(1)), 10_000, 0);
 
+  /** Decisions the non-blocking scenarios keep in flight, from {@link #ISSUERS} threads. */
+  static final int IN_FLIGHT = 256;
+  /** The threads that issue the non-blocking scenarios' decisions. */
+  static final int ISSUERS = 2;
+
+  /**
+   * A non-blocking scenario: {@link #ISSUERS} threads keep {@link #IN_FLIGHT} decisions in flight through the
+   * contenders' non-blocking path ({@link Contender#fungibleAsync}; this project's {@code limiter.async()}), against
+   * the blocking path of {@code baseline} (closed loop, one decision in flight per thread).
+   */
+  record AsyncScenario(Scenario scenario, String baseline) {}
+
+  /** Issue 21: the non-blocking path on one hot bucket and on 10,000 buckets, the same limit as their baselines. */
+  static final List<AsyncScenario> ASYNC = List.of(
+      new AsyncScenario(new Scenario("async-hot-256",
+          "one hot bucket, 256 decisions in flight from 2 threads (non-blocking path)", ISSUERS, OPEN, 1, 0),
+          "hot-16"),
+      new AsyncScenario(new Scenario("async-keys-10k-256",
+          "10,000 buckets, 256 decisions in flight from 2 threads (non-blocking path)", ISSUERS, OPEN, 10_000, 0),
+          "keys-10k-16"));
+
   static final String CHURN = "nonfungible-churn-8";
   static final int CHURN_THREADS = 8;
   static final int CHURN_CAP = 20;
@@ -165,16 +190,27 @@ public final class LoadHarness {
         if (!moto && (only.isEmpty() || only.contains(RLS_GRPC.id()))) {
           warmed.add(rls);
         }
+        List<AsyncScenario> async = ASYNC.stream()
+            .filter(a -> !moto && (only.isEmpty() || only.contains(a.scenario().id())))
+            .toList();
         for (Contender contender : warmed) {
           log("warming up %s for %s", contender.id(), warmup);
           Contender.Decider decider = contender.fungible("warmup", OPEN);
           Driver.run(4, warmup, thread -> i -> "w" + (i % 100), 0, () -> decider::decide);
+          Contender.AsyncDecider asyncDecider = async.isEmpty() || !contenders.contains(contender) ? null
+              : contender.fungibleAsync("warmup-async", OPEN);
+          if (asyncDecider != null) {
+            log("warming up %s's non-blocking path for %s", contender.id(), warmup);
+            Driver.runAsync(ISSUERS, IN_FLIGHT, warmup, thread -> i -> "w" + (i % 100), asyncDecider::decide);
+          }
         }
         int run = 0;
+        List<String> ran = new ArrayList<>();
         for (Scenario scenario : FUNGIBLE) {
           if (!only.isEmpty() && !only.contains(scenario.id())) {
             continue;
           }
+          ran.add(scenario.id());
           for (int round = 0; round < rounds; round++) {
             for (Contender contender : rotate(contenders, round)) {
               RunResult result = fungible(contender, scenario, duration, "r" + run++).withRound(round);
@@ -185,6 +221,19 @@ public final class LoadHarness {
                   result.admitted(), result.denied(), result.errors(), result.p50Micros() / 1e3,
                   result.p99Micros() / 1e3, result.cpuMicrosPerDecision(), result.serverCpuMicrosPerDecision(),
                   result.overAdmitted());
+            }
+            // the same round of the non-blocking scenarios measured against this one
+            for (AsyncScenario a : async) {
+              if (a.baseline().equals(scenario.id())) {
+                run = asyncRound(a, contenders, round, duration, run, results);
+              }
+            }
+          }
+        }
+        for (AsyncScenario a : async) {
+          if (!ran.contains(a.baseline())) { // its baseline not selected: on its own
+            for (int round = 0; round < rounds; round++) {
+              run = asyncRound(a, contenders, round, duration, run, results);
             }
           }
         }
@@ -275,6 +324,29 @@ public final class LoadHarness {
     return rotated;
   }
 
+  /** One round of a non-blocking scenario, each contender with a non-blocking path in turn; returns the next run. */
+  private static int asyncRound(AsyncScenario a, List<Contender> contenders, int round, Duration duration, int run,
+      List<RunResult> results) throws InterruptedException {
+    Scenario scenario = a.scenario();
+    for (Contender contender : rotate(contenders, round)) {
+      Contender.AsyncDecider decider = contender.fungibleAsync(scenario.id() + "-r" + run, scenario.limit());
+      if (decider == null) {
+        continue; // no non-blocking path
+      }
+      run++;
+      RunResult result = measureAsync(contender, scenario, decider, duration).withRound(round);
+      results.add(result);
+      log("%-18s %-12s round %d %9.0f decisions/s  %5.3f req/decision  admitted %d denied %d errors %d  "
+              + "p50 %.2f ms p99 %.2f ms  cpu %.0f/%.0f us/decision (client, all threads/server)  in flight %.1f "
+              + "(mean)  issuers in call %.0f%%  peak threads %d  over-admitted %d",
+          scenario.id(), contender.id(), round, result.decisionsPerSecond(), result.requestsPerDecision(),
+          result.admitted(), result.denied(), result.errors(), result.p50Micros() / 1e3, result.p99Micros() / 1e3,
+          result.threadsCpuMicrosPerDecision(), result.serverCpuMicrosPerDecision(), result.meanInFlight(),
+          100 * result.issuersBusy(), result.peakThreads(), result.overAdmitted());
+    }
+    return run;
+  }
+
   static RunResult fungible(Contender contender, Scenario scenario, Duration duration, String run)
       throws InterruptedException {
     String resource = scenario.id() + "-" + run;
@@ -284,14 +356,37 @@ public final class LoadHarness {
   /** Runs {@code decider} as {@code scenario} says and checks each key against the scenario's limit. */
   static RunResult measure(Contender contender, Scenario scenario, Contender.Decider decider, Duration duration)
       throws InterruptedException {
+    Map<String, Long> before = contender.requests();
+    Driver.Measured m = Driver.run(scenario.threads(), duration, keysOf(scenario), scenario.offeredPerSecond(),
+        () -> decider::decide);
+    return checked(contender, scenario, m, minus(contender.requests(), before));
+  }
+
+  /**
+   * Runs {@code decider} as the non-blocking {@code scenario} says ({@link #IN_FLIGHT} in flight from its threads)
+   * and checks each key against the scenario's limit.
+   */
+  static RunResult measureAsync(Contender contender, Scenario scenario, Contender.AsyncDecider decider,
+      Duration duration) throws InterruptedException {
+    Map<String, Long> before = contender.requests();
+    Driver.Measured m = Driver.runAsync(scenario.threads(), IN_FLIGHT, duration, keysOf(scenario), decider::decide);
+    return checked(contender, scenario, m, minus(contender.requests(), before));
+  }
+
+  /** The keys of each thread: the one hot key, or every thread cycling over all of the scenario's keys. */
+  private static IntFunction<IntFunction<String>> keysOf(Scenario scenario) {
     int threads = scenario.threads();
     int keys = scenario.keys();
-    IntFunction<IntFunction<String>> keyOf = keys == 1
+    return keys == 1
         ? thread -> i -> "hot"
         : thread -> i -> "k" + (int) (((long) i * threads + thread) % keys);
-    Map<String, Long> before = contender.requests();
-    Driver.Measured m = Driver.run(threads, duration, keyOf, scenario.offeredPerSecond(), () -> decider::decide);
-    Map<String, Long> requests = minus(contender.requests(), before);
+  }
+
+  /** The result of a measured run, each key checked against the exact bound of the scenario's limit. */
+  private static RunResult checked(Contender contender, Scenario scenario, Driver.Measured m,
+      Map<String, Long> requests) {
+    int threads = scenario.threads();
+    int keys = scenario.keys();
     Limit limit = scenario.limit();
     long window = limit.window().toNanos();
     // The exact bound from the first request: limit + floor(elapsed * limit / window), per key.
@@ -386,7 +481,7 @@ public final class LoadHarness {
         m.denied(), m.errors(), m.latency().getValueAtPercentile(50) / 1e3,
         m.latency().getValueAtPercentile(99) / 1e3, m.latency().getValueAtPercentile(99.9) / 1e3,
         m.latency().getMaxValue() / 1e3, requests, m.cpuNanos(), m.workerCpuNanos(), m.serverCpuNanos(), checked,
-        worst, over, note, 0);
+        worst, over, note, 0, m.inFlight(), m.meanInFlight(), m.threadsCpuNanos(), m.peakThreads(), m.issuersBusy());
   }
 
   private static Map<String, Long> minus(Map<String, Long> after, Map<String, Long> before) {

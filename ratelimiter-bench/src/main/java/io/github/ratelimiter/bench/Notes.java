@@ -93,8 +93,9 @@ final class Notes {
         r.requests().getOrDefault("PutItem", 0L) / (double) Math.max(1, r.admitted()),
         r.requests().getOrDefault("Query", 0L) / (double) Math.max(1, r.admitted()), r.boundNote())));
     n.append("- **Latency** is per decision, closed loop (each thread sends its next decision when the previous is "
-        + "answered), so it includes queueing at the server; the paced `half-denied-16` run does not correct for "
-        + "coordinated omission. Client CPU is that of the deciding threads; the JVM's total (JIT, GC) is in "
+        + "answered; in the `async-*` scenarios from the call that starts it to its completion, 256 at a time), so "
+        + "it includes queueing at the server and, with 256 in flight, in the client; the paced `half-denied-16` run "
+        + "does not correct for coordinated omission. Client CPU is that of the deciding threads; the JVM's total (JIT, GC) is in "
         + "`load.json` as `cpuNanos`.\n");
     double inMemory1 = Report.jmhScore(jmh, "inMemoryLimiter", 1);
     double b4j1 = Report.jmhScore(jmh, "bucket4jLocal", 1);

@@ -5,6 +5,8 @@ import io.github.ratelimiter.dynamodb.client.RequestCounter;
 import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.net.URI;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -15,6 +17,10 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
  * what a perfect one-request limiter would cost on this server. It is a fixed-window counter, one row per key and
  * window: {@value #UPDATE} if {@value #CONDITION}. Not exact (a fixed window admits up to twice the limit across a
  * window boundary), so its bound check is informative only.
+ *
+ * <p>Its non-blocking form ({@link #fungibleAsync}, the {@code async-*} scenarios) sends the same UpdateItem with a
+ * {@link DynamoDbAsyncClient} (the Netty client, the blocking client's timeouts, see {@link AsyncClients}), completing
+ * on the event-loop thread that read the answer: what a perfect one-request non-blocking limiter would cost.
  */
 final class RawFloor implements Contender {
 
@@ -31,9 +37,12 @@ final class RawFloor implements Contender {
 
   private final RequestCounter counter = new RequestCounter();
   private final DynamoDbClient client;
+  private final DynamoDbAsyncClient asyncClient;
 
   RawFloor(URI endpoint) {
     this.client = LocalDynamoDb.client(endpoint, counter);
+    this.asyncClient = AsyncClients.twinOf(client, LoadHarness.IN_FLIGHT, counter);
+    AsyncClients.checkSameTimeouts(client, asyncClient);
   }
 
   @Override
@@ -56,21 +65,44 @@ final class RawFloor implements Contender {
     long windowMillis = limit.window().toMillis();
     AttributeValue cap = AttributeValue.fromN(Long.toString(limit.limit()));
     return key -> {
-      long window = System.currentTimeMillis() / windowMillis;
       try {
-        client.updateItem(UpdateItemRequest.builder()
-            .tableName(TABLE)
-            .key(Map.of("k", AttributeValue.fromS(resource + ":" + key + "#" + window)))
-            .updateExpression(UPDATE)
-            .conditionExpression(CONDITION)
-            .expressionAttributeNames(Map.of("#n", "n"))
-            .expressionAttributeValues(Map.of(":zero", ZERO, ":one", ONE, ":cap", cap))
-            .build());
+        client.updateItem(request(resource, key, windowMillis, cap));
         return true;
       } catch (ConditionalCheckFailedException e) {
         return false;
       }
     };
+  }
+
+  /** The same conditional UpdateItem, sent without blocking: a failed condition completes with a denial. */
+  @Override
+  public AsyncDecider fungibleAsync(String resource, Limit limit) {
+    long windowMillis = limit.window().toMillis();
+    AttributeValue cap = AttributeValue.fromN(Long.toString(limit.limit()));
+    return key -> asyncClient.updateItem(request(resource, key, windowMillis, cap)).handle((response, failure) -> {
+      if (failure == null) {
+        return true;
+      }
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause instanceof ConditionalCheckFailedException) {
+        return false;
+      }
+      throw failure instanceof CompletionException c ? c : new CompletionException(cause);
+    });
+  }
+
+  /** {@value #UPDATE} if {@value #CONDITION} on the key's row of the current window. */
+  private static UpdateItemRequest request(String resource, String key, long windowMillis, AttributeValue cap) {
+    long window = System.currentTimeMillis() / windowMillis;
+    return UpdateItemRequest.builder()
+        .tableName(TABLE)
+        .key(Map.of("k", AttributeValue.fromS(resource + ":" + key + "#" + window)))
+        .updateExpression(UPDATE)
+        .conditionExpression(CONDITION)
+        .expressionAttributeNames(Map.of("#n", "n"))
+        .expressionAttributeValues(Map.of(":zero", ZERO, ":one", ONE, ":cap", cap))
+        .build();
   }
 
   /** The floor of a quota: one conditional write per decision, as for one limit (the first limit's counter). */
@@ -101,6 +133,7 @@ final class RawFloor implements Contender {
 
   @Override
   public void close() {
+    asyncClient.close();
     client.close();
   }
 }

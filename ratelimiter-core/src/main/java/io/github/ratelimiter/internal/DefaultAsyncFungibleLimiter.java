@@ -1,11 +1,17 @@
 package io.github.ratelimiter.internal;
 
 import io.github.ratelimiter.AsyncFungibleLimiter;
+import io.github.ratelimiter.Charge;
 import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
+import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.LimiterOptions;
+import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiterException;
+import io.github.ratelimiter.RateLimiterListener.CostKind;
+import io.github.ratelimiter.store.BucketStore.BucketRequest;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.LimitRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +64,7 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
   public CompletableFuture<Decision> tryAcquire(String accountId, long permits) {
     Arguments.requireId("accountId", accountId);
     Arguments.requirePositive("permits", permits);
-    return decided(new FungibleCall(accountId, permits, null, limiter.time.now(), limiter.startDeadline()));
+    return decided(new FungibleCall(accountId, permits, limiter.time.now(), limiter.startDeadline()));
   }
 
   @Override
@@ -68,6 +74,134 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
       throw new IllegalArgumentException("cost must not be null");
     }
     return decided(new FungibleCall(accountId, 0, cost, limiter.time.now(), limiter.startDeadline()));
+  }
+
+  @Override
+  public CompletableFuture<Limit> limitFor(String accountId) {
+    Arguments.requireId("accountId", accountId);
+    return lookUp(accountId).thenApply(lookup -> limiter.limitOfRow(lookup.row()));
+  }
+
+  @Override
+  public CompletableFuture<Quota> quotaFor(String accountId) {
+    Arguments.requireId("accountId", accountId);
+    return lookUp(accountId).thenApply(lookup -> limiter.quotaOfRow(lookup.row()));
+  }
+
+  /** The account's row by the limit resolver, within a deadline of its own, handed off when it waited. */
+  private CompletableFuture<LimitResolver.Lookup> lookUp(String accountId) {
+    Deadline deadline = limiter.startDeadline();
+    return Futures.handOff(Futures.within(Futures.of(() -> limiter.limits().lookupAsync(limiter.resourceName(),
+        accountId, limiter.time.now(), deadline)), deadline, "the account's limit row was read"), executor);
+  }
+
+  @Override
+  public CompletableFuture<Charge> tryReserve(String accountId, Cost estimate) {
+    Arguments.requireId("accountId", accountId);
+    if (estimate == null) {
+      throw new IllegalArgumentException("estimate must not be null");
+    }
+    return admit(accountId, estimate).thenApply(call -> limiter.reserved(call, estimate));
+  }
+
+  @Override
+  public CompletableFuture<Decision> charge(String accountId, Cost cost) {
+    Arguments.requireId("accountId", accountId);
+    if (cost == null) {
+      throw new IllegalArgumentException("cost must not be null");
+    }
+    FungibleCall call = new FungibleCall(accountId, 0, cost, limiter.time.now(), limiter.startDeadline());
+    long[][] amounts = new long[1][];
+    CompletableFuture<Decision> charged = Futures.of(() -> resolved(call).thenCompose(resolved -> {
+      amounts[0] = call.quota.actualAmounts(cost, limiter.resourceName());
+      return chargeDebt(call.accountId, call.bucket, call.quota, amounts[0], call.now, CostKind.CHARGE,
+          call.deadline);
+    }).thenApply(tats -> DefaultFungibleLimiter.standing(call.quota, tats, call.now)));
+    CompletableFuture<Decision> bounded = Futures.within(charged, call.deadline, "the charge was written");
+    return Futures.handOff(bounded.handle((decision, failure) -> {
+      if (failure == null) {
+        return decision;
+      }
+      Throwable cause = Futures.unwrap(failure);
+      if (cause instanceof RateLimiterException e) {
+        try {
+          return limiter.chargeFailed(call, amounts[0], e);
+        } catch (RateLimiterException thrown) {
+          throw new CompletionException(thrown);
+        }
+      }
+      throw new CompletionException(cause);
+    }), executor);
+  }
+
+  /** The call resolved: at once from the last account, else by the limit resolver's read (a failure as asked). */
+  private CompletableFuture<FungibleCall> resolved(FungibleCall call) {
+    if (limiter.resolvedFromLast(call)) {
+      return CompletableFuture.completedFuture(call);
+    }
+    call.rate = limiter.defaultRate; // the rate a failure is reported with, should the lookup fail
+    call.quota = limiter.defaultQuota;
+    return limiter.limits().lookupAsync(limiter.resourceName(), call.accountId, call.now, call.deadline)
+        .handle((lookup, failure) -> {
+          if (failure != null) {
+            call.storeAsked = true;
+            throw new CompletionException(Futures.unwrap(failure));
+          }
+          limiter.lookedUp(call, lookup);
+          return call;
+        });
+  }
+
+  /**
+   * {@link DefaultFungibleLimiter}'s charge past the limit without waiting: the same plan, the same one or two steps,
+   * the same report.
+   */
+  private CompletableFuture<long[]> chargeDebt(String accountId, KnownBucket bucket, QuotaRate quota,
+      long[] amounts, long now, CostKind kind, Deadline deadline) {
+    DefaultFungibleLimiter.Debt debt = limiter.planDebt(bucket, quota, amounts);
+    CompletableFuture<DefaultFungibleLimiter.DebtStep> first = debt.anyTake()
+        ? limiter.debtStepAsync(accountId, quota, debt.take, debt.wide, debt.seen, now, deadline)
+        : CompletableFuture.completedFuture(new DefaultFungibleLimiter.DebtStep(true, debt.seen));
+    return first.thenCompose(step -> {
+      if (step.charged()) {
+        return CompletableFuture.completedFuture(step);
+      }
+      long[] fits = debt.fits(quota, step.tats(), now);
+      CompletableFuture<DefaultFungibleLimiter.DebtStep> second = fits == null
+          ? CompletableFuture.completedFuture(step)
+          : limiter.debtStepAsync(accountId, quota, fits, debt.wide, step.tats(), now, deadline);
+      return second.thenApply(last -> {
+        debt.refused(fits, last.charged() && fits != null);
+        return last;
+      });
+    }).thenApply(step -> limiter.debtCharged(accountId, bucket, quota, debt, step.tats(), now, kind));
+  }
+
+  /** A reservation's settle ({@link DefaultFungibleLimiter#settle}) without waiting; never fails. */
+  CompletableFuture<Void> settle(FungibleCall call, Cost estimate, Cost actual) {
+    if (call.tatsAfter == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    DefaultFungibleLimiter.Settlement settlement = limiter.settlement(call, estimate, actual);
+    long now = limiter.time.now();
+    CompletableFuture<Void> back = settlement.back() == null
+        ? CompletableFuture.completedFuture(null) : giveBack(call, settlement.back(), now);
+    if (settlement.extra() == null) {
+      return back;
+    }
+    Deadline deadline = limiter.startDeadline();
+    return back.thenCompose(given -> Futures.of(() -> chargeDebt(call.accountId, call.bucket, call.quota,
+        settlement.extra(), now, CostKind.SETTLE, deadline)).handle((tats, failure) -> {
+          if (failure != null && Futures.unwrap(failure) instanceof RateLimiterException e) {
+            limiter.costsLost(call.accountId, call.quota, settlement.extra(), CostKind.SETTLE, e);
+          }
+          return null;
+        }));
+  }
+
+  /** Where futures that waited for the store complete. */
+  Executor executor() {
+    return executor;
   }
 
   @Override
@@ -167,18 +301,7 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
     if (limiter.resolvedFromLast(call)) {
       return resolvedSteps(call);
     }
-    call.rate = limiter.defaultRate; // the rate a failure is reported with, should the lookup fail
-    call.quota = limiter.defaultQuota;
-    return limiter.limits().lookupAsync(limiter.resourceName(), call.accountId, call.now, call.deadline)
-        .handle((lookup, failure) -> {
-          if (failure != null) {
-            call.storeAsked = true;
-            throw new CompletionException(Futures.unwrap(failure));
-          }
-          limiter.lookedUp(call, lookup);
-          return call;
-        })
-        .thenCompose(this::resolvedSteps);
+    return resolved(call).thenCompose(this::resolvedSteps);
   }
 
   /** After resolve: a cascade, a blocked account, the quota step or the single limit's, each leased or not. */
@@ -220,7 +343,90 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
     if (rate.nearlyExhausted(seen, call.now, call.costNanos)) {
       return oneAtATime(call, seen);
     }
+    if (limiter.coalesce && !call.joint) {
+      return coalesced(call, seen);
+    }
     return storeStep(call, seen);
+  }
+
+  /** {@link DefaultFungibleLimiter}'s coalescing ({@link Batch}) without waiting: a seat's decision is a future. */
+  private CompletableFuture<Decision> coalesced(FungibleCall call, long seen) {
+    KnownBucket bucket = call.bucket;
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> other = bucket.startStoreCall(mine);
+    if (other == null) {
+      return Futures.of(() -> storeStep(call, seen)).whenComplete(
+          (decision, failure) -> bucket.endStoreCall(mine, failure == null ? null : Futures.unwrap(failure)));
+    }
+    Batch.Seat seat = bucket.joinBatch(call.costNanos);
+    Batch batch = seat.batch();
+    if (seat.leader()) {
+      call.storeAsked = true;
+      sendBatch(call, batch, other);
+    }
+    return batch.outcome.thenApply(outcome -> {
+      call.now = outcome.now();
+      return batch.decision(seat.index(), call.rate, outcome);
+    });
+  }
+
+  /**
+   * The leader's part, as {@link DefaultFungibleLimiter}'s: once the call in flight has ended and this one is
+   * registered, seal and send; the outcome (or failure) completes the batch.
+   */
+  private void sendBatch(FungibleCall call, Batch batch, CompletableFuture<Void> inFlight) {
+    KnownBucket bucket = call.bucket;
+    inFlight.whenComplete((ended, otherFailure) -> {
+      RateLimiterException shared = otherFailure == null ? null : Futures.storeFailure(otherFailure);
+      if (shared != null) {
+        batch.outcome.completeExceptionally(shared);
+        return;
+      }
+      CompletableFuture<Void> mine = new CompletableFuture<>();
+      CompletableFuture<Void> other = bucket.startStoreCall(mine);
+      if (other != null) {
+        sendBatch(call, batch, other); // another call started first: wait for it too
+        return;
+      }
+      bucket.sealBatch(batch);
+      Futures.of(() -> batchSteps(call, batch)).whenComplete((outcome, failure) -> {
+        Throwable cause = failure == null ? null : Futures.unwrap(failure);
+        bucket.endStoreCall(mine, cause);
+        if (cause != null) {
+          batch.outcome.completeExceptionally(cause);
+        } else {
+          batch.outcome.complete(outcome);
+        }
+      });
+    });
+  }
+
+  /** The batch's steps, as {@link DefaultFungibleLimiter}'s (never more than the tolerance), as futures. */
+  private CompletableFuture<Batch.Outcome> batchSteps(FungibleCall call, Batch batch) {
+    long now = limiter.time.now();
+    Rate rate = call.rate;
+    KnownBucket bucket = call.bucket;
+    long seen = bucket.seenTat();
+    int fitting = batch.fitting(seen, now, rate.tolerance());
+    if (fitting == 0) {
+      return CompletableFuture.completedFuture(new Batch.Outcome(0, seen, now));
+    }
+    return limiter.buckets.consumeAsync(new BucketRequest(limiter.resourceName(), call.accountId, now,
+        batch.costOf(fitting), rate.tolerance(), seen, call.deadline)).thenCompose(first -> {
+          bucket.raise(first.tat());
+          if (first.allowed()) {
+            return CompletableFuture.completedFuture(new Batch.Outcome(fitting, first.tat(), now));
+          }
+          int fewer = batch.fitting(first.tat(), now, rate.tolerance());
+          if (fewer == 0) {
+            return CompletableFuture.completedFuture(new Batch.Outcome(0, first.tat(), now));
+          }
+          return limiter.buckets.consumeAsync(new BucketRequest(limiter.resourceName(), call.accountId, now,
+              batch.costOf(fewer), rate.tolerance(), first.tat(), call.deadline)).thenApply(second -> {
+                bucket.raise(second.tat());
+                return new Batch.Outcome(second.allowed() ? fewer : 0, second.tat(), now);
+              });
+        });
   }
 
   private CompletableFuture<Decision> storeStep(FungibleCall call, long seen) {
@@ -309,11 +515,12 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
     if (call.tatsAfter == null) {
       return CompletableFuture.completedFuture(null);
     }
-    long[] costs = new long[call.tatsAfter.length];
-    for (int i = 0; i < costs.length; i++) {
-      costs[i] = call.laneCosts == null ? call.costNanos : call.laneCosts[i];
-    }
-    long[] amounts = limiter.refundAmounts(call, costs, limiter.time.now());
+    return giveBack(call, DefaultFungibleLimiter.costsOf(call), limiter.time.now());
+  }
+
+  /** {@link DefaultFungibleLimiter}'s give-back of at most {@code most} per lane, without waiting; never fails. */
+  private CompletableFuture<Void> giveBack(FungibleCall call, long[] most, long now) {
+    long[] amounts = limiter.refundAmounts(call, most, now);
     if (amounts == null) {
       return CompletableFuture.completedFuture(null);
     }

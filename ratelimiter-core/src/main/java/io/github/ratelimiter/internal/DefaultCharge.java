@@ -3,6 +3,7 @@ package io.github.ratelimiter.internal;
 import io.github.ratelimiter.Charge;
 import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -42,6 +43,25 @@ final class DefaultCharge implements Charge {
 
   @Override
   public void settle(Cost actual) {
+    if (settling(actual)) {
+      limiter.settle(call, estimate, actual);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> settleAsync(Cost actual) {
+    if (!settling(actual)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    DefaultAsyncFungibleLimiter view = (DefaultAsyncFungibleLimiter) limiter.async();
+    return Futures.handOff(view.settle(call, estimate, actual), view.executor());
+  }
+
+  /**
+   * Checks a settle and moves the state to settled, before anything is sent; returns whether there is anything to
+   * send (an actual cost equal to the estimate has nothing).
+   */
+  private boolean settling(Cost actual) {
     if (call.decision.denied()) {
       throw new IllegalStateException("the reservation of " + estimate + " for account '" + call.accountId + "' on '"
           + limiter.resourceName() + "' was denied: there is nothing to settle (charge(...) charges work done)");
@@ -52,9 +72,7 @@ final class DefaultCharge implements Charge {
       throw new IllegalStateException("the reservation of " + estimate + " for account '" + call.accountId + "' on '"
           + limiter.resourceName() + "' is already " + STATES[was]);
     }
-    if (!actual.equals(estimate)) {
-      limiter.settle(call, estimate, actual);
-    }
+    return !actual.equals(estimate);
   }
 
   @Override
@@ -62,6 +80,15 @@ final class DefaultCharge implements Charge {
     if (call.decision.allowed() && state.compareAndSet(OPEN, CANCELLED)) {
       limiter.refund(call);
     }
+  }
+
+  @Override
+  public CompletableFuture<Void> cancelAsync() {
+    if (call.decision.allowed() && state.compareAndSet(OPEN, CANCELLED)) {
+      DefaultAsyncFungibleLimiter view = (DefaultAsyncFungibleLimiter) limiter.async();
+      return Futures.handOff(view.refund(call), view.executor());
+    }
+    return CompletableFuture.completedFuture(null);
   }
 
   @Override

@@ -97,6 +97,8 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private final OutageLog outages;
   /** The longest one decision may take; {@code null}: unbounded (a store in process). */
   private final Duration decisionTimeout;
+  /** Whether decisions on one bucket that find a call in flight go to the store together ({@link Batch}). */
+  final boolean coalesce;
   /** Whether each account's ancestors are charged too ({@link io.github.ratelimiter.LimiterOptions#cascade()}). */
   final boolean cascade;
   /** How far past each limit a settle or post-paid charge may go, in limits ({@link LimiterOptions#maxDebt()}). */
@@ -161,6 +163,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     this.defaultQuota = QuotaRate.of(defaultQuota);
     this.defaultRate = this.defaultQuota.rate(0);
     this.buckets = buckets;
+    this.coalesce = buckets.remote();
     this.limits = limits;
     this.clock = clock;
     this.time = EpochNanos.of(clock);
@@ -252,7 +255,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   public Decision tryAcquire(String accountId, long permits) {
     Arguments.requireId("accountId", accountId);
     Arguments.requirePositive("permits", permits);
-    return decided(new FungibleCall(accountId, permits, null, time.now(), startDeadline()));
+    return decided(new FungibleCall(accountId, permits, time.now(), startDeadline()));
   }
 
   @Override
@@ -295,11 +298,16 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     if (call.tatsAfter == null) {
       return;
     }
+    giveBack(call, costsOf(call), time.now());
+  }
+
+  /** What the call took of each lane, in nanoseconds. */
+  static long[] costsOf(FungibleCall call) {
     long[] costs = new long[call.tatsAfter.length];
     for (int i = 0; i < costs.length; i++) {
       costs[i] = call.laneCosts == null ? call.costNanos : call.laneCosts[i];
     }
-    giveBack(call, costs, time.now());
+    return costs;
   }
 
   /**
@@ -386,7 +394,11 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     if (estimate == null) {
       throw new IllegalArgumentException("estimate must not be null");
     }
-    FungibleCall call = admit(accountId, estimate);
+    return reserved(admit(accountId, estimate), estimate);
+  }
+
+  /** The charge of a reserve's decided call: its amounts, when the store counted them, reported as reserved. */
+  Charge reserved(FungibleCall call, Cost estimate) {
     if (call.tatsAfter != null) {
       long[] amounts = call.quota.actualAmounts(estimate, resourceName);
       for (int i = 0; i < amounts.length; i++) {
@@ -410,6 +422,28 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     if (call.tatsAfter == null) {
       return; // degraded: nothing was counted, nothing to settle
     }
+    Settlement settlement = settlement(call, estimate, actual);
+    long now = time.now();
+    if (settlement.back() != null) {
+      giveBack(call, settlement.back(), now);
+    }
+    if (settlement.extra() != null) {
+      try {
+        chargeDebt(call.accountId, call.bucket, call.quota, settlement.extra(), now, CostKind.SETTLE,
+            startDeadline());
+      } catch (RateLimiterException e) {
+        costsLost(call.accountId, call.quota, settlement.extra(), CostKind.SETTLE, e);
+      }
+    }
+  }
+
+  /**
+   * What a settle moves, per lane: what goes back (nanoseconds, the estimate's excess; null when no lane gives
+   * back) and what is charged on top (in each limit's units; null when no lane costs more than estimated).
+   */
+  record Settlement(long[] back, long[] extra) {}
+
+  Settlement settlement(FungibleCall call, Cost estimate, Cost actual) {
     QuotaRate quota = call.quota;
     long[] estimated = quota.actualAmounts(estimate, resourceName);
     long[] actuals = quota.actualAmounts(actual, resourceName);
@@ -427,20 +461,15 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         anyExtra = true;
       }
     }
-    long now = time.now();
-    if (anyBack) {
-      giveBack(call, back, now);
-    }
-    if (anyExtra) {
-      try {
-        chargeDebt(call.accountId, call.bucket, quota, extra, now, CostKind.SETTLE, startDeadline());
-      } catch (RateLimiterException e) {
-        outages.failed(e);
-        for (int i = 0; i < n; i++) {
-          if (extra[i] > 0) {
-            listener.onCostLost(resourceName, call.accountId, quota.name(i), CostKind.SETTLE, extra[i], true);
-          }
-        }
+    return new Settlement(anyBack ? back : null, anyExtra ? extra : null);
+  }
+
+  /** Costs the store failed to charge: logged once per interval and reported per lane, in each limit's units. */
+  void costsLost(String accountId, QuotaRate quota, long[] amounts, CostKind kind, RateLimiterException e) {
+    outages.failed(e);
+    for (int i = 0; i < amounts.length; i++) {
+      if (amounts[i] > 0) {
+        listener.onCostLost(resourceName, accountId, quota.name(i), kind, amounts[i], true);
       }
     }
   }
@@ -467,27 +496,32 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       long[] tats = chargeDebt(accountId, call.bucket, call.quota, amounts, call.now, CostKind.CHARGE, call.deadline);
       return standing(call.quota, tats, call.now);
     } catch (RateLimiterException e) {
-      outages.failed(e);
-      if (amounts != null) {
-        for (int i = 0; i < amounts.length; i++) {
-          if (amounts[i] > 0) {
-            listener.onCostLost(resourceName, accountId, call.quota.name(i), CostKind.CHARGE, amounts[i], true);
-          }
-        }
-      }
-      if (failureMode == FailureMode.FAIL_CLOSED) {
-        throw e;
-      }
-      Rate rate = call.rate == null ? defaultRate : call.rate;
-      return new Decision(true, 0, Duration.ZERO, rate.limit(), rate.name(), true);
+      return chargeFailed(call, amounts, e);
     }
+  }
+
+  /**
+   * A post-paid charge the store failed: its amounts (when known) reported lost, then the failure mode: thrown, or
+   * a degraded admission.
+   */
+  Decision chargeFailed(FungibleCall call, long[] amounts, RateLimiterException e) {
+    if (amounts != null) {
+      costsLost(call.accountId, call.quota, amounts, CostKind.CHARGE, e);
+    } else {
+      outages.failed(e);
+    }
+    if (failureMode == FailureMode.FAIL_CLOSED) {
+      throw e;
+    }
+    Rate rate = call.rate == null ? defaultRate : call.rate;
+    return new Decision(true, 0, Duration.ZERO, rate.limit(), rate.name(), true);
   }
 
   /**
    * Where an account stands after a charge left its lanes at {@code tats}: allowed when every lane is within its
    * limit ({@code tat <= now + tolerance}); else denied until the lane furthest in debt is paid off.
    */
-  private static Decision standing(QuotaRate quota, long[] tats, long now) {
+  static Decision standing(QuotaRate quota, long[] tats, long now) {
     int furthest = -1;
     long longest = 0;
     int fewest = 0;
@@ -524,6 +558,75 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
    */
   private long[] chargeDebt(String accountId, KnownBucket bucket, QuotaRate quota, long[] amounts, long now,
       CostKind kind, Deadline deadline) {
+    Debt debt = planDebt(bucket, quota, amounts);
+    // nothing to charge (every limit that the cost names is 0): no write; the state is as last seen
+    DebtStep step = debt.anyTake() ? debtStep(accountId, quota, debt.take, debt.wide, debt.seen, now, deadline)
+        : new DebtStep(true, debt.seen);
+    if (!step.charged()) {
+      long[] fits = debt.fits(quota, step.tats(), now);
+      if (fits != null) {
+        step = debtStep(accountId, quota, fits, debt.wide, step.tats(), now, deadline);
+      }
+      debt.refused(fits, step.charged());
+    }
+    return debtCharged(accountId, bucket, quota, debt, step.tats(), now, kind);
+  }
+
+  /**
+   * A charge past the limit, planned: per lane the widened tolerance ({@code wide}), what is taken ({@code take}: the
+   * amount cut to the widened tolerance) and lost ({@code lost}: the rest), from the seen state ({@code seen}).
+   */
+  static final class Debt {
+    final long[] wide;
+    final long[] take;
+    final long[] lost;
+    final long[] seen;
+
+    private Debt(long[] wide, long[] take, long[] lost, long[] seen) {
+      this.wide = wide;
+      this.take = take;
+      this.lost = lost;
+      this.seen = seen;
+    }
+
+    boolean anyTake() {
+      for (long amount : take) {
+        if (amount > 0) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * When the first step was refused (the bucket already that far in debt): per lane, what still fits by the
+     * state it returned; null when nothing does.
+     */
+    long[] fits(QuotaRate quota, long[] stored, long now) {
+      long[] fits = new long[take.length];
+      boolean any = false;
+      for (int i = 0; i < fits.length; i++) {
+        Rate rate = quota.rate(i);
+        long start = stored[i] == BucketStore.UNKNOWN ? now : Math.max(stored[i], now);
+        long room = rate.interval() == 0 ? 0 : Math.max(0, now + wide[i] - start) / rate.interval();
+        fits[i] = Math.min(take[i], room);
+        any |= fits[i] > 0;
+      }
+      return any ? fits : null;
+    }
+
+    /** After a refused first step: what the second charged ({@code fits}, when it did) and what was lost. */
+    void refused(long[] fits, boolean charged) {
+      for (int i = 0; i < take.length; i++) {
+        long done = fits != null && charged ? fits[i] : 0;
+        lost[i] += take[i] - done;
+        take[i] = done;
+      }
+    }
+  }
+
+  /** Plans a charge of {@code amounts} past the limit ({@link Debt}). */
+  Debt planDebt(KnownBucket bucket, QuotaRate quota, long[] amounts) {
     int n = amounts.length;
     long[] wide = new long[n];
     long[] take = new long[n];
@@ -535,34 +638,18 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       take[i] = Math.min(amounts[i], most);
       lost[i] = amounts[i] - take[i];
     }
-    long[] seen = bucket.seenLanes(quota.quota());
-    boolean anyTake = false;
-    for (long amount : take) {
-      anyTake |= amount > 0;
-    }
-    // nothing to charge (every limit that the cost names is 0): no write; the state is as last seen
-    DebtStep step = anyTake ? debtStep(accountId, quota, take, wide, seen, now, deadline) : new DebtStep(true, seen);
-    if (!step.charged()) {
-      long[] stored = step.tats();
-      long[] fits = new long[n];
-      boolean any = false;
-      for (int i = 0; i < n; i++) {
-        Rate rate = quota.rate(i);
-        long start = stored[i] == BucketStore.UNKNOWN ? now : Math.max(stored[i], now);
-        long room = rate.interval() == 0 ? 0 : Math.max(0, now + wide[i] - start) / rate.interval();
-        fits[i] = Math.min(take[i], room);
-        any |= fits[i] > 0;
-      }
-      if (any) {
-        step = debtStep(accountId, quota, fits, wide, stored, now, deadline);
-      }
-      for (int i = 0; i < n; i++) {
-        long charged = step.charged() ? fits[i] : 0;
-        lost[i] += take[i] - charged;
-        take[i] = charged;
-      }
-    }
-    long[] tats = step.tats();
+    return new Debt(wide, take, lost, bucket.seenLanes(quota.quota()));
+  }
+
+  /**
+   * A charge's end, whatever its steps did: the seen state learns the lanes' {@code tats}, the listener hears what
+   * was charged (and the debt it made) and what was lost, and a loss is logged.
+   *
+   * @return {@code tats}
+   */
+  long[] debtCharged(String accountId, KnownBucket bucket, QuotaRate quota, Debt debt, long[] tats, long now,
+      CostKind kind) {
+    int n = tats.length;
     if (n == 1) {
       bucket.raise(tats[0]);
     } else {
@@ -571,25 +658,46 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     boolean anyLost = false;
     for (int i = 0; i < n; i++) {
       Rate rate = quota.rate(i);
-      if (take[i] > 0) {
-        long cost = rate.cost(take[i]);
+      if (debt.take[i] > 0) {
+        long cost = rate.cost(debt.take[i]);
         long debtAfter = Math.max(0, tats[i] - now - rate.tolerance());
         long debtBefore = Math.max(0, tats[i] - cost - now - rate.tolerance());
-        listener.onCost(resourceName, quota.name(i), kind, take[i], (debtAfter - debtBefore) / rate.interval());
+        listener.onCost(resourceName, quota.name(i), kind, debt.take[i], (debtAfter - debtBefore) / rate.interval());
       }
-      if (lost[i] > 0) {
+      if (debt.lost[i] > 0) {
         anyLost = true;
-        listener.onCostLost(resourceName, accountId, quota.name(i), kind, lost[i], false);
+        listener.onCostLost(resourceName, accountId, quota.name(i), kind, debt.lost[i], false);
       }
     }
     if (anyLost) {
-      warnDebtRefused(accountId, quota, lost, kind);
+      warnDebtRefused(accountId, quota, debt.lost, kind);
     }
     return tats;
   }
 
   /** A debt step's outcome: whether it charged, and every lane's {@code tat} after it (as stored when refused). */
-  private record DebtStep(boolean charged, long[] tats) {}
+  record DebtStep(boolean charged, long[] tats) {}
+
+  /** {@link #debtStep} without waiting. */
+  CompletableFuture<DebtStep> debtStepAsync(String accountId, QuotaRate quota, long[] amounts, long[] wide,
+      long[] seen, long now, Deadline deadline) {
+    if (quota.size() == 1) {
+      return buckets.consumeAsync(new BucketRequest(resourceName, accountId, now, quota.rate(0).cost(amounts[0]),
+          wide[0], seen[0], deadline)).thenApply(result -> new DebtStep(result.allowed(), new long[] {result.tat()}));
+    }
+    return buckets.consumeAsync(debtRequest(accountId, quota, amounts, wide, seen, now, deadline))
+        .thenApply(result -> new DebtStep(result.allowed(), result.tats()));
+  }
+
+  /** A debt step of a quota of several limits: every lane's amount within its widened tolerance. */
+  private QuotaRequest debtRequest(String accountId, QuotaRate quota, long[] amounts, long[] wide, long[] seen,
+      long now, Deadline deadline) {
+    List<Lane> lanes = new ArrayList<>(amounts.length);
+    for (int i = 0; i < amounts.length; i++) {
+      lanes.add(new Lane(quota.name(i), quota.rate(i).cost(amounts[i]), wide[i], seen[i]));
+    }
+    return new QuotaRequest(resourceName, accountId, now, lanes, deadline);
+  }
 
   /** One store step of {@code amounts} (each lane's, in its units) within the widened tolerances {@code wide}. */
   private DebtStep debtStep(String accountId, QuotaRate quota, long[] amounts, long[] wide, long[] seen, long now,
@@ -599,11 +707,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
           quota.rate(0).cost(amounts[0]), wide[0], seen[0], deadline));
       return new DebtStep(result.allowed(), new long[] {result.tat()});
     }
-    List<Lane> lanes = new ArrayList<>(amounts.length);
-    for (int i = 0; i < amounts.length; i++) {
-      lanes.add(new Lane(quota.name(i), quota.rate(i).cost(amounts[i]), wide[i], seen[i]));
-    }
-    QuotaResult result = buckets.consume(new QuotaRequest(resourceName, accountId, now, lanes, deadline));
+    QuotaResult result = buckets.consume(debtRequest(accountId, quota, amounts, wide, seen, now, deadline));
     return new DebtStep(result.allowed(), result.tats());
   }
 
@@ -638,7 +742,9 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     try {
       decision = decide(call);
     } catch (RateLimiterException e) {
-      return storeFailed(call, e);
+      // the call's fields, not the call: a call object passed to a method the JIT does not inline (this one is
+      // never executed while the store answers) is allocated on every decision (80 bytes)
+      return storeFailed(call.accountId, call.permits, call.storeAsked, call.rate, e);
     }
     return reported(call, decision);
   }
@@ -774,7 +880,14 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   private void resolve(FungibleCall call) {
     Account account = last;
     if (account == null || !account.accountId().equals(call.accountId) || call.now - account.rateUntil() >= 0) {
-      account = lookUp(call, account);
+      call.rate = defaultRate; // the rate a failure is reported with, should the lookup fail
+      call.quota = defaultQuota;
+      try {
+        account = lookUp(call.accountId, call.now, call.deadline, account);
+      } catch (RateLimiterException e) {
+        call.storeAsked = true;
+        throw e;
+      }
     }
     resolved(call, account);
   }
@@ -792,10 +905,20 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     return true;
   }
 
+  /** The limit a row (or none: null) gives, for the non-blocking view. */
+  Limit limitOfRow(LimitRecord row) {
+    return limitOf(row);
+  }
+
+  /** The quota a row (or none: null) gives, for the non-blocking view. */
+  Quota quotaOfRow(LimitRecord row) {
+    return quotaOf(row).quota();
+  }
+
   /** Resolves the call from the limit resolver's answer, as {@link #lookUp} does once it has it. */
   void lookedUp(FungibleCall call, LimitResolver.Lookup lookup) {
     Account previous = last;
-    resolved(call, account(call, lookup, previous != null && previous.accountId().equals(call.accountId)
+    resolved(call, account(call.accountId, lookup, previous != null && previous.accountId().equals(call.accountId)
         ? previous : null));
   }
 
@@ -813,26 +936,18 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   }
 
   /** The account's rate and bucket from the limit resolver (which may read the store) and the bucket cache. */
-  private Account lookUp(FungibleCall call, Account last) {
-    boolean sameAccount = last != null && last.accountId().equals(call.accountId);
-    call.rate = defaultRate; // the rate a failure is reported with, should the lookup fail
-    call.quota = defaultQuota;
-    LimitResolver.Lookup lookup;
-    try {
-      lookup = limits.lookup(resourceName, call.accountId, call.now, call.deadline);
-    } catch (RateLimiterException e) {
-      call.storeAsked = true;
-      throw e;
-    }
-    return account(call, lookup, sameAccount ? last : null);
+  private Account lookUp(String accountId, long now, Deadline deadline, Account last) {
+    boolean sameAccount = last != null && last.accountId().equals(accountId);
+    LimitResolver.Lookup lookup = limits.lookup(resourceName, accountId, now, deadline);
+    return account(accountId, lookup, sameAccount ? last : null);
   }
 
   /** The account's state from the resolver's answer: its quota, its bucket (the last account's when the same). */
-  private Account account(FungibleCall call, LimitResolver.Lookup lookup, Account sameAccount) {
+  private Account account(String accountId, LimitResolver.Lookup lookup, Account sameAccount) {
     QuotaRate quota = quotaOf(lookup.row());
-    KnownBucket bucket = sameAccount != null ? sameAccount.bucket() : known.get(call.accountId, unknown);
+    KnownBucket bucket = sameAccount != null ? sameAccount.bucket() : known.get(accountId, unknown);
     boolean leasedRow = lookup.row() != null && lookup.row().leasing();
-    Account account = new Account(call.accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow,
+    Account account = new Account(accountId, bucket, quota, lookup.untilNanos(), leasesEveryKey || leasedRow,
         lookup.row() == null ? null : lookup.row().parentAccountId());
     this.last = account;
     return account;
@@ -852,7 +967,99 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
     if (rate.nearlyExhausted(seen, call.now, call.costNanos)) {
       return oneAtATime(call, seen);
     }
+    if (coalesce && !call.joint) {
+      return coalesced(call, seen);
+    }
     return storeStep(call, seen);
+  }
+
+  /**
+   * On a remote store ({@link BucketStore#remote()}): this decision's own store step when no other call of this
+   * process is in flight on the bucket, else a seat in the batch that goes when that call ends ({@link Batch}),
+   * waited for within this decision's deadline; a store failure of the batch is every member's.
+   */
+  private Decision coalesced(FungibleCall call, long seen) {
+    KnownBucket bucket = call.bucket;
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> other = bucket.startStoreCall(mine);
+    if (other == null) {
+      RateLimiterException failure = null;
+      try {
+        return storeStep(call, seen);
+      } catch (RateLimiterException e) {
+        failure = e;
+        throw e;
+      } finally {
+        bucket.endStoreCall(mine, failure);
+      }
+    }
+    Batch.Seat seat = bucket.joinBatch(call.costNanos);
+    Batch batch = seat.batch();
+    if (seat.leader()) {
+      call.storeAsked = true;
+      sendBatch(call, batch, other);
+    }
+    call.deadline.await(batch.outcome, "the batch of decisions on the same bucket was answered");
+    Batch.Outcome outcome;
+    try {
+      outcome = batch.outcome.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RateLimiterException failure ? failure : e;
+    }
+    call.now = outcome.now();
+    return batch.decision(seat.index(), call.rate, outcome);
+  }
+
+  /**
+   * The leader's part: when the call in flight has ended (and no other has started), seal the batch and send it as
+   * one step at a fresh {@code now}; when that is denied, one more step for the members that fit by the returned
+   * {@code tat}. Completes the batch's outcome, or fails it with the store's failure (or the other call's).
+   */
+  private void sendBatch(FungibleCall call, Batch batch, CompletableFuture<Void> inFlight) {
+    KnownBucket bucket = call.bucket;
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    RateLimiterException failure = null;
+    try {
+      for (CompletableFuture<Void> other = inFlight; other != null; other = bucket.startStoreCall(mine)) {
+        awaitStoreCall(other, call.deadline);
+      }
+      bucket.sealBatch(batch);
+      batch.outcome.complete(batchSteps(call, batch));
+    } catch (RateLimiterException e) {
+      failure = e;
+      batch.outcome.completeExceptionally(e);
+    } finally {
+      bucket.endStoreCall(mine, failure);
+    }
+  }
+
+  /**
+   * The batch's step at a fresh {@code now}: of the members that fit by the seen {@code tat} (a lower bound of the
+   * stored one, so the others certainly do not fit, and a step never costs more than the tolerance, as the store
+   * requires); when that is denied, the step of those that fit by the {@code tat} it returned.
+   */
+  private Batch.Outcome batchSteps(FungibleCall call, Batch batch) {
+    long now = time.now();
+    Rate rate = call.rate;
+    long seen = call.bucket.seenTat();
+    int fitting = batch.fitting(seen, now, rate.tolerance());
+    if (fitting == 0) {
+      return new Batch.Outcome(0, seen, now);
+    }
+    BucketResult first = buckets.consume(new BucketRequest(resourceName, call.accountId, now,
+        batch.costOf(fitting), rate.tolerance(), seen, call.deadline));
+    call.bucket.raise(first.tat());
+    if (first.allowed()) {
+      return new Batch.Outcome(fitting, first.tat(), now);
+    }
+    int fewer = batch.fitting(first.tat(), now, rate.tolerance());
+    if (fewer == 0) {
+      return new Batch.Outcome(0, first.tat(), now);
+    }
+    BucketResult second = buckets.consume(new BucketRequest(resourceName, call.accountId, now,
+        batch.costOf(fewer), rate.tolerance(), first.tat(), call.deadline));
+    call.bucket.raise(second.tat());
+    return new Batch.Outcome(second.allowed() ? fewer : 0, second.tat(), now);
   }
 
   /**

@@ -18,6 +18,8 @@ final class KnownBucket {
   private final AtomicLong seenTat = new AtomicLong(BucketStore.UNKNOWN);
   /** The direct store call on this bucket that the other threads wait for near exhaustion, or null. */
   private final AtomicReference<CompletableFuture<Void>> storeCall = new AtomicReference<>();
+  /** The batch forming while a store call is in flight ({@link Batch}), or null. */
+  private final AtomicReference<Batch> forming = new AtomicReference<>();
   /** The lease state, made on the first leased decision; null until then. */
   private volatile LeasedBuckets.Lease lease;
   /** The seen {@code tat} of a quota's lanes beyond the first, for the quota they were seen under; null before. */
@@ -108,6 +110,33 @@ final class KnownBucket {
     } else {
       call.complete(null);
     }
+  }
+
+  /**
+   * A seat in the batch forming on this bucket, made (and led) by this decision when none is open: the batch goes
+   * to the store as one step when the call in flight ends (see {@link Batch}).
+   */
+  Batch.Seat joinBatch(long cost) {
+    while (true) {
+      Batch open = forming.get();
+      if (open != null) {
+        int index = open.join(cost);
+        if (index >= 0) {
+          return new Batch.Seat(open, index, false);
+        }
+      }
+      Batch made = new Batch();
+      if (forming.compareAndSet(open, made)) {
+        return new Batch.Seat(made, made.join(cost), true);
+      }
+    }
+  }
+
+  /** Seals the batch, so that decisions from now on form the next one; returns its summed cost. */
+  long sealBatch(Batch batch) {
+    long total = batch.seal();
+    forming.compareAndSet(batch, null);
+    return total;
   }
 
   /** The lease state, made on first use. */

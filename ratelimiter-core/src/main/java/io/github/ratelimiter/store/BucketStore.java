@@ -258,6 +258,17 @@ public interface BucketStore {
    */
   record BucketResult(boolean allowed, long tat) {}
 
+  /**
+   * Whether each call is a request to a server (DynamoDB) rather than a step taken in process. Limiters then send
+   * together the decisions of one process that find a call in flight on the same bucket: they wait for it and go to
+   * the store as one step of their summed cost, each still decided exactly (see the limiter's notes on coalescing).
+   * Under contention that turns a write per decision into a write per round trip. The default, false, suits a store
+   * in process, where waiting for another thread would cost more than the step itself.
+   */
+  default boolean remote() {
+    return false;
+  }
+
   /** {@link BucketRequest#knownTat()} when this process has not seen the bucket. */
   long UNKNOWN = Long.MIN_VALUE;
 }

@@ -30,6 +30,10 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  *   <li>{@link ReservationNotFoundException} is left to the application (rethrown).
  * </ul>
  *
+ * <p>In a reactive (WebFlux) application the same handler answers, without the {@code RateLimit-Policy} header for a
+ * limited method's denial: the account's quota would need a lookup on the event loop; {@code Retry-After} and
+ * {@code RateLimit: "resource";r=0;t=seconds} are sent.
+ *
  * <p>Registered last among the controller advices, so an application's own handler of these exceptions (in a
  * controller or an advice) wins; define a bean of this type to replace it, or set
  * {@code ratelimiter.http.enabled=false}. Thread-safe.

@@ -11,7 +11,8 @@ import java.time.temporal.ChronoUnit;
 /**
  * Rate-limits calls to a method of a Spring bean: each call first takes {@link #permits()} permits of
  * {@link #resource()} for the call's account, or throws {@link io.github.ratelimiter.CapacityExhaustedException}
- * without calling the method (a 429 through the starter's exception handler in a web application).
+ * without calling the method (a 429 through the starter's exception handler in a web application); methods returning
+ * {@code Mono}, {@code Flux}, {@code CompletableFuture} or {@code CompletionStage} signal it instead (see below).
  *
  * <p><b>The core's {@link RateLimit}, plus an account expression and several limits.</b> Every attribute the two
  * share has the same name, type and meaning ({@code resource}, {@code limit}, {@code window} in {@code unit}s,
@@ -50,6 +51,20 @@ import java.time.temporal.ChronoUnit;
  *   Results search(String tenant, String query) { ... }
  * }
  * }</pre>
+ *
+ * <p><b>Reactive and asynchronous methods</b> are decided without blocking, through the limiter's non-blocking view
+ * ({@code FungibleLimiter.async()}):
+ * <ul>
+ *   <li>{@code Mono}: one decision per subscription, before the method's publisher is subscribed; a denial is an
+ *       error signal carrying the {@link io.github.ratelimiter.CapacityExhaustedException} the blocking path throws,
+ *       and the method's publisher is then not subscribed;
+ *   <li>{@code Flux}: the same, one permit per subscription (not per element);
+ *   <li>{@code CompletableFuture} and {@code CompletionStage}: decided asynchronously, the method called once the call
+ *       is admitted (on the thread that completed the decision: the caller's for a decision made in process); a
+ *       denial completes the returned future exceptionally with that same exception, the method not called.
+ * </ul>
+ * A {@code Mono} or {@code Flux} method that takes its account from the route finds it in the subscriber's Reactor
+ * context, where the starter's WebFilter puts it. Every other return type is decided before the call, blocking.
  *
  * <p>The annotation is checked when the bean is created: a bad window, limit or expression fails the startup,
  * naming the method. A resource declared by several routes and methods must have one default limit (or quota).

@@ -386,7 +386,10 @@ public class RateLimiterProperties implements Validator {
   /** {@code ratelimiter.http.*}: the servlet filter that limits HTTP routes. */
   public static class Http {
 
-    /** Whether the servlet filter (and the 429 exception handler) is installed in a servlet web application. */
+    /**
+     * Whether the route filter (and the 429 exception handler) is installed in a web application: a servlet filter in
+     * a servlet application, a non-blocking WebFilter in a reactive one.
+     */
     private boolean enabled = true;
 
     /** Whether responses carry the RateLimit-Policy and RateLimit headers (draft-ietf-httpapi-ratelimit-headers). */
@@ -396,15 +399,19 @@ public class RateLimiterProperties implements Validator {
     private MatchMode match = MatchMode.FIRST;
 
     /**
-     * The filter's order among the servlet filters. The default, 0, runs after Spring Security's filter chain
-     * (-100), so that claim: and principal account sources see the authenticated user.
+     * The filter's order among the servlet filters (among the WebFilters in a reactive application). The default, 0,
+     * runs after Spring Security's filter chain (-100, servlet and reactive), so that claim: and principal account
+     * sources see the authenticated user.
      */
     private Integer filterOrder = 0;
 
     /** The limited routes, in order. */
     private List<Route> routes = new ArrayList<>();
 
-    /** Whether the servlet filter (and the 429 exception handler) is installed in a servlet web application. */
+    /**
+     * Whether the route filter (and the 429 exception handler) is installed in a web application: a servlet filter in
+     * a servlet application, a non-blocking WebFilter in a reactive one.
+     */
     public boolean isEnabled() {
       return enabled;
     }
@@ -435,8 +442,9 @@ public class RateLimiterProperties implements Validator {
     }
 
     /**
-     * The filter's order among the servlet filters. The default, 0, runs after Spring Security's filter chain (-100),
-     * so that claim: and principal account sources see the authenticated user.
+     * The filter's order among the servlet filters (among the WebFilters in a reactive application). The default, 0,
+     * runs after Spring Security's filter chain (-100, servlet and reactive), so that claim: and principal account
+     * sources see the authenticated user.
      */
     public Integer getFilterOrder() {
       return filterOrder;
@@ -513,7 +521,7 @@ public class RateLimiterProperties implements Validator {
      * A response header that the controller sets to the request's actual cost, e.g. X-Tokens-Used: the route's cost
      * is then reserved as an estimate before the controller runs, and settled afterwards with cost-header-limit's
      * amount replaced by the header's number (at the estimate when the header is missing or not a number; cancelled
-     * when the controller throws).
+     * when the controller throws). Servlet applications only: a reactive application refuses it at startup.
      */
     private String costHeader;
 

@@ -32,7 +32,7 @@ import java.util.concurrent.CompletionException;
  * cause, as the blocking method would throw it. The contract suites use it when a test class says
  * {@link StoreContract#throughAsync()}; a store's test suite gets both paths from one set of test bodies.
  *
- * <p>What has no non-blocking twin (limits, quotas, listing tokens, reserve and settle, a charge after the work) and an acquire that waits ({@link FungibleLimiter#acquire(String, long, Duration)},
+ * <p>What has no non-blocking twin (listing tokens) and an acquire that waits ({@link FungibleLimiter#acquire(String, long, Duration)},
  * which on the non-blocking path waits on real time, not on a test's manual clock) go to the blocking limiter.
  */
 public final class ThroughAsync implements RateLimiters {
@@ -118,12 +118,12 @@ public final class ThroughAsync implements RateLimiters {
 
     @Override
     public Limit limitFor(String accountId) {
-      return blocking.limitFor(accountId);
+      return await(view().limitFor(accountId));
     }
 
     @Override
     public Quota quotaFor(String accountId) {
-      return blocking.quotaFor(accountId);
+      return await(view().quotaFor(accountId));
     }
 
     @Override
@@ -163,12 +163,12 @@ public final class ThroughAsync implements RateLimiters {
 
     @Override
     public Charge tryReserve(String accountId, Cost estimate) {
-      return blocking.tryReserve(accountId, estimate);
+      return new AwaitedCharge(await(view().tryReserve(accountId, estimate)));
     }
 
     @Override
     public Decision charge(String accountId, Cost cost) {
-      return blocking.charge(accountId, cost);
+      return await(view().charge(accountId, cost));
     }
 
     @Override
@@ -226,6 +226,50 @@ public final class ThroughAsync implements RateLimiters {
     @Override
     public List<ActiveToken> activeTokens(String accountId) {
       return blocking.activeTokens(accountId);
+    }
+  }
+
+  /** A charge whose settle and cancel go through their {@code Async} twins. */
+  private record AwaitedCharge(Charge charge) implements Charge {
+
+    @Override
+    public Decision decision() {
+      return charge.decision();
+    }
+
+    @Override
+    public Cost estimate() {
+      return charge.estimate();
+    }
+
+    @Override
+    public void settle(Cost actual) {
+      await(charge.settleAsync(actual));
+    }
+
+    @Override
+    public CompletableFuture<Void> settleAsync(Cost actual) {
+      return charge.settleAsync(actual);
+    }
+
+    @Override
+    public void cancel() {
+      await(charge.cancelAsync());
+    }
+
+    @Override
+    public CompletableFuture<Void> cancelAsync() {
+      return charge.cancelAsync();
+    }
+
+    @Override
+    public void close() {
+      charge.close();
+    }
+
+    @Override
+    public String toString() {
+      return charge.toString();
     }
   }
 

@@ -64,6 +64,12 @@ public final class DynamoDbBuckets implements BucketStore {
   /** A failed condition; {@code storedTat} is known when DynamoDB returned the item (empty: no row). */
   private record Refused(boolean itemReturned, OptionalLong storedTat) implements Attempt {}
 
+  /** Each step is a request to DynamoDB: limiters send a process's concurrent decisions on one bucket together. */
+  @Override
+  public boolean remote() {
+    return true;
+  }
+
   @Override
   public BucketResult consume(BucketRequest request) {
     return paths.blocking(requests -> consume(requests, request));

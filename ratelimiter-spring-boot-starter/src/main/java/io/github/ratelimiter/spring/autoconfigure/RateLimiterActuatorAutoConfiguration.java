@@ -2,8 +2,8 @@ package io.github.ratelimiter.spring.autoconfigure;
 
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.spring.internal.LimiterRegistry;
-import io.github.ratelimiter.spring.internal.RateLimitFilter;
 import io.github.ratelimiter.spring.internal.RateLimitedMethods;
+import io.github.ratelimiter.spring.internal.RouteFilter;
 import io.github.ratelimiter.spring.internal.RateLimiterHealthIndicator;
 import io.github.ratelimiter.spring.internal.RateLimitersEndpoint;
 import org.springframework.beans.factory.ObjectProvider;
@@ -23,7 +23,8 @@ import org.springframework.context.annotation.Configuration;
  * and the {@code ratelimiters} endpoint (exposed like any other, e.g.
  * {@code management.endpoints.web.exposure.include=health,ratelimiters}).
  */
-@AutoConfiguration(after = {RateLimiterAutoConfiguration.class, RateLimiterWebAutoConfiguration.class})
+@AutoConfiguration(after = {RateLimiterAutoConfiguration.class, RateLimiterWebAutoConfiguration.class,
+    RateLimiterWebFluxAutoConfiguration.class})
 @ConditionalOnBean(RateLimiters.class)
 public class RateLimiterActuatorAutoConfiguration {
 
@@ -49,7 +50,7 @@ public class RateLimiterActuatorAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    RateLimitersEndpoint rateLimitersEndpoint(LimiterRegistry registry, ObjectProvider<RateLimitFilter> filter,
+    RateLimitersEndpoint rateLimitersEndpoint(LimiterRegistry registry, ObjectProvider<RouteFilter> filter,
         ObjectProvider<RateLimitedMethods> methods) {
       return new RateLimitersEndpoint(registry, filter, methods);
     }

@@ -2,16 +2,12 @@ package io.github.ratelimiter.spring.autoconfigure;
 
 import io.github.ratelimiter.spring.RateLimitExceptionHandler;
 import io.github.ratelimiter.spring.RateLimiterProperties;
-import io.github.ratelimiter.spring.internal.AccountSources;
 import io.github.ratelimiter.spring.internal.HttpRoute;
+import io.github.ratelimiter.spring.internal.HttpRoutes;
 import io.github.ratelimiter.spring.internal.LimiterRegistry;
 import io.github.ratelimiter.spring.internal.RateLimitFilter;
 import jakarta.servlet.Filter;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -26,8 +22,8 @@ import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
  * In a servlet web application: the route filter ({@code ratelimiter.http.routes}) and the exception handler that
- * turns {@code CapacityExhaustedException} into a 429. Backs off in other applications, and with
- * {@code ratelimiter.http.enabled=false}.
+ * turns {@code CapacityExhaustedException} into a 429. Backs off in other applications (a reactive one gets
+ * {@link RateLimiterWebFluxAutoConfiguration}'s WebFilter instead), and with {@code ratelimiter.http.enabled=false}.
  */
 @AutoConfiguration(after = RateLimiterAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -41,22 +37,7 @@ public class RateLimiterWebAutoConfiguration {
   @ConditionalOnMissingBean(RateLimitFilter.class)
   RateLimitFilter rateLimitFilter(RateLimiterProperties properties, LimiterRegistry registry,
       BeanFactory beanFactory) {
-    List<HttpRoute> routes = new ArrayList<>();
-    List<RateLimiterProperties.Route> configured = properties.getHttp().getRoutes();
-    for (int i = 0; i < configured.size(); i++) {
-      RateLimiterProperties.Route route = configured.get(i);
-      String name = RateLimiterProperties.PREFIX + ".http.routes[" + i + "]";
-      Set<String> methods = new LinkedHashSet<>();
-      route.getMethods().forEach(m -> methods.add(m.trim().toUpperCase(Locale.ROOT)));
-      routes.add(new HttpRoute(name, route.getPath(), PathPatternParser.defaultInstance.parse(route.getPath()),
-          Set.copyOf(methods), route.getResource(), route.defaultQuota(),
-          AccountSources.parse(route.getAccount(), beanFactory), route.getAccount().trim(), route.requestCost(),
-          route.getFallbackAccount(),
-          registry.fungible(route.getResource(), route.defaultQuota(), route.getFailureMode(), name),
-          new HttpRoute.Counters(), route.getCostHeader() == null ? null
-              : new HttpRoute.CostHeader(route.getCostHeader().trim(), route.getCostHeaderLimit() != null
-                  ? route.getCostHeaderLimit().trim() : route.defaultQuota().names().get(0))));
-    }
+    List<HttpRoute> routes = HttpRoutes.of(properties, registry, beanFactory);
     return new RateLimitFilter(routes, properties.getHttp().getMatch(), properties.getHttp().isHeaders());
   }
 

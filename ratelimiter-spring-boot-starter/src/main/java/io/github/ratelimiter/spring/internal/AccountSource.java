@@ -1,6 +1,5 @@
 package io.github.ratelimiter.spring.internal;
 
-import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
 
 /** Where a route finds the account of a request. Implementations are immutable and thread-safe. */
@@ -11,8 +10,16 @@ public interface AccountSource {
    *
    * @param pathVariables the variables the route's path pattern extracted
    */
-  String resolve(HttpServletRequest request, Map<String, String> pathVariables);
+  String resolve(RouteRequest request, Map<String, String> pathVariables);
 
   /** What the source reads, for messages: {@code header 'X-Tenant-Id'}. */
   String description();
+
+  /**
+   * Whether the source reads the authenticated user ({@code principal}, {@code claim:}), which a reactive request
+   * gives only asynchronously: the WebFilter asks for it before resolving such a source.
+   */
+  default boolean readsPrincipal() {
+    return false;
+  }
 }

@@ -1,8 +1,6 @@
 package io.github.ratelimiter.spring.internal;
 
-import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
-import java.security.Principal;
 import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.BeanFactory;
@@ -77,27 +75,25 @@ public final class AccountSources {
   public static AccountSource parse(String spec, BeanFactory beanFactory) {
     String s = spec.trim();
     if (s.equals("principal")) {
-      return new Simple("the authenticated principal", (request, variables) -> {
-        Principal principal = request.getUserPrincipal();
-        return principal == null ? null : principal.getName();
-      });
+      return new Simple("the authenticated principal", (request, variables) -> request.principalName(), true);
     }
     int colon = s.indexOf(':');
     String kind = s.substring(0, colon);
     String name = s.substring(colon + 1).trim();
     return switch (kind) {
-      case "header" -> new Simple("header '" + name + "'", (request, variables) -> request.getHeader(name));
-      case "param" -> new Simple("query parameter '" + name + "'", (request, variables) -> queryParameter(request, name));
-      case "path" -> new Simple("path variable '" + name + "'", (request, variables) -> variables.get(name));
+      case "header" -> new Simple("header '" + name + "'", (request, variables) -> request.header(name), false);
+      case "param" -> new Simple("query parameter '" + name + "'",
+          (request, variables) -> queryParameter(request.rawQuery(), name), false);
+      case "path" -> new Simple("path variable '" + name + "'", (request, variables) -> variables.get(name), false);
       case "claim" -> new Simple("claim '" + name + "' of the authenticated token",
-          (request, variables) -> Claims.claim(name));
+          (request, variables) -> request.claim(name), true);
       case "expression" -> expression(name, beanFactory);
       default -> throw new IllegalArgumentException("account source " + problem(spec, null));
     };
   }
 
-  private static String queryParameter(HttpServletRequest request, String name) {
-    String query = request.getQueryString();
+  /** The first value of a query parameter, decoded; {@code null} when the raw query string has none. */
+  static String queryParameter(String query, String name) {
     if (query == null) {
       return null;
     }
@@ -112,24 +108,24 @@ public final class AccountSources {
     Expression expression = PARSER.parseExpression(text);
     BeanFactoryResolver resolver = beanFactory == null ? null : new BeanFactoryResolver(beanFactory);
     return new Simple("expression '" + text + "'", (request, variables) -> {
-      StandardEvaluationContext context = new StandardEvaluationContext(request);
-      context.setVariable("request", request);
+      StandardEvaluationContext context = new StandardEvaluationContext();
+      request.expose(context);
       context.setVariable("pathVariables", variables);
       if (resolver != null) {
         context.setBeanResolver(resolver);
       }
       Object value = expression.getValue(context);
       return value == null ? null : value.toString();
-    });
+    }, false);
   }
 
   private interface Reader {
-    String read(HttpServletRequest request, Map<String, String> variables);
+    String read(RouteRequest request, Map<String, String> variables);
   }
 
-  private record Simple(String description, Reader reader) implements AccountSource {
+  private record Simple(String description, Reader reader, boolean readsPrincipal) implements AccountSource {
     @Override
-    public String resolve(HttpServletRequest request, Map<String, String> pathVariables) {
+    public String resolve(RouteRequest request, Map<String, String> pathVariables) {
       String value = reader.read(request, pathVariables);
       if (value == null) {
         return null;

@@ -29,7 +29,18 @@ final class Claims {
    * single value.
    */
   static String claim(String name) {
-    Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+    return claim(SecurityContextHolder.getContext().getAuthentication(), name);
+  }
+
+  /**
+   * The claim of a reactive request's principal ({@code ServerWebExchange.getPrincipal()}, which Spring Security
+   * sets to the {@link Authentication}); {@code null} as {@link #claim(String)}.
+   */
+  static String claim(java.security.Principal principal, String name) {
+    return principal instanceof Authentication authentication ? claim(authentication, name) : null;
+  }
+
+  private static String claim(Authentication authentication, String name) {
     if (authentication == null || !authentication.isAuthenticated()) {
       return null;
     }

@@ -1,13 +1,17 @@
 package io.github.ratelimiter.spring.internal;
 
 import io.github.ratelimiter.Cost;
+import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Quota;
-import jakarta.servlet.http.HttpServletRequest;
+import io.github.ratelimiter.RateLimiterException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.expression.EvaluationException;
 import org.springframework.http.server.PathContainer;
 import org.springframework.web.util.pattern.PathPattern;
 
@@ -75,13 +79,48 @@ public record HttpRoute(String name, String path, PathPattern pattern, Set<Strin
     }
   }
 
-  /** The path variables when the route applies to the request, else {@code null}. */
-  Map<String, String> match(HttpServletRequest request, PathContainer path) {
-    if (!methods.isEmpty() && !methods.contains(request.getMethod())) {
+  private static final Logger log = LoggerFactory.getLogger(HttpRoute.class);
+
+  /** The path variables when the route applies to a request of {@code method} on {@code path}, else {@code null}. */
+  Map<String, String> match(String method, PathContainer path) {
+    if (!methods.isEmpty() && !methods.contains(method)) {
       return null;
     }
     PathPattern.PathMatchInfo info = pattern.matchAndExtract(path);
     return info == null ? null : info.getUriVariables();
+  }
+
+  /**
+   * The request's account: from the route's source, else the fallback account; {@code null} when neither gives one
+   * (an expression that fails gives none).
+   */
+  String accountOf(RouteRequest request, Map<String, String> pathVariables) {
+    String resolved;
+    try {
+      resolved = account.resolve(request, pathVariables);
+    } catch (EvaluationException e) {
+      log.debug("{}: the account expression failed", name, e);
+      resolved = null;
+    }
+    return resolved != null ? resolved : fallbackAccount;
+  }
+
+  /**
+   * The account's quota, for the headers: the limiter's cached lookup, which the decision just made (so no request
+   * while the limit cache holds it). A degraded decision (the store failed, the route fails open) does not ask the
+   * store again, nor does a failed lookup, nor a caller that may not wait ({@code lookUp} false): then the route's
+   * default quota is shown, or the decision's limit when the account's quota is not the default one.
+   */
+  Quota quotaShown(String accountId, Decision decision, boolean lookUp) {
+    if (lookUp && !decision.degraded()) {
+      try {
+        return limiter.quotaFor(accountId);
+      } catch (RateLimiterException e) {
+        log.debug("{} ({}): the account's quota cannot be read for the headers; the default quota's shown",
+            name, resource, e);
+      }
+    }
+    return defaultQuota.limits().containsKey(decision.limitName()) ? defaultQuota : Quota.of(decision.limit());
   }
 
   /** The methods for listings: empty means all. */

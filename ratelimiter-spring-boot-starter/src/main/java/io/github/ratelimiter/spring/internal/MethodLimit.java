@@ -17,6 +17,9 @@ import java.lang.reflect.Parameter;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.context.expression.MethodBasedEvaluationContext;
@@ -51,6 +54,7 @@ public final class MethodLimit {
   private final Expression accountExpression;
   private final int accountIndex;
   private final BeanFactoryResolver beans;
+  private final Returns returns;
   private CostSpec estimate;
   private CostSpec actual;
   private volatile FungibleLimiter limiter;
@@ -67,6 +71,30 @@ public final class MethodLimit {
     this.accountExpression = accountExpression;
     this.accountIndex = accountIndex;
     this.beans = beanFactory == null ? null : new BeanFactoryResolver(beanFactory);
+    this.returns = Returns.of(method.getReturnType());
+  }
+
+  /**
+   * How a method's calls are decided, by its declared return type: {@link #BLOCKING} before the call, on the
+   * calling thread (every type not below); {@link #MONO} and {@link #FLUX} per subscription, before the method's
+   * publisher is subscribed ({@link ReactorMethods}); {@link #FUTURE} ({@code CompletableFuture},
+   * {@code CompletionStage}) asynchronously, the method called once the call is admitted.
+   */
+  enum Returns {
+    BLOCKING, MONO, FLUX, FUTURE;
+
+    private static final boolean REACTOR = org.springframework.util.ClassUtils.isPresent(
+        "reactor.core.publisher.Mono", MethodLimit.class.getClassLoader());
+
+    static Returns of(Class<?> type) {
+      if (type == CompletableFuture.class || type == CompletionStage.class) {
+        return FUTURE;
+      }
+      if (REACTOR && type.getName().startsWith("reactor.core.publisher.")) {
+        return ReactorMethods.isMono(type) ? MONO : ReactorMethods.isFlux(type) ? FLUX : BLOCKING;
+      }
+      return BLOCKING;
+    }
   }
 
   /** Whether the method carries one of the annotations. */
@@ -258,6 +286,28 @@ public final class MethodLimit {
     } else {
       value = routeAccount();
     }
+    return checkedAccount(value);
+  }
+
+  /**
+   * Whether calls take their account from the current request's route: on the reactive path, from the subscriber's
+   * context (see {@link ReactorMethods}) rather than the calling thread's request.
+   */
+  boolean accountFromRoute() {
+    return accountExpression == null && accountIndex < 0;
+  }
+
+  /**
+   * The account a route left for this call: {@code fromContext} (the Reactor context's) when given, else the
+   * current servlet request's.
+   *
+   * @throws IllegalStateException as {@link #account}, when there is none
+   */
+  String routeAccount(Object fromContext) {
+    return checkedAccount(fromContext != null ? fromContext : routeAccount());
+  }
+
+  private String checkedAccount(Object value) {
     String account = value == null ? null : value.toString().trim();
     if (account == null || account.isEmpty()) {
       throw new IllegalStateException(name + " has no account for this call: " + accountSpec + " gave "
@@ -274,7 +324,7 @@ public final class MethodLimit {
     }
     RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
     return attributes == null ? null
-        : attributes.getAttribute(RateLimitFilter.ACCOUNT_ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
+        : attributes.getAttribute(HttpRoutes.ACCOUNT_ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
   }
 
   /** Binds the method to its resource's limiter in the registry; idempotent. */
@@ -303,6 +353,38 @@ public final class MethodLimit {
       return;
     }
     throw denied(limiter, account, decision);
+  }
+
+  /**
+   * Decides one call without blocking: a future that completes with nothing when the call is admitted, and
+   * exceptionally with the very {@link CapacityExhaustedException} that {@link #acquire} throws when it is denied, or
+   * with the limiter's failure (a {@code RateLimiterException} of a fail-closed limiter). Never a
+   * {@link java.util.concurrent.CompletionException}: the cause itself.
+   */
+  CompletableFuture<Void> acquireAsync(FungibleLimiter limiter, String account) {
+    CompletableFuture<Decision> decision;
+    try {
+      decision = limiter.async().tryAcquire(account, cost);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<Void> admitted = new CompletableFuture<>();
+    decision.whenComplete((d, failure) -> {
+      if (failure != null) {
+        admitted.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure);
+      } else if (d.allowed()) {
+        admitted.complete(null);
+      } else {
+        admitted.completeExceptionally(denied(limiter, account, d));
+      }
+    });
+    return admitted;
+  }
+
+  /** How calls are decided, by the method's return type. */
+  Returns returns() {
+    return returns;
   }
 
   /** The estimate as written, or {@code null} when calls take their permits ({@link RateLimited#estimate()}). */

@@ -3,7 +3,6 @@ package io.github.ratelimiter.spring.internal;
 import io.github.ratelimiter.Charge;
 import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
-import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.spring.RateLimiterProperties.MatchMode;
 import jakarta.servlet.FilterChain;
@@ -13,14 +12,14 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.Principal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.expression.EvaluationException;
+import org.springframework.expression.spel.support.StandardEvaluationContext;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.RequestPath;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -51,12 +50,12 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * applied route's account and resource are left in request attributes for {@code @RateLimited} methods that take
  * their account from the route. Thread-safe.
  */
-public final class RateLimitFilter extends OncePerRequestFilter {
+public final class RateLimitFilter extends OncePerRequestFilter implements RouteFilter {
 
   /** The request attribute holding the account that the first applied route resolved. */
-  public static final String ACCOUNT_ATTRIBUTE = RateLimitFilter.class.getName() + ".account";
+  public static final String ACCOUNT_ATTRIBUTE = HttpRoutes.ACCOUNT_ATTRIBUTE;
   /** The request attribute holding the first applied route ({@link HttpRoute}). */
-  public static final String ROUTE_ATTRIBUTE = RateLimitFilter.class.getName() + ".route";
+  public static final String ROUTE_ATTRIBUTE = HttpRoutes.ROUTE_ATTRIBUTE;
 
   private static final Logger log = LoggerFactory.getLogger(RateLimitFilter.class);
   private static final String PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
@@ -72,7 +71,7 @@ public final class RateLimitFilter extends OncePerRequestFilter {
     this.headers = headers;
   }
 
-  /** The routes, in order. */
+  @Override
   public List<HttpRoute> routes() {
     return routes;
   }
@@ -81,22 +80,23 @@ public final class RateLimitFilter extends OncePerRequestFilter {
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     PathContainer path = RequestPath.parse(request.getRequestURI(), request.getContextPath()).pathWithinApplication();
-    List<String> policies = null;
-    List<String> states = null;
+    ServletRouteRequest view = null;
+    AppliedRoutes applied = null;
     List<Reserved> reserved = null;
     boolean first = true;
     for (HttpRoute route : routes) {
-      Map<String, String> variables = route.match(request, path);
+      Map<String, String> variables = route.match(request.getMethod(), path);
       if (variables == null) {
         continue;
       }
-      String account = account(route, request, variables);
+      if (applied == null) {
+        view = new ServletRouteRequest(request);
+        applied = new AppliedRoutes(headers, true);
+      }
+      String account = route.accountOf(view, variables);
       if (account == null) {
         cancel(reserved);
-        route.counters().accountUnknown.increment();
-        write(response, 400, Problems.accountUnknown(route.resource(), "The account of this request cannot be"
-            + " determined: " + route.account().description() + " is missing (rate limit '" + route.resource()
-            + "')."), policies, states, null);
+        write(response, applied.accountMissing(route), applied);
         return;
       }
       Decision decision;
@@ -112,33 +112,18 @@ public final class RateLimitFilter extends OncePerRequestFilter {
         }
       } catch (IllegalArgumentException e) {
         cancel(reserved);
-        route.counters().accountUnknown.increment();
-        write(response, 400, Problems.accountUnknown(route.resource(), "The account of this request is not valid"
-            + " for rate limit '" + route.resource() + "': " + e.getMessage()), policies, states, null);
+        write(response, applied.accountInvalid(route, e), applied);
         return;
       } catch (RateLimiterException e) {
         cancel(reserved);
-        route.counters().storeUnavailable.increment();
-        log.debug("{} ({}): store failed, failing closed", route.name(), route.resource(), e);
-        write(response, 503, Problems.storeUnavailable(route.resource()), policies, states, null);
+        write(response, applied.storeFailed(route, e), applied);
         return;
       }
-      Quota quota = headers || decision.denied() ? quota(route, account, decision) : null;
-      if (headers) {
-        policies = add(policies, RateLimitHeaders.policies(route.resource(), quota));
-        states = add(states, RateLimitHeaders.state(route.resource(), quota, decision));
-      }
-      if (decision.denied()) {
+      AppliedRoutes.Answer denial = applied.decided(route, account, decision);
+      if (denial != null) {
         cancel(reserved);
-        route.counters().denied.increment();
-        write(response, 429, Problems.tooManyRequests(route.resource(),
-            quota.size() > 1 ? decision.limitName() : null, decision.retryAfter()), policies, states,
-            RateLimitHeaders.retryAfterSeconds(decision.retryAfter()));
+        write(response, denial, applied);
         return;
-      }
-      route.counters().allowed.increment();
-      if (decision.degraded()) {
-        route.counters().degraded.increment();
       }
       if (first) {
         request.setAttribute(ACCOUNT_ATTRIBUTE, account);
@@ -149,7 +134,7 @@ public final class RateLimitFilter extends OncePerRequestFilter {
         break;
       }
     }
-    setRateLimitHeaders(response, policies, states);
+    setRateLimitHeaders(response, applied);
     if (reserved == null) {
       chain.doFilter(request, response);
       return;
@@ -163,6 +148,41 @@ public final class RateLimitFilter extends OncePerRequestFilter {
       throw e;
     }
     settle(reserved, watched);
+  }
+
+  /** The servlet request as routes read it. */
+  private record ServletRouteRequest(HttpServletRequest request) implements RouteRequest {
+    @Override
+    public String method() {
+      return request.getMethod();
+    }
+
+    @Override
+    public String header(String name) {
+      return request.getHeader(name);
+    }
+
+    @Override
+    public String rawQuery() {
+      return request.getQueryString();
+    }
+
+    @Override
+    public String principalName() {
+      Principal principal = request.getUserPrincipal();
+      return principal == null ? null : principal.getName();
+    }
+
+    @Override
+    public String claim(String name) {
+      return Claims.claim(name);
+    }
+
+    @Override
+    public void expose(StandardEvaluationContext context) {
+      context.setRootObject(request);
+      context.setVariable("request", request);
+    }
   }
 
   /** A charge a cost-header route reserved for the request. */
@@ -281,59 +301,30 @@ public final class RateLimitFilter extends OncePerRequestFilter {
     }
   }
 
-  /**
-   * The account's quota, for the headers: the limiter's cached lookup, which the decision just made (so no request
-   * while the limit cache holds it). A degraded decision (the store failed, the route fails open) does not ask the
-   * store again, nor does a failed lookup: the route's default quota is shown.
-   */
-  static Quota quota(HttpRoute route, String account, Decision decision) {
-    if (!decision.degraded()) {
-      try {
-        return route.limiter().quotaFor(account);
-      } catch (RateLimiterException e) {
-        log.debug("{} ({}): the account's quota cannot be read for the headers; the default quota's shown",
-            route.name(), route.resource(), e);
-      }
-    }
-    return route.defaultQuota().limits().containsKey(decision.limitName()) ? route.defaultQuota()
-        : Quota.of(decision.limit());
-  }
-
-  private static String account(HttpRoute route, HttpServletRequest request, Map<String, String> variables) {
-    String account;
-    try {
-      account = route.account().resolve(request, variables);
-    } catch (EvaluationException e) {
-      log.debug("{}: the account expression failed", route.name(), e);
-      account = null;
-    }
-    return account != null ? account : route.fallbackAccount();
-  }
-
   private static <T> List<T> add(List<T> list, T item) {
     List<T> result = list == null ? new ArrayList<>(2) : list;
     result.add(item);
     return result;
   }
 
-  private static void setRateLimitHeaders(HttpServletResponse response, List<String> policies, List<String> states) {
-    if (policies != null) {
-      response.setHeader(RateLimitHeaders.POLICY, String.join(", ", policies));
-      response.setHeader(RateLimitHeaders.STATE, String.join(", ", states));
+  private static void setRateLimitHeaders(HttpServletResponse response, AppliedRoutes applied) {
+    if (applied != null && applied.policyHeader() != null) {
+      response.setHeader(RateLimitHeaders.POLICY, applied.policyHeader());
+      response.setHeader(RateLimitHeaders.STATE, applied.stateHeader());
     }
   }
 
-  private static void write(HttpServletResponse response, int status, ProblemDetail problem, List<String> policies,
-      List<String> states, Long retryAfterSeconds) throws IOException {
+  private static void write(HttpServletResponse response, AppliedRoutes.Answer answer, AppliedRoutes applied)
+      throws IOException {
     response.resetBuffer();
-    response.setStatus(status);
-    setRateLimitHeaders(response, policies, states);
-    if (retryAfterSeconds != null) {
-      response.setHeader(RateLimitHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    response.setStatus(answer.status());
+    setRateLimitHeaders(response, applied);
+    if (answer.retryAfterSeconds() != null) {
+      response.setHeader(RateLimitHeaders.RETRY_AFTER, Long.toString(answer.retryAfterSeconds()));
     }
     response.setContentType(PROBLEM_JSON);
     response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-    response.getWriter().write(Problems.json(problem));
+    response.getWriter().write(Problems.json(answer.problem()));
     response.flushBuffer();
   }
 }

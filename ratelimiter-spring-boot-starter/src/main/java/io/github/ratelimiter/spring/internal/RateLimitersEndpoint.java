@@ -18,11 +18,11 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 public final class RateLimitersEndpoint {
 
   private final LimiterRegistry registry;
-  private final ObjectProvider<RateLimitFilter> filter;
+  private final ObjectProvider<RouteFilter> filter;
   private final ObjectProvider<RateLimitedMethods> methods;
 
   /** The endpoint over the registry, the route filter (when there is one) and the limited methods. */
-  public RateLimitersEndpoint(LimiterRegistry registry, ObjectProvider<RateLimitFilter> filter,
+  public RateLimitersEndpoint(LimiterRegistry registry, ObjectProvider<RouteFilter> filter,
       ObjectProvider<RateLimitedMethods> methods) {
     this.registry = registry;
     this.filter = filter;
@@ -34,7 +34,7 @@ public final class RateLimitersEndpoint {
   public Map<String, Object> rateLimiters() {
     Map<String, Object> out = new LinkedHashMap<>();
     List<Map<String, Object>> routes = new ArrayList<>();
-    RateLimitFilter routeFilter = filter.getIfAvailable();
+    RouteFilter routeFilter = filter.getIfAvailable();
     if (routeFilter != null) {
       for (HttpRoute route : routeFilter.routes()) {
         Map<String, Object> r = new LinkedHashMap<>();

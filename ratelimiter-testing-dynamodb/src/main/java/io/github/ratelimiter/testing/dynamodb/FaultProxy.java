@@ -25,6 +25,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -83,6 +84,9 @@ public final class FaultProxy implements AutoCloseable {
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong forwarded = new AtomicLong();
   private final AtomicLong appliedButUnanswered = new AtomicLong();
+  /** The bodies of the requests counted by {@link #appliedButUnanswered}, in the order their answers were dropped. */
+  private final ConcurrentLinkedQueue<String> appliedButUnansweredBodies =
+      new ConcurrentLinkedQueue<>();
   private final AtomicLong ceilingThrottles = new AtomicLong();
   private final Object blackholeLock = new Object();
   private volatile Ceiling ceiling;
@@ -215,6 +219,14 @@ public final class FaultProxy implements AutoCloseable {
     return appliedButUnanswered.get();
   }
 
+  /**
+   * The JSON bodies of the writes {@link #appliedButUnanswered()} counts: what each of them changed, for a test that
+   * needs more than their number (a write that carried several decisions' permits).
+   */
+  public List<String> appliedButUnansweredRequests() {
+    return List.copyOf(appliedButUnansweredBodies);
+  }
+
   /** Writes the per-key write ceiling throttled. */
   public long ceilingThrottles() {
     return ceilingThrottles.get();
@@ -331,6 +343,7 @@ public final class FaultProxy implements AutoCloseable {
               count(fault.kind()); // counted once the store has answered
               if (answer.succeeded()) {
                 appliedButUnanswered.incrementAndGet(); // a write applied (not a failed condition) that nobody hears of
+                appliedButUnansweredBodies.add(new String(request.body(), StandardCharsets.UTF_8));
               }
             }
             return false;
