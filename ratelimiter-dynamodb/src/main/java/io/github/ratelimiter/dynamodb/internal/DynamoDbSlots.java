@@ -62,6 +62,15 @@ public final class DynamoDbSlots implements SlotStore {
     this.paths = paths;
   }
 
+  /**
+   * Each call is a request to DynamoDB: limiters let a process's reservations that need a listing of an account while
+   * one is in flight share the next one.
+   */
+  @Override
+  public boolean remote() {
+    return true;
+  }
+
   @Override
   public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
     return paths.blocking(requests -> list(requests, resourceName, accountId, deadline));
