@@ -41,7 +41,8 @@ final class RawFloor implements Contender {
 
   RawFloor(URI endpoint) {
     this.client = LocalDynamoDb.client(endpoint, counter);
-    this.asyncClient = AsyncClients.twinOf(client, LoadHarness.IN_FLIGHT, counter);
+    this.asyncClient = LocalDynamoDb.testClientBuilder(endpoint, counter).maxConnections(LoadHarness.IN_FLIGHT)
+        .buildAsync();
     AsyncClients.checkSameTimeouts(client, asyncClient);
   }
 
