@@ -19,6 +19,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.github.ratelimiter.store.RateLimitStore;
 import java.net.URI;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -31,7 +33,9 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbServiceClientConfiguration;
 
 /** Every condition of the auto-configuration, without a server: nothing here sends a request. */
 class RateLimiterAutoConfigurationTest {
@@ -78,6 +82,63 @@ class RateLimiterAutoConfigurationTest {
           assertThat(client.serviceClientConfiguration().endpointOverride()).hasValue(URI.create("http://127.0.0.1:45001"));
           assertThat(client.serviceClientConfiguration().region()).isEqualTo(Region.EU_WEST_1);
         });
+  }
+
+  @Test
+  void withoutClientBeansTheAsyncClientIsBuiltFromTheSameProperties() {
+    plain.withPropertyValues("ratelimiter.tables.base-name=prod", "ratelimiter.dynamodb.endpoint=http://127.0.0.1:45001",
+        "ratelimiter.dynamodb.region=eu-west-1", "ratelimiter.dynamodb.attempt-timeout=150ms",
+        "ratelimiter.dynamodb.call-timeout=2500ms", "ratelimiter.dynamodb.max-attempts=5").run(context -> {
+          assertThat(context).hasNotFailed();
+          DynamoDbStore store = context.getBean(DynamoDbStore.class);
+          for (DynamoDbServiceClientConfiguration config : List.of(store.client().serviceClientConfiguration(),
+              store.asyncClient().serviceClientConfiguration())) {
+            assertThat(config.endpointOverride()).hasValue(URI.create("http://127.0.0.1:45001"));
+            assertThat(config.region()).isEqualTo(Region.EU_WEST_1);
+            assertThat(config.overrideConfiguration().apiCallAttemptTimeout()).hasValue(Duration.ofMillis(150));
+            assertThat(config.overrideConfiguration().apiCallTimeout()).hasValue(Duration.ofMillis(2500));
+            assertThat(config.overrideConfiguration().retryStrategy().orElseThrow().maxAttempts()).isEqualTo(5);
+          }
+        });
+  }
+
+  @Test
+  void theApplicationsAsyncClientIsUsedBesideABuiltOrItsOwnBlockingClient() {
+    DynamoDbAsyncClient asyncClient = DynamoDbAsyncClient.builder().endpointOverride(URI.create("http://127.0.0.1:45002"))
+        .region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build();
+    plain.withBean(DynamoDbAsyncClient.class, () -> asyncClient)
+        .withPropertyValues("ratelimiter.tables.base-name=prod", "ratelimiter.dynamodb.endpoint=http://127.0.0.1:45001",
+            "ratelimiter.dynamodb.region=eu-west-1")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          DynamoDbStore store = context.getBean(DynamoDbStore.class);
+          assertThat(store.asyncClient()).isSameAs(asyncClient);
+          assertThat(store.client().serviceClientConfiguration().endpointOverride())
+              .hasValue(URI.create("http://127.0.0.1:45001"));
+        });
+    DynamoDbClient client = localClient();
+    plain.withBean(DynamoDbAsyncClient.class, () -> asyncClient).withBean(DynamoDbClient.class, () -> client)
+        .withPropertyValues("ratelimiter.tables.base-name=prod")
+        .run(context -> {
+          DynamoDbStore store = context.getBean(DynamoDbStore.class);
+          assertThat(store.client()).isSameAs(client);
+          assertThat(store.asyncClient()).isSameAs(asyncClient);
+        });
+    client.close();
+    asyncClient.close();
+  }
+
+  @Test
+  void theApplicationsBlockingClientAloneGivesTheStoresAsyncClientItsSettings() {
+    DynamoDbClient client = localClient();
+    plain.withBean(DynamoDbClient.class, () -> client).withPropertyValues("ratelimiter.tables.base-name=prod",
+        "ratelimiter.dynamodb.endpoint=http://127.0.0.1:45001").run(context -> {
+          DynamoDbAsyncClient asyncClient = context.getBean(DynamoDbStore.class).asyncClient();
+          assertThat(asyncClient.serviceClientConfiguration().endpointOverride()).as("the client bean's, not the property's")
+              .hasValue(URI.create("http://127.0.0.1:45000"));
+        });
+    client.close();
   }
 
   @Test

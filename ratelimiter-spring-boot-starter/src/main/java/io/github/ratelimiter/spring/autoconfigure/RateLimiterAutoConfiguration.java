@@ -22,13 +22,16 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
 import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
 import org.springframework.core.env.Environment;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * The application's {@link RateLimiters} from {@code ratelimiter.*}: on DynamoDB (the default; the context's
- * {@link DynamoDbClient} bean when it has one, else a client built from {@code ratelimiter.dynamodb.*}) or in
- * memory; the context's {@link Clock} bean when it has exactly one; every {@link RateLimiterListener} bean (the
+ * {@link DynamoDbClient} and {@link DynamoDbAsyncClient} beans when it has them, else clients built from
+ * {@code ratelimiter.dynamodb.*}) or in memory; the context's {@link Clock} bean when it has exactly one; every {@link RateLimiterListener} bean (the
  * Micrometer binding among them) registered; {@link RateLimitersCustomizer} beans applied last. Every bean backs off when the application defines its own. {@code @RateLimited} bean methods are applied
  * here too, web application or not.
  */
@@ -62,21 +65,47 @@ public class RateLimiterAutoConfiguration {
       matchIfMissing = true)
   static class DynamoDbStoreConfiguration {
 
+    /**
+     * The store's clients: the application's {@link DynamoDbClient} and {@link DynamoDbAsyncClient} beans when it has
+     * them (left open), else built from {@code ratelimiter.dynamodb.*} (closed with the store, or with the context).
+     * With a blocking client bean but no asynchronous one, the store builds its asynchronous twin from that client's
+     * own settings on first non-blocking use.
+     */
     @Bean
     @ConditionalOnMissingBean(RateLimitStore.class)
     DynamoDbStore rateLimitStore(RateLimiterProperties properties, ObjectProvider<DynamoDbClient> clients,
-        Environment environment) {
+        ObjectProvider<DynamoDbAsyncClient> asyncClients, Environment environment,
+        ConfigurableListableBeanFactory beanFactory) {
       TableNames names = tableNames(properties.getTables(), environment);
       DynamoDbClient client = clients.getIfUnique();
-      boolean owns = client == null;
-      if (owns) {
+      DynamoDbAsyncClient asyncClient = asyncClients.getIfUnique();
+      DynamoDbStore.Builder store = DynamoDbStore.builder().tableNames(names);
+      if (client == null && asyncClient == null) {
         client = DynamoDbClientFactory.create(properties.getDynamodb(), environment);
+        try {
+          asyncClient = DynamoDbClientFactory.createAsync(properties.getDynamodb(), environment);
+        } catch (RuntimeException e) {
+          client.close();
+          throw e;
+        }
+        store.client(client).asyncClient(asyncClient).ownsClient(true);
+      } else if (asyncClient == null) {
+        store.client(client);
+      } else {
+        if (client == null) {
+          // The application's asynchronous client stays open: the store does not own its clients, so the blocking
+          // client built here is closed with the context.
+          client = DynamoDbClientFactory.create(properties.getDynamodb(), environment);
+          if (beanFactory instanceof DefaultSingletonBeanRegistry registry) {
+            registry.registerDisposableBean("rateLimiterDynamoDbClient", client::close);
+          }
+        }
+        store.client(client).asyncClient(asyncClient);
       }
-      DynamoDbStore store = DynamoDbStore.builder().client(client).ownsClient(owns).tableNames(names).build();
       if (properties.getDynamodb().isCreateTables()) {
         DynamoDbTables.createIfMissing(client, names);
       }
-      return store;
+      return store.build();
     }
   }
 

@@ -7,12 +7,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.core.env.Environment;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * Builds the starter's DynamoDB client with the library's {@link DynamoDbClients}: the variables it reads
- * ({@code DYNAMODB_ENDPOINT}, {@code AWS_REGION}, the timeouts), taken from Spring's environment, then
- * {@code ratelimiter.dynamodb.*} over them.
+ * Builds the starter's DynamoDB clients, blocking and asynchronous, with the library's {@link DynamoDbClients}: the
+ * variables it reads ({@code DYNAMODB_ENDPOINT}, {@code AWS_REGION}, the timeouts), taken from Spring's environment,
+ * then {@code ratelimiter.dynamodb.*} over them; the two clients from the same settings.
  */
 public final class DynamoDbClientFactory {
 
@@ -24,6 +25,18 @@ public final class DynamoDbClientFactory {
 
   /** A new client; the caller closes it. */
   public static DynamoDbClient create(RateLimiterProperties.DynamoDb properties, Environment environment) {
+    return builder(properties, environment).build();
+  }
+
+  /**
+   * A new asynchronous client from the same settings as {@link #create} (endpoint, region, timeouts, attempts), for
+   * the limiters' non-blocking views; the caller closes it.
+   */
+  public static DynamoDbAsyncClient createAsync(RateLimiterProperties.DynamoDb properties, Environment environment) {
+    return builder(properties, environment).buildAsync();
+  }
+
+  private static DynamoDbClients.Builder builder(RateLimiterProperties.DynamoDb properties, Environment environment) {
     Map<String, String> variables = new HashMap<>();
     for (String variable : VARIABLES) {
       String value = environment.getProperty(variable);
@@ -47,6 +60,6 @@ public final class DynamoDbClientFactory {
     if (properties.getMaxAttempts() != null) {
       builder.maxAttempts(properties.getMaxAttempts());
     }
-    return builder.build();
+    return builder;
   }
 }
