@@ -209,7 +209,7 @@ public interface RateLimitServer extends AutoCloseable {
      *
      * @deprecated use {@link #maxInFlight(int)}; this sets it (from 1 to 1,000,000)
      */
-    @Deprecated(since = "0.1.0")
+    @Deprecated
     public Builder threads(int threads) {
       return maxInFlight(threads);
     }
