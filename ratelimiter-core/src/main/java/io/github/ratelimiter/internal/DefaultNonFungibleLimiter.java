@@ -157,6 +157,10 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
 
   /** Where the non-blocking view completes a future that waited for the store. */
   private final Executor executor;
+  /** Whether reservations that need a listing of an account while one is in flight share the next one. */
+  private final boolean coalesce;
+  /** The listings of accounts in flight and forming, when {@link #coalesce}. */
+  private final NextRead<String, Look> reads = new NextRead<>();
 
   /** A limiter whose reservations each end within {@code decisionTimeout}, or unbounded when it is {@code null}. */
   DefaultNonFungibleLimiter(String resourceName, long defaultLimit, SlotStore slots, LimitResolver limits,
@@ -168,6 +172,7 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   DefaultNonFungibleLimiter(String resourceName, long defaultLimit, SlotStore slots, LimitResolver limits,
       Clock clock, Duration reservationTtl, Duration tokenTtl, Duration decisionTimeout, Executor executor) {
     this.executor = executor;
+    this.coalesce = slots.remote();
     this.resourceName = resourceName;
     this.defaultLimit = defaultLimit;
     this.slots = slots;
@@ -252,18 +257,18 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
       return direct;
     }
     for (long attempt = 0; attempt <= 2 * limit; attempt++) {
-      long lookedAt = claimsEnded.get();
-      long now = nowEpochSecond();
-      List<Integer> free = look(accountId, limit, now, deadline);
+      Look look = coalesce ? reads.read(accountId, () -> look(accountId, deadline), deadline)
+          : look(accountId, deadline);
+      List<Integer> free = free(accountId, look, limit);
       if (free.isEmpty()) {
         return Optional.empty();
       }
-      Claim claim = startClaim(accountId, free, lookedAt);
+      Claim claim = startClaim(accountId, free, look.lookedAt());
       if (claim.slot() == null) {
         claim.waitForOthers(deadline);
         continue;
       }
-      Optional<Reservation> taken = take(claim, holder, now, deadline);
+      Optional<Reservation> taken = take(claim, holder, look.now(), deadline);
       if (taken.isPresent()) {
         return taken;
       }
@@ -311,10 +316,27 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     }
   }
 
-  /** One consistent query of the account's rows: the slots a grant may take now, in random order. */
-  private List<Integer> look(String accountId, long limit, long now, Deadline deadline) {
-    List<SlotRecord> rows = slots.list(resourceName, accountId, deadline);
-    List<Integer> free = freeSlots(accountId, rows, limit, now);
+  /**
+   * One consistent query of the account's rows, with the time it was sent at ({@code now}, epoch seconds) and the
+   * claims of this process ended by then ({@code lookedAt}).
+   */
+  private record Look(List<SlotRecord> rows, long lookedAt, long now) {}
+
+  private Look look(String accountId, Deadline deadline) {
+    long lookedAt = claimsEnded.get();
+    long now = nowEpochSecond();
+    return new Look(slots.list(resourceName, accountId, deadline), lookedAt, now);
+  }
+
+  private CompletableFuture<Look> lookAsync(String accountId, Deadline deadline) {
+    long lookedAt = claimsEnded.get();
+    long now = nowEpochSecond();
+    return slots.listAsync(resourceName, accountId, deadline).thenApply(rows -> new Look(rows, lookedAt, now));
+  }
+
+  /** The slots a grant may take by the look, in random order (so that this process's threads try different ones). */
+  private List<Integer> free(String accountId, Look look, long limit) {
+    List<Integer> free = freeSlots(accountId, look.rows(), limit, look.now());
     Collections.shuffle(free, ThreadLocalRandom.current());
     return free;
   }
@@ -440,15 +462,15 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
     if (attempt > 2 * limit) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    long lookedAt = claimsEnded.get();
-    long now = nowEpochSecond();
-    return slots.listAsync(resourceName, accountId, deadline).thenCompose(rows -> {
-      List<Integer> free = freeSlots(accountId, rows, limit, now);
+    CompletableFuture<Look> looked = coalesce ? reads.readAsync(accountId, () -> lookAsync(accountId, deadline))
+        : lookAsync(accountId, deadline);
+    return looked.thenCompose(look -> {
+      List<Integer> free = free(accountId, look, limit);
       if (free.isEmpty()) {
         return CompletableFuture.completedFuture(Optional.empty());
       }
-      Collections.shuffle(free, ThreadLocalRandom.current());
-      Claim claim = startClaim(accountId, free, lookedAt);
+      long now = look.now();
+      Claim claim = startClaim(accountId, free, look.lookedAt());
       if (claim.slot() == null) {
         claim.future().complete(null);
         return CompletableFuture.allOf(claim.others().toArray(CompletableFuture[]::new))

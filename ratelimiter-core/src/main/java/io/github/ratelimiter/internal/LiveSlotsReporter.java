@@ -8,6 +8,7 @@ import io.github.ratelimiter.store.SlotRecord;
 import io.github.ratelimiter.store.SlotStore;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,7 +34,15 @@ final class LiveSlotsReporter implements SlotStore {
 
   @Override
   public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
-    List<SlotRecord> rows = slots.list(resourceName, accountId, deadline);
+    return listed(resourceName, accountId, slots.list(resourceName, accountId, deadline));
+  }
+
+  @Override
+  public CompletableFuture<List<SlotRecord>> listAsync(String resourceName, String accountId, Deadline deadline) {
+    return slots.listAsync(resourceName, accountId, deadline).thenApply(rows -> listed(resourceName, accountId, rows));
+  }
+
+  private List<SlotRecord> listed(String resourceName, String accountId, List<SlotRecord> rows) {
     long now = clock.instant().getEpochSecond();
     int count = 0;
     for (SlotRecord row : rows) {
@@ -56,8 +65,23 @@ final class LiveSlotsReporter implements SlotStore {
   }
 
   @Override
+  public CompletableFuture<Boolean> claimAsync(SlotRecord row, long nowEpochSecond, Deadline deadline) {
+    return slots.claimAsync(row, nowEpochSecond, deadline).thenApply(claimed -> {
+      if (claimed) {
+        changed(row, 1);
+      }
+      return claimed;
+    });
+  }
+
+  @Override
   public boolean update(SlotRecord row, long nowEpochSecond) {
     return slots.update(row, nowEpochSecond);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> updateAsync(SlotRecord row, long nowEpochSecond) {
+    return slots.updateAsync(row, nowEpochSecond);
   }
 
   @Override
@@ -70,8 +94,28 @@ final class LiveSlotsReporter implements SlotStore {
   }
 
   @Override
+  public CompletableFuture<Boolean> deleteAsync(SlotRecord row) {
+    return slots.deleteAsync(row).thenApply(deleted -> {
+      if (deleted) {
+        changed(row, -1);
+      }
+      return deleted;
+    });
+  }
+
+  @Override
   public List<SlotRecord> findByResourceId(String resourceId) {
     return slots.findByResourceId(resourceId);
+  }
+
+  @Override
+  public CompletableFuture<List<SlotRecord>> findByResourceIdAsync(String resourceId) {
+    return slots.findByResourceIdAsync(resourceId);
+  }
+
+  @Override
+  public boolean remote() {
+    return slots.remote();
   }
 
   private void changed(SlotRecord row, int delta) {

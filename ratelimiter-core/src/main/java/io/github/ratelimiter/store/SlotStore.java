@@ -48,6 +48,16 @@ public interface SlotStore {
   /** The rows that carry the resource id (through the table's resource index), expired and foreign ones included. */
   List<SlotRecord> findByResourceId(String resourceId);
 
+  /**
+   * Whether each call is a request to a server (DynamoDB) rather than an answer in process. Limiters then let the
+   * reservations of one process that need a listing of an account while one is in flight share the next listing
+   * (sent after they asked, so as fresh as their own), rather than each send one. The default, false, suits a store
+   * in process.
+   */
+  default boolean remote() {
+    return false;
+  }
+
   /** {@link #list(String, String, Deadline)} without waiting. */
   default CompletableFuture<List<SlotRecord>> listAsync(String resourceName, String accountId, Deadline deadline) {
     return InProcess.call(() -> list(resourceName, accountId, deadline));

@@ -3,19 +3,25 @@ package io.github.ratelimiter.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.ratelimiter.AsyncFungibleLimiter;
+import io.github.ratelimiter.AsyncNonFungibleLimiter;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FungibleLimiter;
 import io.github.ratelimiter.Limit;
+import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiters;
+import io.github.ratelimiter.Reservation;
 import io.github.ratelimiter.store.BucketStore;
+import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.InMemoryStore;
 import io.github.ratelimiter.store.LimitStore;
 import io.github.ratelimiter.store.RateLimitStore;
+import io.github.ratelimiter.store.SlotRecord;
 import io.github.ratelimiter.store.SlotStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -42,6 +48,7 @@ class CoalescingTest {
     final ExecutorService storeThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "store-io"));
     final ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
     final AtomicInteger bucketCalls = new AtomicInteger();
+    final AtomicInteger listings = new AtomicInteger();
     final List<Long> costs = new ArrayList<>();
     volatile boolean hold;
     volatile CountDownLatch blockingGate;
@@ -99,7 +106,51 @@ class CoalescingTest {
 
     @Override
     public SlotStore slots() {
-      return memory.slots();
+      SlotStore slots = memory.slots();
+      return new SlotStore() {
+        @Override
+        public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
+          listings.incrementAndGet();
+          return slots.list(resourceName, accountId, deadline);
+        }
+
+        @Override
+        public CompletableFuture<List<SlotRecord>> listAsync(String resourceName, String accountId,
+            Deadline deadline) {
+          listings.incrementAndGet();
+          return CompletableFuture.supplyAsync(() -> slots.list(resourceName, accountId, deadline), storeThread);
+        }
+
+        @Override
+        public boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline) {
+          return slots.claim(row, nowEpochSecond, deadline);
+        }
+
+        @Override
+        public CompletableFuture<Boolean> claimAsync(SlotRecord row, long nowEpochSecond, Deadline deadline) {
+          return CompletableFuture.supplyAsync(() -> slots.claim(row, nowEpochSecond, deadline), storeThread);
+        }
+
+        @Override
+        public boolean update(SlotRecord row, long nowEpochSecond) {
+          return slots.update(row, nowEpochSecond);
+        }
+
+        @Override
+        public boolean delete(SlotRecord row) {
+          return slots.delete(row);
+        }
+
+        @Override
+        public List<SlotRecord> findByResourceId(String resourceId) {
+          return slots.findByResourceId(resourceId);
+        }
+
+        @Override
+        public boolean remote() {
+          return true;
+        }
+      };
     }
 
     /** Sends the oldest answer held; returns whether there was one. */
@@ -276,6 +327,53 @@ class CoalescingTest {
     } finally {
       one.close();
       two.close();
+    }
+  }
+
+  @Test
+  void reservationsThatNeedAListingWhileOneIsInFlightShareTheNextAndTheCapHolds() throws Exception {
+    RemoteStore other = new RemoteStore(store.memory);
+    try (RateLimiters one = limiters(store); RateLimiters two = limiters(other)) {
+      List<AsyncNonFungibleLimiter> instances = List.of(one.nonFungible("cluster", 7).async(),
+          two.nonFungible("cluster", 7).async());
+      List<CompletableFuture<Optional<Reservation>>> reserves = new ArrayList<>();
+      for (int i = 0; i < 256; i++) {
+        reserves.add(instances.get(i % 2).tryReserve("acct"));
+      }
+      CompletableFuture.allOf(reserves.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+      assertThat(reserves.stream().filter(r -> r.join().isPresent()).count()).isEqualTo(7);
+      assertThat(store.listings.get() + other.listings.get()).as("listings for 256 reservations").isLessThan(64);
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
+  void blockingReservationsFromManyThreadsOfTwoInstancesTakeExactlyTheCap() throws Exception {
+    RemoteStore other = new RemoteStore(store.memory);
+    ExecutorService threads = Executors.newFixedThreadPool(32);
+    try (RateLimiters one = limiters(store); RateLimiters two = limiters(other)) {
+      List<NonFungibleLimiter> instances = List.of(one.nonFungible("cluster", 7), two.nonFungible("cluster", 7));
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Optional<Reservation>>> reserves = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        NonFungibleLimiter limiter = instances.get(i % 2);
+        reserves.add(threads.submit(() -> {
+          start.await();
+          return limiter.tryReserve("acct");
+        }));
+      }
+      start.countDown();
+      long granted = 0;
+      for (Future<Optional<Reservation>> reserve : reserves) {
+        if (reserve.get(10, TimeUnit.SECONDS).isPresent()) {
+          granted++;
+        }
+      }
+      assertThat(granted).isEqualTo(7);
+    } finally {
+      threads.shutdownNow();
+      other.close();
     }
   }
 

@@ -87,8 +87,8 @@ public abstract class FailurePolicyContract extends StoreContract {
     @Override
     public SlotStore slots() {
       return (SlotStore) Proxy.newProxyInstance(SlotStore.class.getClassLoader(),
-          new Class<?>[] {SlotStore.class}, (proxy, method, args) -> invoke(method, writesDown.get()
-              ? down.slots() : up.slots(), args));
+          new Class<?>[] {SlotStore.class}, (proxy, method, args) -> invoke(method,
+              writesDown.get() && !method.getName().equals("remote") ? down.slots() : up.slots(), args));
     }
 
     private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
