@@ -279,7 +279,10 @@ class RequestsInFlightTest {
       httpAnswers.add(json("h" + i, i % 2 == 0 ? null : "org-h" + i));
     }
     // each request's first store call is held: all of them are in flight, waiting for the store
+    long sent = System.nanoTime();
     await("every request has asked the store", () -> store.held.size() == 2 * perListener);
+    System.out.printf("all %d in flight %d ms after sending%n", 2 * perListener,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent));
     assertThat(server.inFlight()).isEqualTo(2 * perListener);
     assertThat(server.grpcWaiting() + server.httpWaiting()).isZero();
     int during = threads.getThreadCount();
@@ -301,10 +304,13 @@ class RequestsInFlightTest {
         .isLessThan(50);
 
     // the store answers (a joint decision's second key is asked once its first has answered)
+    long released = System.nanoTime();
     await("every request answered", () -> {
       store.release();
       return grpcAnswers.stream().allMatch(Future::isDone) && httpAnswers.stream().allMatch(Future::isDone);
     });
+    System.out.printf("all answered %d ms after the store was released%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - released));
     for (int i = 0; i < perListener; i++) {
       RateLimitResponse grpcAnswer = grpcAnswers.get(i).get();
       assertThat(grpcAnswer.getOverallCode()).as("gRPC request %d", i).isEqualTo(Code.OK);
@@ -392,5 +398,23 @@ class RequestsInFlightTest {
       assertThat(store.memory.buckets().consume(new BucketStore.BucketRequest("d.user", "user_" + user, 0, 0, 1,
           BucketStore.UNKNOWN, Deadline.none())).tat()).as("user %s's bucket was never written", user).isZero();
     }
+  }
+
+  @Test
+  void closingWaitsForTheRequestsWhoseAnswersTheStoreStillHolds() throws Exception {
+    start(1_000);
+    ListenableFuture<RateLimitResponse> grpcHeld = grpc("a", "o");
+    CompletableFuture<HttpResponse<String>> httpHeld = json("b", null);
+    await("both ask the store", () -> store.held.size() == 2);
+    DefaultRateLimitServer closing = server;
+    CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
+    Thread.sleep(200);
+    assertThat(closed).as("closing waits for the answers the store holds").isNotDone();
+    store.hold = false;
+    store.release();
+    assertThat(grpcHeld.get(60, TimeUnit.SECONDS).getOverallCode()).isEqualTo(Code.OK);
+    assertThat(code(httpHeld.get(60, TimeUnit.SECONDS))).isEqualTo(Code.OK);
+    closed.get(60, TimeUnit.SECONDS);
+    server = null;
   }
 }
