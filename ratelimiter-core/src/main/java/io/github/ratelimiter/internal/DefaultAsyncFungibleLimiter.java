@@ -301,18 +301,7 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
     if (limiter.resolvedFromLast(call)) {
       return resolvedSteps(call);
     }
-    call.rate = limiter.defaultRate; // the rate a failure is reported with, should the lookup fail
-    call.quota = limiter.defaultQuota;
-    return limiter.limits().lookupAsync(limiter.resourceName(), call.accountId, call.now, call.deadline)
-        .handle((lookup, failure) -> {
-          if (failure != null) {
-            call.storeAsked = true;
-            throw new CompletionException(Futures.unwrap(failure));
-          }
-          limiter.lookedUp(call, lookup);
-          return call;
-        })
-        .thenCompose(this::resolvedSteps);
+    return resolved(call).thenCompose(this::resolvedSteps);
   }
 
   /** After resolve: a cascade, a blocked account, the quota step or the single limit's, each leased or not. */

@@ -685,12 +685,18 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
       return buckets.consumeAsync(new BucketRequest(resourceName, accountId, now, quota.rate(0).cost(amounts[0]),
           wide[0], seen[0], deadline)).thenApply(result -> new DebtStep(result.allowed(), new long[] {result.tat()}));
     }
+    return buckets.consumeAsync(debtRequest(accountId, quota, amounts, wide, seen, now, deadline))
+        .thenApply(result -> new DebtStep(result.allowed(), result.tats()));
+  }
+
+  /** A debt step of a quota of several limits: every lane's amount within its widened tolerance. */
+  private QuotaRequest debtRequest(String accountId, QuotaRate quota, long[] amounts, long[] wide, long[] seen,
+      long now, Deadline deadline) {
     List<Lane> lanes = new ArrayList<>(amounts.length);
     for (int i = 0; i < amounts.length; i++) {
       lanes.add(new Lane(quota.name(i), quota.rate(i).cost(amounts[i]), wide[i], seen[i]));
     }
-    return buckets.consumeAsync(new QuotaRequest(resourceName, accountId, now, lanes, deadline))
-        .thenApply(result -> new DebtStep(result.allowed(), result.tats()));
+    return new QuotaRequest(resourceName, accountId, now, lanes, deadline);
   }
 
   /** One store step of {@code amounts} (each lane's, in its units) within the widened tolerances {@code wide}. */
@@ -701,11 +707,7 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
           quota.rate(0).cost(amounts[0]), wide[0], seen[0], deadline));
       return new DebtStep(result.allowed(), new long[] {result.tat()});
     }
-    List<Lane> lanes = new ArrayList<>(amounts.length);
-    for (int i = 0; i < amounts.length; i++) {
-      lanes.add(new Lane(quota.name(i), quota.rate(i).cost(amounts[i]), wide[i], seen[i]));
-    }
-    QuotaResult result = buckets.consume(new QuotaRequest(resourceName, accountId, now, lanes, deadline));
+    QuotaResult result = buckets.consume(debtRequest(accountId, quota, amounts, wide, seen, now, deadline));
     return new DebtStep(result.allowed(), result.tats());
   }
 

@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Decides several keys together, for {@link DefaultRateLimiters#tryAcquireAll} and cascading limiters: each key
@@ -29,12 +30,7 @@ final class JointDecisions {
    */
   static JointDecision decide(DefaultFungibleLimiter[] limiters, String[] accounts, Cost[] costs) {
     int n = limiters.length;
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, Comparator.comparing((Integer i) -> limiters[i].resourceName())
-        .thenComparing(i -> accounts[i], Comparator.nullsFirst(Comparator.naturalOrder())));
+    Integer[] order = order(i -> limiters[i].resourceName(), accounts);
     Decision[] decisions = new Decision[n];
     List<FungibleCall> charged = new ArrayList<>(n);
     List<DefaultFungibleLimiter> chargedBy = new ArrayList<>(n);
@@ -69,12 +65,7 @@ final class JointDecisions {
   static CompletableFuture<JointDecision> decideAsync(DefaultAsyncFungibleLimiter[] limiters, String[] accounts,
       Cost[] costs) {
     int n = limiters.length;
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, Comparator.comparing((Integer i) -> limiters[i].resourceName())
-        .thenComparing(i -> accounts[i], Comparator.nullsFirst(Comparator.naturalOrder())));
+    Integer[] order = order(i -> limiters[i].resourceName(), accounts);
     return next(limiters, accounts, costs, order, 0, new Decision[n], new ArrayList<>(n), new ArrayList<>(n));
   }
 
@@ -115,6 +106,17 @@ final class JointDecisions {
       return CompletableFuture.completedFuture(null);
     }
     return chargedBy.get(k).refund(charged.get(k)).thenCompose(done -> refundAsync(charged, chargedBy, k - 1));
+  }
+
+  /** The keys' indexes in the one fixed order: by resource name, then account. */
+  private static Integer[] order(IntFunction<String> resourceOf, String[] accounts) {
+    Integer[] order = new Integer[accounts.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.comparing((Integer i) -> resourceOf.apply(i))
+        .thenComparing(i -> accounts[i], Comparator.nullsFirst(Comparator.naturalOrder())));
+    return order;
   }
 
   private static void refund(List<FungibleCall> charged, List<DefaultFungibleLimiter> chargedBy) {

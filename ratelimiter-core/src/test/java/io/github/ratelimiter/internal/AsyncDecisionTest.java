@@ -13,11 +13,7 @@ import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
-import io.github.ratelimiter.store.BucketStore;
 import io.github.ratelimiter.store.InMemoryStore;
-import io.github.ratelimiter.store.LimitStore;
-import io.github.ratelimiter.store.RateLimitStore;
-import io.github.ratelimiter.store.SlotStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +25,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,68 +40,11 @@ class AsyncDecisionTest {
 
   private static final Limit TEN_PER_HOUR = Limit.of(10, Duration.ofHours(1));
 
-  /** The in-memory store, whose bucket answers are held until released, or never given. */
-  private static final class HeldStore implements RateLimitStore {
-    final InMemoryStore memory = InMemoryStore.create();
-    final ExecutorService storeThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "store-io"));
-    final ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
-    final AtomicInteger bucketCalls = new AtomicInteger();
-    volatile boolean hold;
-    volatile boolean never;
+  private final LaterStore store = new LaterStore(InMemoryStore.create(), false);
 
-    @Override
-    public LimitStore limits() {
-      return memory.limits();
-    }
-
-    @Override
-    public BucketStore buckets() {
-      return new BucketStore() {
-        @Override
-        public BucketResult consume(BucketRequest request) {
-          throw new AssertionError("the non-blocking path called the blocking store method");
-        }
-
-        @Override
-        public CompletableFuture<BucketResult> consumeAsync(BucketRequest request) {
-          bucketCalls.incrementAndGet();
-          CompletableFuture<BucketResult> answer = new CompletableFuture<>();
-          if (never) {
-            return answer;
-          }
-          Runnable reply = () -> storeThread.execute(() -> answer.complete(memory.buckets().consume(request)));
-          if (hold) {
-            held.add(reply);
-          } else {
-            reply.run();
-          }
-          return answer;
-        }
-      };
-    }
-
-    @Override
-    public SlotStore slots() {
-      return memory.slots();
-    }
-
-    /** Sends every answer held so far; returns how many. */
-    int release() {
-      int n = 0;
-      for (Runnable reply = held.poll(); reply != null; reply = held.poll()) {
-        reply.run();
-        n++;
-      }
-      return n;
-    }
-
-    @Override
-    public void close() {
-      storeThread.shutdownNow();
-    }
+  {
+    store.forbidBlocking = true;
   }
-
-  private final HeldStore store = new HeldStore();
   private final ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> new Thread(r, "user-callbacks"));
 
   @AfterEach

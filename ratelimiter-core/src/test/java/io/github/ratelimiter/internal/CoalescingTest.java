@@ -10,13 +10,8 @@ import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.NonFungibleLimiter;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.Reservation;
-import io.github.ratelimiter.store.BucketStore;
-import io.github.ratelimiter.store.Deadline;
 import io.github.ratelimiter.store.InMemoryStore;
-import io.github.ratelimiter.store.LimitStore;
 import io.github.ratelimiter.store.RateLimitStore;
-import io.github.ratelimiter.store.SlotRecord;
-import io.github.ratelimiter.store.SlotStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,7 +24,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,142 +36,7 @@ class CoalescingTest {
 
   private static final Limit TEN_PER_HOUR = Limit.of(10, Duration.ofHours(1));
 
-  /** The in-memory store as a remote one: each step answered on the store's thread, held while asked. */
-  private static final class RemoteStore implements RateLimitStore {
-    final InMemoryStore memory;
-    final ExecutorService storeThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "store-io"));
-    final ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
-    final AtomicInteger bucketCalls = new AtomicInteger();
-    final AtomicInteger listings = new AtomicInteger();
-    final List<Long> costs = new ArrayList<>();
-    volatile boolean hold;
-    volatile CountDownLatch blockingGate;
-
-    RemoteStore(InMemoryStore memory) {
-      this.memory = memory;
-    }
-
-    @Override
-    public LimitStore limits() {
-      return memory.limits();
-    }
-
-    @Override
-    public BucketStore buckets() {
-      return new BucketStore() {
-        @Override
-        public BucketResult consume(BucketRequest request) {
-          record(request);
-          CountDownLatch gate = blockingGate;
-          if (gate != null) {
-            try {
-              gate.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          }
-          return memory.buckets().consume(request);
-        }
-
-        @Override
-        public CompletableFuture<BucketResult> consumeAsync(BucketRequest request) {
-          record(request);
-          CompletableFuture<BucketResult> answer = new CompletableFuture<>();
-          Runnable reply = () -> storeThread.execute(() -> answer.complete(memory.buckets().consume(request)));
-          if (hold) {
-            held.add(reply);
-          } else {
-            reply.run();
-          }
-          return answer;
-        }
-
-        @Override
-        public boolean remote() {
-          return true;
-        }
-      };
-    }
-
-    private synchronized void record(BucketStore.BucketRequest request) {
-      bucketCalls.incrementAndGet();
-      costs.add(request.costNanos());
-    }
-
-    @Override
-    public SlotStore slots() {
-      SlotStore slots = memory.slots();
-      return new SlotStore() {
-        @Override
-        public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
-          listings.incrementAndGet();
-          return slots.list(resourceName, accountId, deadline);
-        }
-
-        @Override
-        public CompletableFuture<List<SlotRecord>> listAsync(String resourceName, String accountId,
-            Deadline deadline) {
-          listings.incrementAndGet();
-          return CompletableFuture.supplyAsync(() -> slots.list(resourceName, accountId, deadline), storeThread);
-        }
-
-        @Override
-        public boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline) {
-          return slots.claim(row, nowEpochSecond, deadline);
-        }
-
-        @Override
-        public CompletableFuture<Boolean> claimAsync(SlotRecord row, long nowEpochSecond, Deadline deadline) {
-          return CompletableFuture.supplyAsync(() -> slots.claim(row, nowEpochSecond, deadline), storeThread);
-        }
-
-        @Override
-        public boolean update(SlotRecord row, long nowEpochSecond) {
-          return slots.update(row, nowEpochSecond);
-        }
-
-        @Override
-        public boolean delete(SlotRecord row) {
-          return slots.delete(row);
-        }
-
-        @Override
-        public List<SlotRecord> findByResourceId(String resourceId) {
-          return slots.findByResourceId(resourceId);
-        }
-
-        @Override
-        public boolean remote() {
-          return true;
-        }
-      };
-    }
-
-    /** Sends the oldest answer held; returns whether there was one. */
-    boolean releaseOne() {
-      Runnable reply = held.poll();
-      if (reply != null) {
-        reply.run();
-      }
-      return reply != null;
-    }
-
-    int release() {
-      int n = 0;
-      for (Runnable reply = held.poll(); reply != null; reply = held.poll()) {
-        reply.run();
-        n++;
-      }
-      return n;
-    }
-
-    @Override
-    public void close() {
-      storeThread.shutdownNow();
-    }
-  }
-
-  private final RemoteStore store = new RemoteStore(InMemoryStore.create());
+  private final LaterStore store = new LaterStore(InMemoryStore.create());
   private final TestClock clock = new TestClock(Instant.parse("2026-12-06T00:00:00Z"));
 
   @AfterEach
@@ -238,7 +97,7 @@ class CoalescingTest {
 
   @Test
   void aBatchDeniedBecauseAnotherProcessTookTheRoomAdmitsThoseThatStillFitWithOneMoreStep() throws Exception {
-    RemoteStore other = new RemoteStore(store.memory);
+    LaterStore other = new LaterStore(store.memory);
     try (RateLimiters here = limiters(store); RateLimiters there = limiters(other)) {
       AsyncFungibleLimiter limiter = here.fungible("api", TEN_PER_HOUR).async();
       AsyncFungibleLimiter elsewhere = there.fungible("api", TEN_PER_HOUR).async();
@@ -305,8 +164,8 @@ class CoalescingTest {
   @Test
   void manyDecisionsInFlightFromTwoInstancesAdmitExactlyTheLimit() throws Exception {
     InMemoryStore shared = InMemoryStore.create();
-    RemoteStore one = new RemoteStore(shared);
-    RemoteStore two = new RemoteStore(shared);
+    LaterStore one = new LaterStore(shared);
+    LaterStore two = new LaterStore(shared);
     Limit limit = Limit.of(100, Duration.ofHours(1));
     try (RateLimiters a = limiters(one); RateLimiters b = limiters(two)) {
       List<AsyncFungibleLimiter> instances =
@@ -332,7 +191,7 @@ class CoalescingTest {
 
   @Test
   void reservationsThatNeedAListingWhileOneIsInFlightShareTheNextAndTheCapHolds() throws Exception {
-    RemoteStore other = new RemoteStore(store.memory);
+    LaterStore other = new LaterStore(store.memory);
     try (RateLimiters one = limiters(store); RateLimiters two = limiters(other)) {
       List<AsyncNonFungibleLimiter> instances = List.of(one.nonFungible("cluster", 7).async(),
           two.nonFungible("cluster", 7).async());
@@ -350,7 +209,7 @@ class CoalescingTest {
 
   @Test
   void blockingReservationsFromManyThreadsOfTwoInstancesTakeExactlyTheCap() throws Exception {
-    RemoteStore other = new RemoteStore(store.memory);
+    LaterStore other = new LaterStore(store.memory);
     ExecutorService threads = Executors.newFixedThreadPool(32);
     try (RateLimiters one = limiters(store); RateLimiters two = limiters(other)) {
       List<NonFungibleLimiter> instances = List.of(one.nonFungible("cluster", 7), two.nonFungible("cluster", 7));
