@@ -1,5 +1,5 @@
 /**
- * How the library builds its DynamoDB clients ({@code io.github.ratelimiter.dynamodb.client}: {@code DynamoDbClients},
+ * How the library builds its DynamoDB clients, blocking and asynchronous ({@code io.github.ratelimiter.dynamodb.client}: {@code DynamoDbClients},
  * {@code RequestCounter}). Duration parsing ({@code io.github.ratelimiter.dynamodb.client.internal}) is not exported.
  * The SDK types of the builder's API (client, interceptor, HTTP client, credentials, region) are transitive.
  */
@@ -14,6 +14,7 @@ module io.github.ratelimiter.dynamodb.client {
   requires software.amazon.awssdk.retries.api;
   requires software.amazon.awssdk.retries;
   requires software.amazon.awssdk.http.apache;
+  requires software.amazon.awssdk.http.crt;
 
   exports io.github.ratelimiter.dynamodb.client;
 }

@@ -19,8 +19,9 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
  * window boundary), so its bound check is informative only.
  *
  * <p>Its non-blocking form ({@link #fungibleAsync}, the {@code async-*} scenarios) sends the same UpdateItem with a
- * {@link DynamoDbAsyncClient} (the Netty client, the blocking client's timeouts, see {@link AsyncClients}), completing
- * on the event-loop thread that read the answer: what a perfect one-request non-blocking limiter would cost.
+ * {@link DynamoDbAsyncClient} (the AWS CRT client of {@code DynamoDbClients.buildAsync()}, the blocking client's
+ * timeouts), completing on the event-loop thread that read the answer: what a perfect one-request non-blocking limiter
+ * would cost.
  */
 final class RawFloor implements Contender {
 
@@ -41,7 +42,8 @@ final class RawFloor implements Contender {
 
   RawFloor(URI endpoint) {
     this.client = LocalDynamoDb.client(endpoint, counter);
-    this.asyncClient = AsyncClients.twinOf(client, LoadHarness.IN_FLIGHT, counter);
+    this.asyncClient = LocalDynamoDb.testClientBuilder(endpoint, counter).maxConnections(LoadHarness.IN_FLIGHT)
+        .buildAsync();
     AsyncClients.checkSameTimeouts(client, asyncClient);
   }
 

@@ -351,8 +351,9 @@ public final class Report {
             + "blocking path's closed loop at 16 threads (`hot-16`, `keys-10k-16`: 16 decisions in flight), each "
             + "round of the non-blocking scenario run right after the same round of its blocking one. The same "
             + "limit (100,000/s, never binding), the same server, the same request counting. The floor's "
-            + "non-blocking form is the same conditional UpdateItem sent with a `DynamoDbAsyncClient` (Netty, the "
-            + "blocking client's timeouts, completing on the event-loop thread); Bucket4j's DynamoDB module has no "
+            + "non-blocking form is the same conditional UpdateItem sent with a `DynamoDbAsyncClient` (the AWS CRT "
+            + "client of `DynamoDbClients.buildAsync()`, the blocking client's timeouts, completing on the event-loop "
+            + "thread); Bucket4j's DynamoDB module has no "
             + "non-blocking form here and is left out.%n%n", LoadHarness.IN_FLIGHT, LoadHarness.ISSUERS,
         LoadHarness.IN_FLIGHT));
     md.append("Client CPU here is every Java thread of the client JVM (deciding or issuing threads, the SDK's "

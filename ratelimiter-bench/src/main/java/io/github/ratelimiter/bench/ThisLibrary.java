@@ -43,23 +43,12 @@ final class ThisLibrary implements Contender {
   ThisLibrary(URI endpoint, TableNames tables, Leasing leasing) {
     this.leasing = leasing;
     this.client = LocalDynamoDb.client(endpoint, counter);
-    this.asyncClient = AsyncClients.twinOf(client, LoadHarness.IN_FLIGHT, counter);
+    this.asyncClient = LocalDynamoDb.testClientBuilder(endpoint, counter).maxConnections(LoadHarness.IN_FLIGHT)
+        .buildAsync();
     AsyncClients.checkSameTimeouts(client, asyncClient);
     this.limiters = RateLimiters.builder()
-        .store(withAsyncClient(DynamoDbStore.builder().client(client).tableNames(tables), asyncClient).build())
+        .store(DynamoDbStore.builder().client(client).asyncClient(asyncClient).tableNames(tables).build())
         .build();
-  }
-
-  /**
-   * The seam where the store gets its asynchronous client, the one place to change when issue 21's DynamoDB branch
-   * is merged: then this is {@code return store.asyncClient(asyncClient);}. Until then {@code DynamoDbStore} has no
-   * asynchronous client and its {@code Async} calls run the blocking call on the calling thread (the store SPI's
-   * defaults), so the {@code async-*} figures of this contender are those of that fallback: correct decisions, but
-   * the issuing threads block, and about 2 decisions are in flight, not 256 (the report's "in flight" column shows
-   * which of the two was measured).
-   */
-  private static DynamoDbStore.Builder withAsyncClient(DynamoDbStore.Builder store, DynamoDbAsyncClient asyncClient) {
-    return store;
   }
 
   @Override

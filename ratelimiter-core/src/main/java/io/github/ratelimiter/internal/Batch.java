@@ -6,11 +6,12 @@ import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Decisions of one process on one bucket that go to the store together: they found another decision's call in flight
- * on the bucket ({@link KnownBucket#startStoreCall}), so rather than each send a write of its own that would queue
- * behind it (and likely lose its busy/idle guess to it), they join the batch that forms meanwhile. The first to join
- * leads: when the call in flight ends it seals the batch and sends one GCRA step of the members' summed cost, at one
- * fresh {@code now}.
+ * Decisions of one process on one bucket that go to the store together: they found every lane of the bucket taken
+ * ({@link KnownBucket#LANES} calls of this process in flight on it), so rather than each send a write of its own that
+ * would queue behind those (and likely lose its busy/idle guess to them), they join the batch that forms meanwhile.
+ * The first to join leads: when a lane is free it seals the batch and sends one GCRA step of the members' summed
+ * cost, at one fresh {@code now}. Under contention that turns a write per decision into about one per round trip
+ * per lane.
  *
  * <p><b>Exactness.</b> One step of cost {@code c1 + ... + ck} at {@code now} is admitted exactly when the k steps of
  * {@code c1}, ..., {@code ck} taken one after another at that same {@code now} would all be admitted, and leaves the

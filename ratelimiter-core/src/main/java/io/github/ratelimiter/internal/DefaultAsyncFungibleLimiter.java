@@ -352,17 +352,14 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
   /** {@link DefaultFungibleLimiter}'s coalescing ({@link Batch}) without waiting: a seat's decision is a future. */
   private CompletableFuture<Decision> coalesced(FungibleCall call, long seen) {
     KnownBucket bucket = call.bucket;
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    CompletableFuture<Void> other = bucket.startStoreCall(mine);
-    if (other == null) {
-      return Futures.of(() -> storeStep(call, seen)).whenComplete(
-          (decision, failure) -> bucket.endStoreCall(mine, failure == null ? null : Futures.unwrap(failure)));
+    if (bucket.tryStartCall()) {
+      return Futures.of(() -> storeStep(call, seen)).whenComplete((decision, failure) -> bucket.endCall());
     }
     Batch.Seat seat = bucket.joinBatch(call.costNanos);
     Batch batch = seat.batch();
     if (seat.leader()) {
       call.storeAsked = true;
-      sendBatch(call, batch, other);
+      sendBatch(call, batch);
     }
     return batch.outcome.thenApply(outcome -> {
       call.now = outcome.now();
@@ -371,33 +368,24 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
   }
 
   /**
-   * The leader's part, as {@link DefaultFungibleLimiter}'s: once the call in flight has ended and this one is
-   * registered, seal and send; the outcome (or failure) completes the batch.
+   * The leader's part, as {@link DefaultFungibleLimiter}'s: once a lane is free, seal and send; the outcome (or
+   * failure) completes the batch.
    */
-  private void sendBatch(FungibleCall call, Batch batch, CompletableFuture<Void> inFlight) {
+  private void sendBatch(FungibleCall call, Batch batch) {
     KnownBucket bucket = call.bucket;
-    inFlight.whenComplete((ended, otherFailure) -> {
-      RateLimiterException shared = otherFailure == null ? null : Futures.storeFailure(otherFailure);
-      if (shared != null) {
-        batch.outcome.completeExceptionally(shared);
-        return;
+    CompletableFuture<Void> ended = bucket.nextCallEnd();
+    if (!bucket.tryStartCall()) {
+      ended.thenRun(() -> sendBatch(call, batch)); // when a call ends, try again
+      return;
+    }
+    bucket.sealBatch(batch);
+    Futures.of(() -> batchSteps(call, batch)).whenComplete((outcome, failure) -> {
+      bucket.endCall();
+      if (failure != null) {
+        batch.outcome.completeExceptionally(Futures.unwrap(failure));
+      } else {
+        batch.outcome.complete(outcome);
       }
-      CompletableFuture<Void> mine = new CompletableFuture<>();
-      CompletableFuture<Void> other = bucket.startStoreCall(mine);
-      if (other != null) {
-        sendBatch(call, batch, other); // another call started first: wait for it too
-        return;
-      }
-      bucket.sealBatch(batch);
-      Futures.of(() -> batchSteps(call, batch)).whenComplete((outcome, failure) -> {
-        Throwable cause = failure == null ? null : Futures.unwrap(failure);
-        bucket.endStoreCall(mine, cause);
-        if (cause != null) {
-          batch.outcome.completeExceptionally(cause);
-        } else {
-          batch.outcome.complete(outcome);
-        }
-      });
     });
   }
 

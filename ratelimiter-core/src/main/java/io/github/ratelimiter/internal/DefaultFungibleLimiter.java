@@ -974,30 +974,25 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   }
 
   /**
-   * On a remote store ({@link BucketStore#remote()}): this decision's own store step when no other call of this
-   * process is in flight on the bucket, else a seat in the batch that goes when that call ends ({@link Batch}),
-   * waited for within this decision's deadline; a store failure of the batch is every member's.
+   * On a remote store ({@link BucketStore#remote()}): this decision's own store step when a lane is free (fewer than
+   * {@link KnownBucket#LANES} calls of this process in flight on the bucket), else a seat in the batch that goes
+   * when one is ({@link Batch}), waited for within this decision's deadline; a store failure of the batch is every
+   * member's.
    */
   private Decision coalesced(FungibleCall call, long seen) {
     KnownBucket bucket = call.bucket;
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    CompletableFuture<Void> other = bucket.startStoreCall(mine);
-    if (other == null) {
-      RateLimiterException failure = null;
+    if (bucket.tryStartCall()) {
       try {
         return storeStep(call, seen);
-      } catch (RateLimiterException e) {
-        failure = e;
-        throw e;
       } finally {
-        bucket.endStoreCall(mine, failure);
+        bucket.endCall();
       }
     }
     Batch.Seat seat = bucket.joinBatch(call.costNanos);
     Batch batch = seat.batch();
     if (seat.leader()) {
       call.storeAsked = true;
-      sendBatch(call, batch, other);
+      sendBatch(call, batch);
     }
     call.deadline.await(batch.outcome, "the batch of decisions on the same bucket was answered");
     Batch.Outcome outcome;
@@ -1011,25 +1006,30 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   }
 
   /**
-   * The leader's part: when the call in flight has ended (and no other has started), seal the batch and send it as
-   * one step at a fresh {@code now}; when that is denied, one more step for the members that fit by the returned
-   * {@code tat}. Completes the batch's outcome, or fails it with the store's failure (or the other call's).
+   * The leader's part: when a lane is free, seal the batch and send it as one step at a fresh {@code now}; when that
+   * is denied, one more step for the members that fit by the returned {@code tat}. Completes the batch's outcome, or
+   * fails it with the store's failure (or the deadline's, when no lane freed in time).
    */
-  private void sendBatch(FungibleCall call, Batch batch, CompletableFuture<Void> inFlight) {
+  private void sendBatch(FungibleCall call, Batch batch) {
     KnownBucket bucket = call.bucket;
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    RateLimiterException failure = null;
+    boolean started = false;
     try {
-      for (CompletableFuture<Void> other = inFlight; other != null; other = bucket.startStoreCall(mine)) {
-        awaitStoreCall(other, call.deadline);
+      while (true) {
+        CompletableFuture<Void> ended = bucket.nextCallEnd();
+        if (bucket.tryStartCall()) {
+          started = true;
+          break;
+        }
+        call.deadline.await(ended, "a store call on the same bucket answered");
       }
       bucket.sealBatch(batch);
       batch.outcome.complete(batchSteps(call, batch));
     } catch (RateLimiterException e) {
-      failure = e;
       batch.outcome.completeExceptionally(e);
     } finally {
-      bucket.endStoreCall(mine, failure);
+      if (started) {
+        bucket.endCall();
+      }
     }
   }
 

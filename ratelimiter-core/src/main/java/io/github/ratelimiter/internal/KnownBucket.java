@@ -3,6 +3,7 @@ package io.github.ratelimiter.internal;
 import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.store.BucketStore;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,8 +19,19 @@ final class KnownBucket {
   private final AtomicLong seenTat = new AtomicLong(BucketStore.UNKNOWN);
   /** The direct store call on this bucket that the other threads wait for near exhaustion, or null. */
   private final AtomicReference<CompletableFuture<Void>> storeCall = new AtomicReference<>();
-  /** The batch forming while a store call is in flight ({@link Batch}), or null. */
+  /** The batch forming while the store calls in flight take every lane ({@link Batch}), or null. */
   private final AtomicReference<Batch> forming = new AtomicReference<>();
+  /** This process's coalesced store calls on the bucket in flight: at most {@link #LANES}. */
+  private final AtomicInteger calls = new AtomicInteger();
+  /** Completed (and replaced) each time a coalesced call ends: what a batch waiting for a lane waits for. */
+  private final AtomicReference<CompletableFuture<Void>> callEnded = new AtomicReference<>(new CompletableFuture<>());
+
+  /**
+   * How many store calls of this process may be in flight at once on one bucket before decisions coalesce into a
+   * batch ({@link Batch}): two keep the server busy between one call's answer and the next call (one call at a time
+   * would leave it idle for a client round trip), and two racing writes rarely cost the loser a second write.
+   */
+  static final int LANES = 2;
   /** The lease state, made on the first leased decision; null until then. */
   private volatile LeasedBuckets.Lease lease;
   /** The seen {@code tat} of a quota's lanes beyond the first, for the quota they were seen under; null before. */
@@ -130,6 +142,33 @@ final class KnownBucket {
         return new Batch.Seat(made, made.join(cost), true);
       }
     }
+  }
+
+  /** Takes a lane for a store call if one is free; then {@link #endCall} must follow. */
+  boolean tryStartCall() {
+    while (true) {
+      int n = calls.get();
+      if (n >= LANES) {
+        return false;
+      }
+      if (calls.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Completes when the next coalesced call ends: to be taken before {@link #tryStartCall} fails, so that a lane freed
+   * in between is not missed.
+   */
+  CompletableFuture<Void> nextCallEnd() {
+    return callEnded.get();
+  }
+
+  /** Frees a lane taken by {@link #tryStartCall}, and wakes a batch waiting for one. */
+  void endCall() {
+    calls.decrementAndGet();
+    callEnded.getAndSet(new CompletableFuture<>()).complete(null);
   }
 
   /** Seals the batch, so that decisions from now on form the next one; returns its summed cost. */

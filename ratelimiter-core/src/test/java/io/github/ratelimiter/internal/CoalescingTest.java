@@ -49,85 +49,62 @@ class CoalescingTest {
   }
 
   @Test
-  void decisionsThatFindACallInFlightGoTogetherAsOneStep() throws Exception {
+  void decisionsThatFindEveryLaneTakenGoTogetherAsOneStep() throws Exception {
     AsyncFungibleLimiter limiter = limiters(store).fungible("api", TEN_PER_HOUR).async();
     store.hold = true;
     CompletableFuture<Decision> first = limiter.tryAcquire("acct");
+    CompletableFuture<Decision> second = limiter.tryAcquire("acct");
     List<CompletableFuture<Decision>> waiting = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       waiting.add(limiter.tryAcquire("acct"));
     }
-    assertThat(store.bucketCalls.get()).as("calls while the first is in flight").isEqualTo(1);
-    assertThat(store.releaseOne()).isTrue(); // the first call answers; the batch of five goes
+    assertThat(store.bucketCalls.get()).as("calls while both lanes are taken").isEqualTo(KnownBucket.LANES);
+    assertThat(store.releaseOne()).isTrue(); // the first call answers: a lane is free, the batch of five goes
     assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue();
-    awaitCalls(2);
-    assertThat(store.costs.get(1)).as("the batch's step: five permits").isEqualTo(5 * store.costs.get(0));
+    awaitCalls(3);
+    assertThat(store.costs.get(2)).as("the batch's step: five permits").isEqualTo(5 * store.costs.get(0));
     assertThat(store.releaseOne()).isTrue();
+    assertThat(store.releaseOne()).isTrue();
+    assertThat(second.get(5, TimeUnit.SECONDS).allowed()).isTrue();
     for (CompletableFuture<Decision> decision : waiting) {
       Decision d = decision.get(5, TimeUnit.SECONDS);
       assertThat(d.allowed()).isTrue();
-      assertThat(d.remaining()).isEqualTo(4);
+      assertThat(d.remaining()).isEqualTo(3);
     }
-    assertThat(store.bucketCalls.get()).isEqualTo(2);
-  }
-
-  @Test
-  void aBatchTakesTheMembersThatFitByTheSeenTatInTheOrderTheyJoinedAndDeniesTheOthersWithoutAStep() throws Exception {
-    AsyncFungibleLimiter limiter = limiters(store).fungible("api", TEN_PER_HOUR).async();
-    assertThat(limiter.tryAcquire("acct", 6).get(5, TimeUnit.SECONDS).allowed()).isTrue();
-    store.hold = true;
-    CompletableFuture<Decision> first = limiter.tryAcquire("acct");
-    List<CompletableFuture<Decision>> waiting = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      waiting.add(limiter.tryAcquire("acct"));
-    }
-    store.hold = false;
-    store.release();
-    assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue(); // 7 of 10 taken: 3 left for the 5 waiting
-    List<Boolean> allowed = new ArrayList<>();
-    for (CompletableFuture<Decision> decision : waiting) {
-      allowed.add(decision.get(5, TimeUnit.SECONDS).allowed());
-    }
-    assertThat(allowed).containsExactly(true, true, true, false, false);
-    assertThat(waiting.get(4).join().retryAfter()).isEqualTo(Duration.ofMinutes(6));
-    // the first (its own step), then one step of the three that fit by the tat the first returned: the other two
-    // certainly do not fit, and are denied without a step
     assertThat(store.bucketCalls.get()).isEqualTo(3);
   }
 
   @Test
-  void aBatchDeniedBecauseAnotherProcessTookTheRoomAdmitsThoseThatStillFitWithOneMoreStep() throws Exception {
-    LaterStore other = new LaterStore(store.memory);
-    try (RateLimiters here = limiters(store); RateLimiters there = limiters(other)) {
-      AsyncFungibleLimiter limiter = here.fungible("api", TEN_PER_HOUR).async();
-      AsyncFungibleLimiter elsewhere = there.fungible("api", TEN_PER_HOUR).async();
-      assertThat(limiter.tryAcquire("acct", 6).get(5, TimeUnit.SECONDS).allowed()).isTrue();
-      store.hold = true;
-      CompletableFuture<Decision> first = limiter.tryAcquire("acct");
-      List<CompletableFuture<Decision>> waiting = new ArrayList<>();
-      for (int i = 0; i < 5; i++) {
-        waiting.add(limiter.tryAcquire("acct"));
-      }
-      assertThat(store.releaseOne()).isTrue(); // 7 taken, seen here: the batch's step is of the 3 that fit by it
-      assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue();
-      awaitCalls(3);
-      assertThat(elsewhere.tryAcquire("acct").get(5, TimeUnit.SECONDS).allowed()).isTrue(); // 8 taken, unseen here
-      assertThat(store.releaseOne()).isTrue(); // the step of 3 is denied: 2 fit by the tat it returned
-      awaitCalls(4);
-      assertThat(store.releaseOne()).isTrue();
-      List<Boolean> allowed = new ArrayList<>();
-      for (CompletableFuture<Decision> decision : waiting) {
-        allowed.add(decision.get(5, TimeUnit.SECONDS).allowed());
-      }
-      assertThat(allowed).containsExactly(true, true, false, false, false);
-      assertThat(store.bucketCalls.get()).isEqualTo(4);
-    } finally {
-      other.close();
+  void aBatchStepsForTheMembersThatFitByTheSeenTatAndWhenDeniedForThoseThatFitByTheStoredOne() throws Exception {
+    AsyncFungibleLimiter limiter = limiters(store).fungible("api", TEN_PER_HOUR).async();
+    assertThat(limiter.tryAcquire("acct", 6).get(5, TimeUnit.SECONDS).allowed()).isTrue();
+    store.hold = true;
+    CompletableFuture<Decision> first = limiter.tryAcquire("acct");
+    CompletableFuture<Decision> second = limiter.tryAcquire("acct");
+    List<CompletableFuture<Decision>> waiting = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      waiting.add(limiter.tryAcquire("acct"));
     }
+    assertThat(store.releaseOne()).isTrue(); // 7 taken and seen: the batch's step is of the 3 that fit by it
+    assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue();
+    awaitCalls(4);
+    assertThat(store.costs.get(3)).isEqualTo(3 * store.costs.get(1));
+    assertThat(store.releaseOne()).isTrue(); // the second call: 8 taken, not yet seen by the batch
+    assertThat(second.get(5, TimeUnit.SECONDS).allowed()).isTrue();
+    assertThat(store.releaseOne()).isTrue(); // the batch's step of 3 is denied: 2 fit by the tat it returned
+    awaitCalls(5);
+    assertThat(store.costs.get(4)).isEqualTo(2 * store.costs.get(1));
+    assertThat(store.releaseOne()).isTrue();
+    List<Boolean> allowed = new ArrayList<>();
+    for (CompletableFuture<Decision> decision : waiting) {
+      allowed.add(decision.get(5, TimeUnit.SECONDS).allowed());
+    }
+    assertThat(allowed).containsExactly(true, true, false, false, false);
+    assertThat(waiting.get(4).join().retryAfter()).isEqualTo(Duration.ofMinutes(6));
   }
 
   @Test
-  void blockingDecisionsWaitForTheCallInFlightAndGoTogether() throws Exception {
+  void blockingDecisionsWaitForALaneAndGoTogether() throws Exception {
     FungibleLimiter limiter = limiters(store).fungible("api", TEN_PER_HOUR);
     CountDownLatch gate = new CountDownLatch(1);
     store.blockingGate = gate;
@@ -138,24 +115,21 @@ class CoalescingTest {
       return thread;
     });
     try {
-      Future<Decision> first = threads.submit(() -> limiter.tryAcquire("acct"));
-      awaitCalls(1);
-      List<Future<Decision>> waiting = new ArrayList<>();
-      for (int i = 0; i < 5; i++) {
-        waiting.add(threads.submit(() -> limiter.tryAcquire("acct")));
+      List<Future<Decision>> decisions = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        decisions.add(threads.submit(() -> limiter.tryAcquire("acct")));
       }
-      // the five find the call in flight and wait (the leader for the call, the others for the batch): none sends
+      // two threads hold the lanes (at the gate), the four others wait for a lane or for the batch: none sends
       for (int i = 0; i < 500 && pool.stream().filter(t -> t.getState() == Thread.State.WAITING
           || t.getState() == Thread.State.TIMED_WAITING).count() < 6; i++) {
         Thread.sleep(10);
       }
-      assertThat(store.bucketCalls.get()).isEqualTo(1);
+      assertThat(store.bucketCalls.get()).isEqualTo(KnownBucket.LANES);
       gate.countDown();
-      assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue();
-      for (Future<Decision> decision : waiting) {
+      for (Future<Decision> decision : decisions) {
         assertThat(decision.get(5, TimeUnit.SECONDS).allowed()).isTrue();
       }
-      assertThat(store.bucketCalls.get()).isEqualTo(2);
+      assertThat(store.bucketCalls.get()).isEqualTo(3);
     } finally {
       threads.shutdownNow();
     }

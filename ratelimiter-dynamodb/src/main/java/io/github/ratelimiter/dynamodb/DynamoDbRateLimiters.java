@@ -18,6 +18,10 @@ import java.util.Map;
  * ...
  * limiters.fungible("my-resource", Limit.of(1, Duration.ofSeconds(10))).acquire("account-1234");
  * }</pre>
+ *
+ * <p>Their non-blocking views ({@code limiter.async()}) never block a thread: the store sends their requests through
+ * an asynchronous client it builds from the same environment on first asynchronous use
+ * ({@link DynamoDbClients.Builder#buildAsync()}) and closes with the limiters.
  */
 public final class DynamoDbRateLimiters {
 

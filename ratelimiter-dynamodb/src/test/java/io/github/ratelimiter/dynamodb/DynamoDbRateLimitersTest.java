@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.ratelimiter.AsyncFungibleLimiter;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.RateLimiterException;
 import io.github.ratelimiter.RateLimiters;
 import io.github.ratelimiter.testing.dynamodb.LocalDynamoDb;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -30,7 +32,7 @@ class DynamoDbRateLimitersTest {
   }
 
   @Test
-  void aLocalEndpointFromTheEnvironmentIsEnough() {
+  void aLocalEndpointFromTheEnvironmentIsEnough() throws Exception {
     String base = LocalDynamoDb.uniqueName("env");
     TableNames names = TableNames.of(base);
     try (var client = DYNAMO.newClient()) {
@@ -41,6 +43,10 @@ class DynamoDbRateLimitersTest {
         "RATELIMITER_DYNAMODB_ATTEMPT_TIMEOUT", "10s", "RATELIMITER_DYNAMODB_CALL_TIMEOUT", "30s"))) {
       assertThat(limiters.fungible("env", Limit.of(1, Duration.ofMinutes(1))).tryAcquire("a").allowed()).isTrue();
       assertThat(limiters.fungible("env", Limit.of(1, Duration.ofMinutes(1))).tryAcquire("a").allowed()).isFalse();
+      // the non-blocking view: an asynchronous client built from the same environment, on first use
+      AsyncFungibleLimiter async = limiters.fungible("env", Limit.of(1, Duration.ofMinutes(1))).async();
+      assertThat(async.tryAcquire("b").get(30, TimeUnit.SECONDS).allowed()).isTrue();
+      assertThat(async.tryAcquire("a").get(30, TimeUnit.SECONDS).allowed()).isFalse();
     }
   }
 }

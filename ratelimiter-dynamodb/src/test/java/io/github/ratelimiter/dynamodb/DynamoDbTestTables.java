@@ -41,6 +41,15 @@ final class DynamoDbTestTables {
     }
   }
 
+  /**
+   * A store with a new blocking client and a new asynchronous client of its own, both with {@code interceptors} and
+   * closed with the store.
+   */
+  DynamoDbStore openAsyncStore(ExecutionInterceptor... interceptors) {
+    return DynamoDbStore.builder().client(dynamo.newClient(interceptors)).asyncClient(dynamo.newAsyncClient(interceptors))
+        .ownsClient(true).tableNames(names).build();
+  }
+
   /** A store with a new client of its own, closed with the store. */
   DynamoDbStore openStore(ExecutionInterceptor... interceptors) {
     return DynamoDbStore.builder().client(dynamo.newClient(interceptors)).ownsClient(true).tableNames(names).build();

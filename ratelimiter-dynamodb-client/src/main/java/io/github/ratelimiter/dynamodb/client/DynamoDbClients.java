@@ -13,20 +13,26 @@ import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 /**
- * Builds the {@link DynamoDbClient}s of this library: the one place that turns configuration (endpoint, region,
- * credentials, HTTP client, timeouts, retries) into a client. {@code DynamoDbRateLimiters.fromEnvironment()}, the
+ * Builds the {@link DynamoDbClient}s and {@link DynamoDbAsyncClient}s of this library: the one place that turns
+ * configuration (endpoint, region, credentials, HTTP client, timeouts, retries) into a client. {@code DynamoDbRateLimiters.fromEnvironment()}, the
  * CLI, the Lambda function and the test support all build theirs here; build yours here too, or pass any client
  * you configured yourself to {@code DynamoDbStore.builder().client(...)}.
  *
@@ -55,6 +61,18 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
  *       ({@code PT0.2S});</li>
  *   <li>{@value #MAX_ATTEMPTS_VARIABLE}: attempts per call, 1 for no retry.</li>
  * </ul>
+ *
+ * <p><b>Asynchronous client.</b> {@link Builder#buildAsync()} builds a {@link DynamoDbAsyncClient} from the same
+ * settings (the same endpoint, region, credentials, timeouts, retries and interceptors), for the limiters'
+ * non-blocking {@code async()} views. Its HTTP client is the AWS CRT client ({@code aws-crt-client}: non-blocking
+ * I/O in native code on the CRT's event-loop threads, one per processor, shared by every CRT client of the process);
+ * {@code docs/async-client.md} has the measurements against the SDK's Netty client that chose it. Its futures complete
+ * on the event-loop thread that read the answer: the SDK's {@code FUTURE_COMPLETION_EXECUTOR}, by default a pool of
+ * up to 50 threads per client, is set to run completions in place ({@code Runnable::run}), so an answer costs no
+ * thread of its own and no hand-off. That is safe because the only code that runs there is the store's own short,
+ * non-blocking continuations; the limiters move user callbacks to the executor of
+ * {@code RateLimiters.Builder.asyncExecutor} themselves. Whoever uses such a client directly must not block in a
+ * callback, or call {@link Builder#asyncCustomizer} to set another executor.
  *
  * <p><b>Local endpoints.</b> An endpoint on loopback ({@code 127.0.0.1}, {@code localhost}, {@code ::1}) gets
  * dummy credentials and {@code us-east-1} unless told otherwise; any other endpoint, and AWS itself, the SDK's
@@ -115,6 +133,17 @@ public final class DynamoDbClients {
     return builder().environment(System.getenv()).build();
   }
 
+  /**
+   * An asynchronous client configured from the process environment, as {@link #fromEnvironment()}.
+   *
+   * @throws RateLimiterException if no region can be found, naming {@value #AWS_REGION} and
+   *     {@value #DYNAMODB_ENDPOINT}
+   * @throws IllegalArgumentException if a variable holds a bad value, naming it
+   */
+  public static DynamoDbAsyncClient asyncFromEnvironment() {
+    return builder().environment(System.getenv()).buildAsync();
+  }
+
   /** Whether {@code endpoint} is on this machine's loopback interface. */
   static boolean isLoopback(URI endpoint) {
     String host = endpoint.getHost();
@@ -135,8 +164,10 @@ public final class DynamoDbClients {
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private Integer maxConnections;
     private SdkHttpClient.Builder<?> httpClientBuilder;
+    private SdkAsyncHttpClient.Builder<?> asyncHttpClientBuilder;
     private final List<ExecutionInterceptor> interceptors = new ArrayList<>();
     private final List<Consumer<DynamoDbClientBuilder>> customizers = new ArrayList<>();
+    private final List<Consumer<DynamoDbAsyncClientBuilder>> asyncCustomizers = new ArrayList<>();
 
     private Builder() {}
 
@@ -233,7 +264,10 @@ public final class DynamoDbClients {
       return this;
     }
 
-    /** Connections in the HTTP client's pool, from 1; default the SDK's (50). Ignored with {@link #httpClientBuilder}. */
+    /**
+     * Connections in the HTTP client's pool, from 1; default the SDK's (50). Ignored with {@link #httpClientBuilder}
+     * (for {@link #build()}) and {@link #asyncHttpClientBuilder} (for {@link #buildAsync()}).
+     */
     public Builder maxConnections(int maxConnections) {
       if (maxConnections < 1) {
         throw new IllegalArgumentException("maxConnections must be at least 1: " + maxConnections);
@@ -251,15 +285,38 @@ public final class DynamoDbClients {
       return this;
     }
 
+    /**
+     * Another asynchronous HTTP client for {@link #buildAsync()} (for example the SDK's Netty client, with a
+     * completion executor of your own through {@link #asyncCustomizer}: see {@code docs/async-client.md}), configured
+     * by the caller; default the CRT client, its connect timeout set to the attempt timeout and its pool wait to the
+     * call timeout.
+     */
+    public Builder asyncHttpClientBuilder(SdkAsyncHttpClient.Builder<?> asyncHttpClientBuilder) {
+      this.asyncHttpClientBuilder = Objects.requireNonNull(asyncHttpClientBuilder, "asyncHttpClientBuilder");
+      return this;
+    }
+
     /** Adds an SDK interceptor, e.g. a request counter or a fault injector; called in the order added. */
     public Builder addInterceptor(ExecutionInterceptor interceptor) {
       interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
       return this;
     }
 
-    /** Adds a last say over the SDK builder (metrics publishers, proxies...), applied after everything above. */
+    /**
+     * Adds a last say over the SDK builder of {@link #build()} (metrics publishers, proxies...), applied after
+     * everything above.
+     */
     public Builder customizer(Consumer<DynamoDbClientBuilder> customizer) {
       customizers.add(Objects.requireNonNull(customizer, "customizer"));
+      return this;
+    }
+
+    /**
+     * Adds a last say over the SDK builder of {@link #buildAsync()} (metrics publishers, another future completion
+     * executor...), applied after everything above.
+     */
+    public Builder asyncCustomizer(Consumer<DynamoDbAsyncClientBuilder> customizer) {
+      asyncCustomizers.add(Objects.requireNonNull(customizer, "customizer"));
       return this;
     }
 
@@ -272,21 +329,7 @@ public final class DynamoDbClients {
      */
     @SuppressWarnings("deprecation") // ApacheHttpClient (Apache 4): the fastest synchronous client against dynalite
     public DynamoDbClient build() {
-      if (attemptTimeout.compareTo(callTimeout) > 0) {
-        throw new IllegalArgumentException("attemptTimeout (" + attemptTimeout + ") must not exceed callTimeout ("
-            + callTimeout + ")");
-      }
-      boolean local = endpoint != null && isLoopback(endpoint);
-      DynamoDbClientBuilder builder = DynamoDbClient.builder();
-      if (endpoint != null) {
-        builder.endpointOverride(endpoint);
-      }
-      builder.region(region != null ? region : local ? Region.US_EAST_1 : regionFromChain());
-      if (credentialsProvider != null) {
-        builder.credentialsProvider(credentialsProvider);
-      } else if (local) {
-        builder.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")));
-      }
+      DynamoDbClientBuilder builder = configure(DynamoDbClient.builder());
       if (httpClientBuilder != null) {
         builder.httpClientBuilder(httpClientBuilder);
       } else {
@@ -297,6 +340,65 @@ public final class DynamoDbClients {
           apache.maxConnections(maxConnections);
         }
         builder.httpClientBuilder(apache);
+      }
+      customizers.forEach(customizer -> customizer.accept(builder));
+      try {
+        return builder.build();
+      } catch (SdkClientException e) {
+        throw noRegion(e);
+      }
+    }
+
+    /**
+     * Builds an asynchronous client with the same settings as {@link #build()}: endpoint, region, credentials,
+     * timeouts, retries and interceptors (see "Asynchronous client" in the class description for its HTTP client and
+     * the thread its futures complete on). Sends nothing.
+     *
+     * @throws IllegalArgumentException if the attempt timeout exceeds the call timeout
+     * @throws RateLimiterException if no region is set and none can be found, as {@link #build()}
+     */
+    public DynamoDbAsyncClient buildAsync() {
+      DynamoDbAsyncClientBuilder builder = configure(DynamoDbAsyncClient.builder());
+      if (asyncHttpClientBuilder != null) {
+        builder.httpClientBuilder(asyncHttpClientBuilder);
+      } else {
+        AwsCrtAsyncHttpClient.Builder crt = AwsCrtAsyncHttpClient.builder()
+            .connectionTimeout(attemptTimeout)
+            .connectionAcquisitionTimeout(callTimeout);
+        if (maxConnections != null) {
+          crt.maxConcurrency(maxConnections);
+        }
+        builder.httpClientBuilder(crt);
+      }
+      // Completions run in place, on the CRT event-loop thread that read the answer (see the class description).
+      builder.asyncConfiguration(c -> c.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR,
+          Runnable::run));
+      asyncCustomizers.forEach(customizer -> customizer.accept(builder));
+      try {
+        return builder.build();
+      } catch (SdkClientException e) {
+        throw noRegion(e);
+      }
+    }
+
+    /**
+     * The settings both clients share, on either SDK builder: endpoint, region, credentials, the timeouts, the
+     * retry strategy and the interceptors.
+     */
+    private <B extends AwsClientBuilder<B, ?>> B configure(B builder) {
+      if (attemptTimeout.compareTo(callTimeout) > 0) {
+        throw new IllegalArgumentException("attemptTimeout (" + attemptTimeout + ") must not exceed callTimeout ("
+            + callTimeout + ")");
+      }
+      boolean local = endpoint != null && isLoopback(endpoint);
+      if (endpoint != null) {
+        builder.endpointOverride(endpoint);
+      }
+      builder.region(region != null ? region : local ? Region.US_EAST_1 : regionFromChain());
+      if (credentialsProvider != null) {
+        builder.credentialsProvider(credentialsProvider);
+      } else if (local) {
+        builder.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")));
       }
       // Back-offs sized so that every attempt fits the call: at most a quarter of it between two attempts.
       Duration maxBackoff = callTimeout.dividedBy(4);
@@ -310,12 +412,7 @@ public final class DynamoDbClients {
                 .build());
         interceptors.forEach(c::addExecutionInterceptor);
       });
-      customizers.forEach(customizer -> customizer.accept(builder));
-      try {
-        return builder.build();
-      } catch (SdkClientException e) {
-        throw noRegion(e);
-      }
+      return builder;
     }
 
     private static Region regionFromChain() {

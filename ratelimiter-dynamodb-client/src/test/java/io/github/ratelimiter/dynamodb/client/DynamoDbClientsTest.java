@@ -15,11 +15,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 class DynamoDbClientsTest {
@@ -81,6 +83,31 @@ class DynamoDbClientsTest {
       assertThat(config.apiCallAttemptTimeout()).contains(Duration.ofMillis(150));
       assertThat(config.apiCallTimeout()).contains(Duration.ofMillis(2500));
       assertThat(config.retryStrategy().orElseThrow().maxAttempts()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void theAsyncClientHasTheSameSettingsAnswersAndClosesAtOnce() throws Exception {
+    RequestCounter counter = new RequestCounter();
+    DynamoDbAsyncClient client = DynamoDbClients.builder()
+        .environment(Map.of("DYNAMODB_ENDPOINT", server.endpoint().toString(),
+            "RATELIMITER_DYNAMODB_ATTEMPT_TIMEOUT", "5s", "RATELIMITER_DYNAMODB_CALL_TIMEOUT", "PT20S",
+            "RATELIMITER_DYNAMODB_MAX_ATTEMPTS", "4"))
+        .addInterceptor(counter)
+        .buildAsync();
+    try {
+      var config = client.serviceClientConfiguration().overrideConfiguration();
+      assertThat(config.apiCallAttemptTimeout()).contains(Duration.ofSeconds(5));
+      assertThat(config.apiCallTimeout()).contains(Duration.ofSeconds(20));
+      assertThat(config.retryStrategy().orElseThrow().maxAttempts()).isEqualTo(4);
+      assertThat(client.serviceClientConfiguration().region().id()).isEqualTo("us-east-1");
+      assertThat(client.listTables().get(30, TimeUnit.SECONDS).tableNames()).isNotNull();
+      assertThat(counter.snapshot()).isEqualTo(Map.of("ListTables", 1L));
+    } finally {
+      long start = System.nanoTime();
+      client.close();
+      // the CRT's event loops are shared by its clients, not shut down with one
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
     }
   }
 

@@ -11,14 +11,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
-import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 
 /**
  * The fungible buckets on DynamoDB: each decision is one conditional UpdateItem carrying the arithmetic of the
@@ -34,6 +33,10 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * settles the case without a second write; without it (dynalite) the second attempt does. When both fail the request
  * is denied, and one consistent read gives the exact {@code tat} for the retry-after. Since {@code tat} never
  * decreases, a busy attempt chosen because the last seen {@code tat >= now} that fails is a denial at once.
+ *
+ * <p>Each call is written once, as futures over {@link StoreRequests}: the blocking method runs it through the
+ * blocking client, its {@code Async} twin through the asynchronous one ({@link RequestPaths}), with the same requests
+ * in the same order.
  */
 public final class DynamoDbBuckets implements BucketStore {
 
@@ -45,20 +48,13 @@ public final class DynamoDbBuckets implements BucketStore {
   private static final Map<String, String> NAMES = Map.of("#tat", TAT, "#exp", EXPIRATION_TIME);
   private static final Map<String, String> READ_NAMES = Map.of("#tat", TAT);
 
-  private final DynamoDbClient client;
   private final Supplier<String> table;
-  private final StoreRequests requests;
+  private final RequestPaths paths;
 
-  /** Buckets in the table that {@code table} names when first used. */
-  public DynamoDbBuckets(DynamoDbClient client, Supplier<String> table) {
-    this(client, table, StoreRequests.unobserved(client));
-  }
-
-  /** Buckets in the table that {@code table} names when first used, each request reported to {@code requests}. */
-  public DynamoDbBuckets(DynamoDbClient client, Supplier<String> table, StoreRequests requests) {
-    this.client = client;
+  /** Buckets in the table that {@code table} names when first used, each request sent through {@code paths}. */
+  public DynamoDbBuckets(Supplier<String> table, RequestPaths paths) {
     this.table = table;
-    this.requests = requests;
+    this.paths = paths;
   }
 
   private sealed interface Attempt permits Admitted, Refused {}
@@ -76,104 +72,121 @@ public final class DynamoDbBuckets implements BucketStore {
 
   @Override
   public BucketResult consume(BucketRequest request) {
+    return paths.blocking(requests -> consume(requests, request));
+  }
+
+  @Override
+  public CompletableFuture<BucketResult> consumeAsync(BucketRequest request) {
+    return paths.async(requests -> consume(requests, request));
+  }
+
+  /** The one implementation of both: each step a future, complete at once on the blocking path. */
+  private CompletableFuture<BucketResult> consume(StoreRequests requests, BucketRequest request) {
     String tableName = table.get();
     long now = request.nowNanos();
     boolean busyFirst = request.knownTat() != UNKNOWN && request.knownTat() >= now;
-    Attempt first = busyFirst ? busy(tableName, request) : idle(tableName, request);
-    if (first instanceof Admitted admitted) {
-      return new BucketResult(true, admitted.tat());
-    }
-    Refused refused = (Refused) first;
-    if (refused.itemReturned()) {
-      return settle(tableName, request, refused.storedTat());
-    }
-    if (!busyFirst) {
-      // idle failed: tat >= now, so only busy can admit.
-      Attempt second = busy(tableName, request);
-      if (second instanceof Admitted admitted) {
-        return new BucketResult(true, admitted.tat());
+    return (busyFirst ? busy(requests, tableName, request) : idle(requests, tableName, request)).thenCompose(first -> {
+      if (first instanceof Admitted admitted) {
+        return admitted(admitted);
       }
-      Refused again = (Refused) second;
-      return settle(tableName, request, again.itemReturned() ? again.storedTat() : read(tableName, request));
-    }
-    // busy failed although the last seen tat was >= now: denied, unless the row was deleted meanwhile.
-    return settle(tableName, request, read(tableName, request));
+      Refused refused = (Refused) first;
+      if (refused.itemReturned()) {
+        return settle(requests, tableName, request, refused.storedTat());
+      }
+      if (!busyFirst) {
+        // idle failed: tat >= now, so only busy can admit.
+        return busy(requests, tableName, request).thenCompose(second -> {
+          if (second instanceof Admitted admitted) {
+            return admitted(admitted);
+          }
+          Refused again = (Refused) second;
+          return again.itemReturned()
+              ? settle(requests, tableName, request, again.storedTat())
+              : read(requests, tableName, request).thenCompose(tat -> settle(requests, tableName, request, tat));
+        });
+      }
+      // busy failed although the last seen tat was >= now: denied, unless the row was deleted meanwhile.
+      return read(requests, tableName, request).thenCompose(tat -> settle(requests, tableName, request, tat));
+    });
+  }
+
+  private static CompletableFuture<BucketResult> admitted(Admitted admitted) {
+    return CompletableFuture.completedFuture(new BucketResult(true, admitted.tat()));
   }
 
   /** Decides from a known stored tat, making at most one more write attempt if that tat admits the request. */
-  private BucketResult settle(String tableName, BucketRequest request, OptionalLong storedTat) {
+  private CompletableFuture<BucketResult> settle(StoreRequests requests, String tableName, BucketRequest request,
+      OptionalLong storedTat) {
     long now = request.nowNanos();
+    CompletableFuture<Attempt> last;
     if (storedTat.isEmpty() || storedTat.getAsLong() < now) {
-      Attempt idle = idle(tableName, request);
-      if (idle instanceof Admitted admitted) {
-        return new BucketResult(true, admitted.tat());
-      }
-      return denied(tableName, request, (Refused) idle);
+      last = idle(requests, tableName, request);
+    } else if (request.applyTo(storedTat.getAsLong()).allowed()) {
+      last = busy(requests, tableName, request);
+    } else {
+      return CompletableFuture.completedFuture(new BucketResult(false, storedTat.getAsLong()));
     }
-    long tat = storedTat.getAsLong();
-    if (request.applyTo(tat).allowed()) {
-      Attempt busy = busy(tableName, request);
-      if (busy instanceof Admitted admitted) {
-        return new BucketResult(true, admitted.tat());
-      }
-      return denied(tableName, request, (Refused) busy);
-    }
-    return new BucketResult(false, tat);
+    return last.thenCompose(attempt -> attempt instanceof Admitted admitted
+        ? admitted(admitted)
+        : denied(requests, tableName, request, (Refused) attempt));
   }
 
   /** A denial after a lost race: the stored tat, from the failed write or a read. */
-  private BucketResult denied(String tableName, BucketRequest request, Refused refused) {
-    OptionalLong tat = refused.itemReturned() ? refused.storedTat() : read(tableName, request);
-    return new BucketResult(false, tat.orElse(request.nowNanos()));
+  private CompletableFuture<BucketResult> denied(StoreRequests requests, String tableName, BucketRequest request,
+      Refused refused) {
+    CompletableFuture<OptionalLong> tat = refused.itemReturned()
+        ? CompletableFuture.completedFuture(refused.storedTat())
+        : read(requests, tableName, request);
+    return tat.thenApply(stored -> new BucketResult(false, stored.orElse(request.nowNanos())));
   }
 
-  private Attempt busy(String tableName, BucketRequest request) {
-    return update(tableName, request, BUSY_UPDATE, BUSY_CONDITION, Map.of(
+  private CompletableFuture<Attempt> busy(StoreRequests requests, String tableName, BucketRequest request) {
+    return update(requests, tableName, request, BUSY_UPDATE, BUSY_CONDITION, Map.of(
         ":cost", number(request.costNanos()),
         ":now", number(request.nowNanos()),
         ":maxTat", number(request.maxAdmittedTat()),
         ":exp", number(expiresAt(request.nowNanos(), request.toleranceNanos()))));
   }
 
-  private Attempt idle(String tableName, BucketRequest request) {
-    return update(tableName, request, IDLE_UPDATE, IDLE_CONDITION, Map.of(
+  private CompletableFuture<Attempt> idle(StoreRequests requests, String tableName, BucketRequest request) {
+    return update(requests, tableName, request, IDLE_UPDATE, IDLE_CONDITION, Map.of(
         ":now", number(request.nowNanos()),
         ":nowPlusCost", number(request.nowNanos() + request.costNanos()),
         ":exp", number(expiresAt(request.nowNanos(), request.toleranceNanos()))));
   }
 
-  private Attempt update(String tableName, BucketRequest request, String update, String condition,
-      Map<String, AttributeValue> values) {
-    return requests.send("UpdateItem", tableName, () -> {
-      UpdateItemResponse response = client.updateItem(
-          requests.observe(UpdateItemRequest.builder(), request.deadline(), "UpdateItem")
-          .tableName(tableName)
-          .key(key(request))
-          .updateExpression(update)
-          .conditionExpression(condition)
-          .expressionAttributeNames(NAMES)
-          .expressionAttributeValues(values)
-          .returnValues(ReturnValue.UPDATED_NEW)
-          .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-          .build());
-      return new Admitted(Long.parseLong(response.attributes().get(TAT).n()));
-    }, refused -> {
-      if (refused.hasItem()) {
-        AttributeValue tat = refused.item().get(TAT);
-        return new Refused(true, tat == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(tat.n())));
-      }
-      return new Refused(false, OptionalLong.empty());
-    });
+  private CompletableFuture<Attempt> update(StoreRequests requests, String tableName, BucketRequest request,
+      String update, String condition, Map<String, AttributeValue> values) {
+    return requests.call("UpdateItem", tableName, () -> requests.calls().updateItem(
+        requests.observe(UpdateItemRequest.builder(), request.deadline(), "UpdateItem")
+            .tableName(tableName)
+            .key(key(request))
+            .updateExpression(update)
+            .conditionExpression(condition)
+            .expressionAttributeNames(NAMES)
+            .expressionAttributeValues(values)
+            .returnValues(ReturnValue.UPDATED_NEW)
+            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+            .build())
+        .thenApply(response -> new Admitted(Long.parseLong(response.attributes().get(TAT).n()))),
+        refused -> {
+          if (refused.hasItem()) {
+            AttributeValue tat = refused.item().get(TAT);
+            return new Refused(true, tat == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(tat.n())));
+          }
+          return new Refused(false, OptionalLong.empty());
+        });
   }
 
-  private OptionalLong read(String tableName, BucketRequest request) {
-    return requests.send("GetItem", tableName, () -> {
-      GetItemResponse response = client.getItem(b -> requests.observe(b, request.deadline(), "GetItem")
-          .tableName(tableName).key(key(request))
-          .consistentRead(true).projectionExpression("#tat").expressionAttributeNames(READ_NAMES));
-      AttributeValue tat = response.hasItem() ? response.item().get(TAT) : null;
-      return tat == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(tat.n()));
-    });
+  private CompletableFuture<OptionalLong> read(StoreRequests requests, String tableName, BucketRequest request) {
+    return requests.call("GetItem", tableName, () -> requests.calls().getItem(
+        requests.observe(GetItemRequest.builder(), request.deadline(), "GetItem")
+            .tableName(tableName).key(key(request))
+            .consistentRead(true).projectionExpression("#tat").expressionAttributeNames(READ_NAMES).build())
+        .thenApply(response -> {
+          AttributeValue tat = response.hasItem() ? response.item().get(TAT) : null;
+          return tat == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(tat.n()));
+        }));
   }
 
   /**
@@ -193,10 +206,20 @@ public final class DynamoDbBuckets implements BucketStore {
    */
   @Override
   public QuotaResult consume(QuotaRequest request) {
+    return paths.blocking(requests -> consume(requests, request));
+  }
+
+  @Override
+  public CompletableFuture<QuotaResult> consumeAsync(QuotaRequest request) {
+    return paths.async(requests -> consume(requests, request));
+  }
+
+  private CompletableFuture<QuotaResult> consume(StoreRequests requests, QuotaRequest request) {
     String tableName = table.get();
     List<Lane> lanes = request.lanes();
     if (lanes.stream().allMatch(lane -> lane.costNanos() == 0)) {
-      return new QuotaResult(true, readLanes(tableName, request), -1); // a look: nothing to write
+      // a look: nothing to write
+      return readLanes(requests, tableName, request).thenApply(tats -> new QuotaResult(true, tats, -1));
     }
     long now = request.nowNanos();
     boolean[] busy = new boolean[lanes.size()];
@@ -204,34 +227,49 @@ public final class DynamoDbBuckets implements BucketStore {
       long known = lanes.get(i).knownTat();
       busy[i] = known != UNKNOWN && known >= now;
     }
-    long[] stored = null;
-    for (int write = 0; write < MAX_QUOTA_WRITES; write++) {
-      QuotaAttempt attempt = quotaUpdate(tableName, request, busy);
+    return quotaWrite(requests, tableName, request, busy, 0);
+  }
+
+  /** Write number {@code write} (from 0) of a quota step, with each lane's guess in {@code busy}. */
+  private CompletableFuture<QuotaResult> quotaWrite(StoreRequests requests, String tableName, QuotaRequest request,
+      boolean[] busy, int write) {
+    return quotaUpdate(requests, tableName, request, busy).thenCompose(attempt -> {
       if (attempt.admitted()) {
-        return new QuotaResult(true, attempt.tats(), -1);
+        return CompletableFuture.completedFuture(new QuotaResult(true, attempt.tats(), -1));
       }
-      stored = attempt.tats() != null ? attempt.tats() : readLanes(tableName, request);
-      QuotaResult decided = request.applyTo(stored);
-      if (!decided.allowed()) {
-        return decided;
-      }
-      for (int i = 0; i < busy.length; i++) {
-        busy[i] = stored[i] != UNKNOWN && stored[i] >= now;
-      }
-    }
-    // Every write lost a race to another writer of the item although the state read admitted the request: deny it
-    // (under-admission only) with the first lane that has a cost, to be asked again at once.
-    int lane = 0;
-    while (lanes.get(lane).costNanos() == 0) {
-      lane++;
-    }
-    return new QuotaResult(false, stored, lane);
+      CompletableFuture<long[]> stored = attempt.tats() != null
+          ? CompletableFuture.completedFuture(attempt.tats())
+          : readLanes(requests, tableName, request);
+      return stored.thenCompose(tats -> {
+        QuotaResult decided = request.applyTo(tats);
+        if (!decided.allowed()) {
+          return CompletableFuture.completedFuture(decided);
+        }
+        if (write + 1 == MAX_QUOTA_WRITES) {
+          // Every write lost a race to another writer of the item although the state read admitted the request:
+          // deny it (under-admission only) with the first lane that has a cost, to be asked again at once.
+          List<Lane> lanes = request.lanes();
+          int lane = 0;
+          while (lanes.get(lane).costNanos() == 0) {
+            lane++;
+          }
+          return CompletableFuture.completedFuture(new QuotaResult(false, tats, lane));
+        }
+        long now = request.nowNanos();
+        boolean[] next = new boolean[busy.length];
+        for (int i = 0; i < next.length; i++) {
+          next[i] = tats[i] != UNKNOWN && tats[i] >= now;
+        }
+        return quotaWrite(requests, tableName, request, next, write + 1);
+      });
+    });
   }
 
   /** A quota write: admitted with every lane's {@code tat} after it, or refused with them when the item came back. */
   private record QuotaAttempt(boolean admitted, long[] tats) {}
 
-  private QuotaAttempt quotaUpdate(String tableName, QuotaRequest request, boolean[] busy) {
+  private CompletableFuture<QuotaAttempt> quotaUpdate(StoreRequests requests, String tableName, QuotaRequest request,
+      boolean[] busy) {
     List<Lane> lanes = request.lanes();
     Map<String, String> names = new HashMap<>();
     Map<String, AttributeValue> values = new HashMap<>();
@@ -263,24 +301,23 @@ public final class DynamoDbBuckets implements BucketStore {
         values.put(":n" + i, number(request.nowNanos() + lane.costNanos()));
       }
     }
-    return requests.send("UpdateItem", tableName, () -> {
-      UpdateItemResponse response = client.updateItem(
-          requests.observe(UpdateItemRequest.builder(), request.deadline(), "UpdateItem")
-          .tableName(tableName)
-          .key(key(request.resourceName(), request.accountId()))
-          .updateExpression("SET " + String.join(", ", sets))
-          .conditionExpression(String.join(" AND ", conditions))
-          .expressionAttributeNames(names)
-          .expressionAttributeValues(values)
-          .returnValues(ReturnValue.ALL_NEW)
-          .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-          .build());
-      return new QuotaAttempt(true, laneTats(lanes, response.attributes()));
-    }, refused -> new QuotaAttempt(false, refused.hasItem() ? laneTats(lanes, refused.item()) : null));
+    return requests.call("UpdateItem", tableName, () -> requests.calls().updateItem(
+        requests.observe(UpdateItemRequest.builder(), request.deadline(), "UpdateItem")
+            .tableName(tableName)
+            .key(key(request.resourceName(), request.accountId()))
+            .updateExpression("SET " + String.join(", ", sets))
+            .conditionExpression(String.join(" AND ", conditions))
+            .expressionAttributeNames(names)
+            .expressionAttributeValues(values)
+            .returnValues(ReturnValue.ALL_NEW)
+            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+            .build())
+        .thenApply(response -> new QuotaAttempt(true, laneTats(lanes, response.attributes()))),
+        refused -> new QuotaAttempt(false, refused.hasItem() ? laneTats(lanes, refused.item()) : null));
   }
 
   /** Every lane's stored {@code tat}, by one consistent read. */
-  private long[] readLanes(String tableName, QuotaRequest request) {
+  private CompletableFuture<long[]> readLanes(StoreRequests requests, String tableName, QuotaRequest request) {
     List<Lane> lanes = request.lanes();
     Map<String, String> names = new HashMap<>();
     List<String> projection = new ArrayList<>();
@@ -288,12 +325,12 @@ public final class DynamoDbBuckets implements BucketStore {
       names.put("#t" + i, laneAttribute(i, lanes.get(i)));
       projection.add("#t" + i);
     }
-    return requests.send("GetItem", tableName, () -> {
-      GetItemResponse response = client.getItem(b -> requests.observe(b, request.deadline(), "GetItem")
-          .tableName(tableName).key(key(request.resourceName(), request.accountId()))
-          .consistentRead(true).projectionExpression(String.join(", ", projection)).expressionAttributeNames(names));
-      return laneTats(lanes, response.hasItem() ? response.item() : Map.of());
-    });
+    return requests.call("GetItem", tableName, () -> requests.calls().getItem(
+        requests.observe(GetItemRequest.builder(), request.deadline(), "GetItem")
+            .tableName(tableName).key(key(request.resourceName(), request.accountId()))
+            .consistentRead(true).projectionExpression(String.join(", ", projection)).expressionAttributeNames(names)
+            .build())
+        .thenApply(response -> laneTats(lanes, response.hasItem() ? response.item() : Map.of())));
   }
 
   /**
@@ -303,6 +340,15 @@ public final class DynamoDbBuckets implements BucketStore {
    */
   @Override
   public boolean refund(RefundRequest request) {
+    return paths.blocking(requests -> refund(requests, request));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> refundAsync(RefundRequest request) {
+    return paths.async(requests -> refund(requests, request));
+  }
+
+  private CompletableFuture<Boolean> refund(StoreRequests requests, RefundRequest request) {
     String tableName = table.get();
     List<Refund> lanes = request.lanes();
     Map<String, String> names = new HashMap<>();
@@ -322,19 +368,18 @@ public final class DynamoDbBuckets implements BucketStore {
       values.put(":a" + i, number(lane.atLeastTat()));
     }
     if (sets.isEmpty()) {
-      return true; // nothing ahead of now to give back
+      return CompletableFuture.completedFuture(true); // nothing ahead of now to give back
     }
-    return requests.send("UpdateItem", tableName, () -> {
-      client.updateItem(requests.observe(UpdateItemRequest.builder(), request.deadline(), "UpdateItem")
-          .tableName(tableName)
-          .key(key(request.resourceName(), request.accountId()))
-          .updateExpression("SET " + String.join(", ", sets))
-          .conditionExpression(String.join(" AND ", conditions))
-          .expressionAttributeNames(names)
-          .expressionAttributeValues(values)
-          .build());
-      return true;
-    }, refused -> false);
+    return requests.call("UpdateItem", tableName, () -> requests.calls().updateItem(
+        requests.observe(UpdateItemRequest.builder(), request.deadline(), "UpdateItem")
+            .tableName(tableName)
+            .key(key(request.resourceName(), request.accountId()))
+            .updateExpression("SET " + String.join(", ", sets))
+            .conditionExpression(String.join(" AND ", conditions))
+            .expressionAttributeNames(names)
+            .expressionAttributeValues(values)
+            .build())
+        .thenApply(response -> true), refused -> false);
   }
 
   /**

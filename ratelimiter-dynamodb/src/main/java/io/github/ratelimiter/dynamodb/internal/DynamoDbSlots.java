@@ -17,11 +17,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 
 /**
@@ -37,6 +39,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
  * Rows that the Python library wrote (a UUID {@code reservationId}, no {@code holder}) are read as
  * {@link SlotRecord#isForeign() foreign} rows: listed, counted and deletable, never written. A row without
  * {@code expirationTime} reads as expired, as the Python library's count ({@code expirationTime > now}) treats it.
+ * Each call and its {@code Async} twin are written once ({@link RequestPaths}).
  */
 public final class DynamoDbSlots implements SlotStore {
 
@@ -48,40 +51,62 @@ public final class DynamoDbSlots implements SlotStore {
   static final String HELD_BY_RESOURCE_CONDITION = "#holder = :holder AND #resourceId = :resourceId";
   static final String FOREIGN_BY_RESOURCE_CONDITION = "attribute_not_exists(#holder) AND #resourceId = :resourceId";
 
-  private final DynamoDbClient client;
   private final Supplier<String> table;
   private final Supplier<String> resourceIndex;
-  private final StoreRequests requests;
+  private final RequestPaths paths;
 
-  /** Slots in the table that {@code table} names when first used. */
-  public DynamoDbSlots(DynamoDbClient client, Supplier<String> table, Supplier<String> resourceIndex) {
-    this(client, table, resourceIndex, StoreRequests.unobserved(client));
-  }
-
-  /** Slots in the table that {@code table} names when first used, each request reported to {@code requests}. */
-  public DynamoDbSlots(DynamoDbClient client, Supplier<String> table, Supplier<String> resourceIndex,
-      StoreRequests requests) {
-    this.client = client;
+  /** Slots in the table that {@code table} names when first used, each request sent through {@code paths}. */
+  public DynamoDbSlots(Supplier<String> table, Supplier<String> resourceIndex, RequestPaths paths) {
     this.table = table;
     this.resourceIndex = resourceIndex;
-    this.requests = requests;
+    this.paths = paths;
+  }
+
+  /**
+   * Each call is a request to DynamoDB: limiters let a process's reservations that need a listing of an account while
+   * one is in flight share the next one.
+   */
+  @Override
+  public boolean remote() {
+    return true;
   }
 
   @Override
   public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
-    List<SlotRecord> rows = query(deadline, QueryRequest.builder()
+    return paths.blocking(requests -> list(requests, resourceName, accountId, deadline));
+  }
+
+  @Override
+  public CompletableFuture<List<SlotRecord>> listAsync(String resourceName, String accountId, Deadline deadline) {
+    return paths.async(requests -> list(requests, resourceName, accountId, deadline));
+  }
+
+  private CompletableFuture<List<SlotRecord>> list(StoreRequests requests, String resourceName, String accountId,
+      Deadline deadline) {
+    return query(requests, deadline, QueryRequest.builder()
         .consistentRead(true)
         .keyConditionExpression("#coordinate = :coordinate")
         .expressionAttributeNames(Map.of("#coordinate", RESOURCE_COORDINATE))
         .expressionAttributeValues(Map.of(":coordinate",
-            AttributeValue.fromS(SlotRecord.coordinate(resourceName, accountId)))));
-    rows.sort(SlotRecord.ORDER);
-    return rows;
+            AttributeValue.fromS(SlotRecord.coordinate(resourceName, accountId)))))
+        .thenApply(rows -> {
+          rows.sort(SlotRecord.ORDER);
+          return rows;
+        });
   }
 
   @Override
   public List<SlotRecord> findByResourceId(String resourceId) {
-    return query(Deadline.none(), QueryRequest.builder()
+    return paths.blocking(requests -> findByResourceId(requests, resourceId));
+  }
+
+  @Override
+  public CompletableFuture<List<SlotRecord>> findByResourceIdAsync(String resourceId) {
+    return paths.async(requests -> findByResourceId(requests, resourceId));
+  }
+
+  private CompletableFuture<List<SlotRecord>> findByResourceId(StoreRequests requests, String resourceId) {
+    return query(requests, Deadline.none(), QueryRequest.builder()
         .indexName(resourceIndex.get())
         .keyConditionExpression("#resourceId = :resourceId")
         .expressionAttributeNames(Map.of("#resourceId", RESOURCE_ID))
@@ -90,21 +115,50 @@ public final class DynamoDbSlots implements SlotStore {
 
   @Override
   public boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline) {
-    return put(row, CLAIM_CONDITION, Map.of("#reservationId", RESERVATION_ID, "#expirationTime", EXPIRATION_TIME),
+    return paths.blocking(requests -> claim(requests, row, nowEpochSecond, deadline));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> claimAsync(SlotRecord row, long nowEpochSecond, Deadline deadline) {
+    return paths.async(requests -> claim(requests, row, nowEpochSecond, deadline));
+  }
+
+  private CompletableFuture<Boolean> claim(StoreRequests requests, SlotRecord row, long nowEpochSecond,
+      Deadline deadline) {
+    return put(requests, row, CLAIM_CONDITION,
+        Map.of("#reservationId", RESERVATION_ID, "#expirationTime", EXPIRATION_TIME),
         Map.of(":now", AttributeValue.fromN(Long.toString(nowEpochSecond))), deadline);
   }
 
   @Override
   public boolean update(SlotRecord row, long nowEpochSecond) {
-    return put(row, HELD_AND_LIVE_CONDITION, Map.of("#holder", HOLDER, "#expirationTime", EXPIRATION_TIME),
+    return paths.blocking(requests -> update(requests, row, nowEpochSecond));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> updateAsync(SlotRecord row, long nowEpochSecond) {
+    return paths.async(requests -> update(requests, row, nowEpochSecond));
+  }
+
+  private CompletableFuture<Boolean> update(StoreRequests requests, SlotRecord row, long nowEpochSecond) {
+    return put(requests, row, HELD_AND_LIVE_CONDITION, Map.of("#holder", HOLDER, "#expirationTime", EXPIRATION_TIME),
         Map.of(":holder", AttributeValue.fromS(row.holder()),
             ":now", AttributeValue.fromN(Long.toString(nowEpochSecond))), Deadline.none());
   }
 
   @Override
   public boolean delete(SlotRecord row) {
+    return paths.blocking(requests -> delete(requests, row));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteAsync(SlotRecord row) {
+    return paths.async(requests -> delete(requests, row));
+  }
+
+  private CompletableFuture<Boolean> delete(StoreRequests requests, SlotRecord row) {
     if (row.holder() == null && row.resourceId() == null) {
-      return false;
+      return CompletableFuture.completedFuture(false);
     }
     String tableName = table.get();
     Map<String, String> names = new HashMap<>(Map.of("#holder", HOLDER));
@@ -120,16 +174,14 @@ public final class DynamoDbSlots implements SlotStore {
       names.put("#resourceId", RESOURCE_ID);
       values.put(":resourceId", AttributeValue.fromS(row.resourceId()));
     }
-    String finalCondition = condition;
-    return requests.send("DeleteItem", tableName, () -> {
-      client.deleteItem(b -> requests.observe(b).tableName(tableName).key(key(row))
-          .conditionExpression(finalCondition).expressionAttributeNames(names).expressionAttributeValues(values));
-      return true;
-    }, conditionFailed -> false);
+    return requests.call("DeleteItem", tableName, () -> requests.calls().deleteItem(
+        requests.observe(DeleteItemRequest.builder()).tableName(tableName).key(key(row))
+            .conditionExpression(condition).expressionAttributeNames(names).expressionAttributeValues(values).build())
+        .thenApply(response -> true), conditionFailed -> false);
   }
 
-  private boolean put(SlotRecord row, String condition, Map<String, String> names,
-      Map<String, AttributeValue> values, Deadline deadline) {
+  private CompletableFuture<Boolean> put(StoreRequests requests, SlotRecord row, String condition,
+      Map<String, String> names, Map<String, AttributeValue> values, Deadline deadline) {
     String tableName = table.get();
     Map<String, AttributeValue> item = new HashMap<>(key(row));
     item.put(RESOURCE_NAME, AttributeValue.fromS(row.resourceName()));
@@ -141,16 +193,16 @@ public final class DynamoDbSlots implements SlotStore {
     if (row.resourceId() != null) {
       item.put(RESOURCE_ID, AttributeValue.fromS(row.resourceId()));
     }
-    return requests.send("PutItem", tableName, () -> {
-      client.putItem(b -> requests.observe(b, deadline, "PutItem").tableName(tableName).item(item)
-          .conditionExpression(condition)
-          .expressionAttributeNames(names).expressionAttributeValues(values));
-      return true;
-    }, conditionFailed -> false);
+    return requests.call("PutItem", tableName, () -> requests.calls().putItem(
+        requests.observe(PutItemRequest.builder(), deadline, "PutItem").tableName(tableName).item(item)
+            .conditionExpression(condition)
+            .expressionAttributeNames(names).expressionAttributeValues(values).build())
+        .thenApply(response -> true), conditionFailed -> false);
   }
 
-  private List<SlotRecord> query(Deadline deadline, QueryRequest.Builder request) {
-    return Queries.all(client, requests, table.get(), request, DynamoDbSlots::parse, deadline);
+  private CompletableFuture<List<SlotRecord>> query(StoreRequests requests, Deadline deadline,
+      QueryRequest.Builder request) {
+    return Queries.all(requests, table.get(), request, DynamoDbSlots::parse, deadline);
   }
 
   /**

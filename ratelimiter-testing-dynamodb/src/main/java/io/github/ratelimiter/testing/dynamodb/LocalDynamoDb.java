@@ -10,6 +10,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
@@ -123,6 +124,19 @@ public final class LocalDynamoDb implements BeforeAllCallback {
   /** A new client of {@link #endpoint()} with its own connection pool; close it after use. */
   public DynamoDbClient newClient(ExecutionInterceptor... interceptors) {
     return client(endpoint(), interceptors);
+  }
+
+  /**
+   * A new asynchronous client of {@link #endpoint()} ({@link DynamoDbClients.Builder#buildAsync()}) with the test
+   * timeouts and a pool of 64 connections; close it after use.
+   */
+  public DynamoDbAsyncClient newAsyncClient(ExecutionInterceptor... interceptors) {
+    return testClientBuilder(endpoint(), interceptors).buildAsync();
+  }
+
+  /** A new asynchronous client of any endpoint, as {@link #client(URI, ExecutionInterceptor...)}; close it after use. */
+  public static DynamoDbAsyncClient asyncClient(URI endpoint, ExecutionInterceptor... interceptors) {
+    return testClientBuilder(endpoint, interceptors).buildAsync();
   }
 
   /**

@@ -1,0 +1,13 @@
+package io.github.ratelimiter.dynamodb;
+
+/**
+ * The failure-policy contract on DynamoDB, through the limiters' non-blocking views: every store call goes through the
+ * store's {@code Async} twins and the asynchronous client it builds from the blocking one.
+ */
+class DynamoDbAsyncFailurePolicyContractTest extends DynamoDbFailurePolicyContractTest {
+
+  @Override
+  protected boolean throughAsync() {
+    return true;
+  }
+}

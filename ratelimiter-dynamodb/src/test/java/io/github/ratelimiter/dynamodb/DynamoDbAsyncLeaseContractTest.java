@@ -1,0 +1,13 @@
+package io.github.ratelimiter.dynamodb;
+
+/**
+ * The lease contract on DynamoDB, through the limiters' non-blocking views: every store call goes through the
+ * store's {@code Async} twins and the asynchronous client it builds from the blocking one.
+ */
+class DynamoDbAsyncLeaseContractTest extends DynamoDbLeaseContractTest {
+
+  @Override
+  protected boolean throughAsync() {
+    return true;
+  }
+}
