@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,23 +39,8 @@ class DynamoDbInFlightTest {
 
   @TempDir Path dir;
 
-  /**
-   * Whether the DynamoDB store sends its {@code Async} calls with an asynchronous client (its {@code asyncClient()}
-   * accessor, from the branch that brings it); before that they run the blocking call on the calling thread, and
-   * this test has nothing to show. Remove once that branch is on main.
-   */
-  private static boolean storeSendsAsynchronously() {
-    try {
-      DynamoDbStore.class.getMethod("asyncClient");
-      return true;
-    } catch (NoSuchMethodException e) {
-      return false;
-    }
-  }
-
   @Test
   void twoHundredRequestsWaitingASecondEachForDynamoDbHoldNoServerThread() throws Exception {
-    Assumptions.assumeTrue(storeSendsAsynchronously(), "the DynamoDB store has no asynchronous client yet");
     int requests = 200;
     Path config = Files.writeString(dir.resolve("d.yaml"), """
         domain: d
