@@ -75,8 +75,13 @@ final class ServeCommand implements Callable<Integer> {
       description = "How often the configuration is checked for changes, default 2s [RATELIMITER_CONFIG_POLL]")
   Duration configPoll;
 
+  @Option(names = "--max-in-flight", paramLabel = "N",
+      description = "Requests decided at once per listener (no thread waits for the store; more wait, without a"
+          + " thread, up to the request timeout), default 1000 [RATELIMITER_MAX_IN_FLIGHT]")
+  Integer maxInFlight;
+
   @Option(names = "--threads", paramLabel = "N",
-      description = "Requests decided at once per listener, default 64 [RATELIMITER_THREADS]")
+      description = "Deprecated: sets --max-in-flight, which is what it bounded [RATELIMITER_THREADS]")
   Integer threads;
 
   @Option(names = "--account-limits",
@@ -126,7 +131,7 @@ final class ServeCommand implements Callable<Integer> {
             text -> DynamoDbClients.parseDuration("RATELIMITER_REQUEST_TIMEOUT", text), Duration.ofSeconds(1)))
         .configPollInterval(or(configPoll, env, "RATELIMITER_CONFIG_POLL",
             text -> DynamoDbClients.parseDuration("RATELIMITER_CONFIG_POLL", text), Duration.ofSeconds(2)))
-        .threads(or(threads, env, "RATELIMITER_THREADS", ServeCommand::integer, 64))
+        .maxInFlight(maxInFlight(env))
         .accountLimits(or(accountLimits, env, "RATELIMITER_ACCOUNT_LIMITS", ServeCommand::bool, false));
     Path cert = or(tlsCert, env, "RATELIMITER_TLS_CERT", Path::of, null);
     Path key = or(tlsKey, env, "RATELIMITER_TLS_KEY", Path::of, null);
@@ -203,6 +208,27 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * {@code --max-in-flight}, or the deprecated {@code --threads} (each, or its variable): the latter with a warning,
+   * both an error.
+   */
+  private int maxInFlight(Map<String, String> env) {
+    Integer bound = or(maxInFlight, env, "RATELIMITER_MAX_IN_FLIGHT", ServeCommand::integer, null);
+    Integer deprecated = or(threads, env, "RATELIMITER_THREADS", ServeCommand::integer, null);
+    if (bound != null && deprecated != null) {
+      throw new IllegalArgumentException("--threads (RATELIMITER_THREADS) is the deprecated name of --max-in-flight"
+          + " (RATELIMITER_MAX_IN_FLIGHT): give only --max-in-flight");
+    }
+    if (deprecated != null) {
+      root.err().println("warning: --threads (RATELIMITER_THREADS) is deprecated: no thread waits for the store any"
+          + " more; it sets --max-in-flight " + deprecated + " (RATELIMITER_MAX_IN_FLIGHT), the requests each"
+          + " listener decides at once");
+      root.err().flush();
+      return deprecated;
+    }
+    return bound != null ? bound : 1_000;
   }
 
   private static <T> T or(T option, Map<String, String> env, String variable, Function<String, T> parse,

@@ -64,8 +64,8 @@ class ServeCommandTest {
   @Test
   void servesFromTheInMemoryStoreWithOptions() throws Exception {
     Path config = Files.writeString(dir.resolve("shop.yaml"), CONFIG);
-    Running running = serve(Map.of(), "serve", "--store", "in-memory", "--config", config.toString(),
-        "--grpc-port", "0", "--http-port", "0");
+    Running running = serve(Map.of("RATELIMITER_MAX_IN_FLIGHT", "100"), "serve", "--store", "in-memory", "--config",
+        config.toString(), "--grpc-port", "0", "--http-port", "0");
     assertThat(running.out().toString()).contains("rate-limit service: gRPC port " + running.server().grpcPort())
         .contains("store in memory");
     assertThat(json(running.server(), "a").statusCode()).isEqualTo(200);
@@ -133,5 +133,23 @@ class ServeCommandTest {
         "--config", config.toString()).err()).contains("RATELIMITER_GRPC_PORT is 'eighty': not a whole number");
     assertThat(cli.run("serve", "--store", "in-memory", "--config", config.toString(), "--tls-cert", "c.pem")
         .err()).contains("TLS needs both --tls-cert and --tls-key");
+    assertThat(cli.run("serve", "--store", "in-memory", "--config", config.toString(), "--max-in-flight", "0")
+        .err()).contains("maxInFlight must be from 1 to 1000000: 0");
+    assertThat(new CliRunner(Map.of("RATELIMITER_THREADS", "64")).run("serve", "--store", "in-memory", "--config",
+        config.toString(), "--max-in-flight", "100").err()).contains("--threads (RATELIMITER_THREADS) is the"
+            + " deprecated name of --max-in-flight (RATELIMITER_MAX_IN_FLIGHT): give only --max-in-flight");
+  }
+
+  @Test
+  void threadsIsADeprecatedAliasOfMaxInFlight() throws Exception {
+    Path config = Files.writeString(dir.resolve("shop.yaml"), CONFIG);
+    Running running = serve(Map.of(), "serve", "--store", "in-memory", "--config", config.toString(),
+        "--grpc-port", "0", "--http-port", "0", "--threads", "8");
+    assertThat(running.out().toString()).contains("warning: --threads (RATELIMITER_THREADS) is deprecated: no thread"
+        + " waits for the store any more; it sets --max-in-flight 8 (RATELIMITER_MAX_IN_FLIGHT), the requests each"
+        + " listener decides at once");
+    assertThat(json(running.server(), "a").statusCode()).isEqualTo(200);
+    running.server().close();
+    assertThat(running.exit().get(60, TimeUnit.SECONDS)).isZero();
   }
 }

@@ -29,6 +29,11 @@ import java.util.Objects;
  * }
  * }</pre>
  *
+ * <p><b>Threads.</b> No thread waits for the store: each request is decided through the limiters' non-blocking
+ * views and answered from the decision's callback (the gRPC {@code StreamObserver}; the HTTP exchange, answered from
+ * another thread), so a few threads per listener serve any number of requests in flight, and
+ * {@link Builder#maxInFlight} bounds those. See {@code docs/rate-limit-service.md}, "Threads and requests in flight".
+ *
  * <p>A changed configuration file applies without a restart (polled every {@link Builder#configPollInterval}); a
  * bad one is refused, logged with its file, line and field, and the last good configuration keeps serving.
  * Closing the server shuts it down gracefully: it stops taking requests, finishes those in flight (up to
@@ -79,7 +84,7 @@ public interface RateLimitServer extends AutoCloseable {
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private boolean accountLimits;
     private RequestBounds bounds = RequestBounds.DEFAULTS;
-    private int threads = 64;
+    private int maxInFlight = 1_000;
     private Clock clock = Clock.systemUTC();
     private PrometheusMeterRegistry meterRegistry;
     private final List<RateLimiterListener> listeners = new ArrayList<>();
@@ -133,10 +138,10 @@ public interface RateLimitServer extends AutoCloseable {
     }
 
     /**
-     * One deadline per request, default 1 s: a request that waited longer than this for a decision thread is
-     * answered {@code DEADLINE_EXCEEDED} (HTTP 503) without deciding, and a decision's store calls and retries fit in
-     * it (past it the store counts as failed and the failure mode answers). A client's shorter gRPC deadline is
-     * honoured too.
+     * One deadline per request, default 1 s: a request that waited longer than this to be admitted (every slot of
+     * {@link #maxInFlight} taken) is answered {@code DEADLINE_EXCEEDED} (HTTP 503) without deciding, and a decision's
+     * store calls and retries fit in it (past it the store counts as failed and the failure mode answers). A client's
+     * shorter gRPC deadline is honoured too, before the decision starts.
      */
     public Builder requestTimeout(Duration timeout) {
       if (timeout == null || timeout.isNegative() || timeout.isZero()) {
@@ -181,16 +186,32 @@ public interface RateLimitServer extends AutoCloseable {
     }
 
     /**
-     * The threads that decide requests, per listener, which is how many requests are decided at once (each waits
-     * on the store while deciding); more queue, and those that wait longer than the request timeout are answered
-     * without deciding. Default 64.
+     * How many requests each listener decides at once, default 1,000: a request holds one of these slots from its
+     * admission until it is answered, and no thread while the store is asked (the decision is a future). More
+     * requests wait for a slot, with no thread, first come first served; one that waits longer than the request
+     * timeout is answered without deciding, gRPC {@code DEADLINE_EXCEEDED} (HTTP 503). So this bounds the store
+     * requests and memory a burst can cause, not the threads, which are a few per listener whatever this is.
+     *
+     * @throws IllegalArgumentException unless from 1 to 1,000,000
      */
-    public Builder threads(int threads) {
-      if (threads < 1 || threads > 4096) {
-        throw new IllegalArgumentException("threads must be from 1 to 4096: " + threads);
+    public Builder maxInFlight(int requests) {
+      if (requests < 1 || requests > 1_000_000) {
+        throw new IllegalArgumentException("maxInFlight must be from 1 to 1000000: " + requests);
       }
-      this.threads = threads;
+      this.maxInFlight = requests;
       return this;
+    }
+
+    /**
+     * The same as {@link #maxInFlight(int)}: it was the size of each listener's pool of decision threads, which was
+     * how many requests it decided at once, when each decision held a thread while it waited for the store. No
+     * thread waits now, so what it bounded is {@code maxInFlight}.
+     *
+     * @deprecated use {@link #maxInFlight(int)}; this sets it (from 1 to 1,000,000)
+     */
+    @Deprecated
+    public Builder threads(int threads) {
+      return maxInFlight(threads);
     }
 
     /** The clock of the limiters; default {@link Clock#systemUTC()}. */
@@ -228,7 +249,7 @@ public interface RateLimitServer extends AutoCloseable {
       }
       return DefaultRateLimitServer.start(new DefaultRateLimitServer.Settings(store, config, bind, grpcPort,
           httpPort, tls, failureMode, requestTimeout, configPollInterval, shutdownGrace, accountLimits, bounds,
-          threads, clock, meterRegistry, List.copyOf(listeners)));
+          maxInFlight, clock, meterRegistry, List.copyOf(listeners)));
     }
 
     private static int port(int port, String name) {

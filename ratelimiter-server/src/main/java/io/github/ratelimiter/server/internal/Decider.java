@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -24,10 +25,12 @@ import java.util.function.Supplier;
  * once, decide the rest through the {@link DescriptorDecisions} seam, then build the statuses and count.
  *
  * <p>The one intended difference: a request's enforcing descriptors are decided together
- * ({@code allOrNothing}), so when one is over nothing is charged on any (see {@link JointDescriptorDecisions} for what
- * today's limiter does instead until issue 19 lands). Shadow-mode descriptors never deny: they are decided each on
+ * ({@code allOrNothing}), so when one is over nothing is charged on any (see {@link JointDescriptorDecisions} for
+ * how). Shadow-mode descriptors never deny: they are decided each on
  * its own after the enforcing ones, charged when the request is admitted and only looked at when it is not.
- * Thread-safe: the configuration is read once per request from {@code generation}.
+ * Thread-safe: the configuration is read once per request from {@code generation}. Non-blocking: the request and
+ * the configuration are checked on the calling thread, the store's part continues as futures (see
+ * {@link DescriptorDecisions}), and the statuses are built and counted by whichever thread completes the last of them.
  */
 final class Decider {
 
@@ -48,12 +51,22 @@ final class Decider {
   }
 
   /**
-   * Decides the request.
+   * Decides the request without waiting: what can be checked in process (the request, the configuration) at once,
+   * the store's part as futures.
    *
-   * @throws InvalidRequestException naming the field of a bad request
-   * @throws io.github.ratelimiter.RateLimiterException when the store fails and the failure mode is fail-closed
+   * @return the response; completed exceptionally with an {@link InvalidRequestException} naming the field of a bad
+   *     request, or a {@link io.github.ratelimiter.RateLimiterException} when the store fails and the failure mode
+   *     is fail-closed. Complete at once when nothing needed the store.
    */
-  RateLimitResponse decide(RateLimitRequest request) {
+  CompletableFuture<RateLimitResponse> decide(RateLimitRequest request) {
+    try {
+      return decideOrThrow(request);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private CompletableFuture<RateLimitResponse> decideOrThrow(RateLimitRequest request) {
     validate(request);
     Generation current = generation.get();
     int count = request.getDescriptorsCount();
@@ -98,31 +111,38 @@ final class Decider {
       }
     }
     DescriptorDecisions decisions = current.decisions();
+    // written by one completion, then read by the next (CompletableFuture completion orders them)
     Outcome[] outcomes = new Outcome[count];
-    boolean admitted = true;
-    if (!enforcing.isEmpty()) {
-      List<Outcome> decided = decisions.decide(enforcing, true);
+    CompletableFuture<List<Outcome>> enforced = enforcing.isEmpty()
+        ? CompletableFuture.completedFuture(List.of()) : decisions.decide(enforcing, true);
+    return enforced.thenCompose(decided -> {
+      boolean admitted = true;
       for (int j = 0; j < decided.size(); j++) {
         outcomes[enforcingIndex.get(j)] = decided.get(j);
         admitted &= decided.get(j).allowed();
       }
-    }
-    if (!shadow.isEmpty()) {
+      if (shadow.isEmpty()) {
+        return CompletableFuture.completedFuture(admitted);
+      }
       List<Check> shadowChecks = shadow;
       if (!admitted) {
         shadowChecks = shadow.stream().map(c -> new Check(c.resource(), c.account(), c.limits(), 0)).toList();
       }
-      List<Outcome> decided = decisions.decide(shadowChecks, false);
-      for (int j = 0; j < decided.size(); j++) {
-        outcomes[shadowIndex.get(j)] = decided.get(j);
+      boolean overall = admitted;
+      return decisions.decide(shadowChecks, false).thenApply(shadowDecided -> {
+        for (int j = 0; j < shadowDecided.size(); j++) {
+          outcomes[shadowIndex.get(j)] = shadowDecided.get(j);
+        }
+        return overall;
+      });
+    }).thenApply(admitted -> {
+      RateLimitResponse.Builder response = RateLimitResponse.newBuilder()
+          .setOverallCode(admitted ? Code.OK : Code.OVER_LIMIT);
+      for (int i = 0; i < count; i++) {
+        response.addStatuses(status(matches[i], outcomes[i], hits[i], admitted));
       }
-    }
-    RateLimitResponse.Builder response = RateLimitResponse.newBuilder()
-        .setOverallCode(admitted ? Code.OK : Code.OVER_LIMIT);
-    for (int i = 0; i < count; i++) {
-      response.addStatuses(status(matches[i], outcomes[i], hits[i], admitted));
-    }
-    return response.build();
+      return response.build();
+    });
   }
 
   private DescriptorStatus status(Match match, Outcome outcome, long hits, boolean admitted) {

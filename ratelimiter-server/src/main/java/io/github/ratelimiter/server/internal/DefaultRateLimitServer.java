@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -52,23 +53,40 @@ import org.slf4j.LoggerFactory;
  * The server: the configuration generation, the gRPC and HTTP listeners, the configuration poller, and graceful
  * shutdown.
  *
- * <p><b>What blocks.</b> Today's limiter is synchronous: deciding a request holds one thread of the server's
- * decision pool while it waits for the store (one conditional write per limit on DynamoDB, bounded by the request
- * timeout). So the pool's size ({@code threads}, default 64, one pool per listener) is how many requests are decided
- * at once; more wait in the queue, and those that wait longer than the request timeout (or past their client's
- * deadline) are answered without touching the store ({@link QueueDeadlines}). Netty's event loops never block: only the decision pool
- * does.
+ * <p><b>Threads: none waits for the store.</b> A request is decided through the limiters' non-blocking views
+ * ({@link JointDescriptorDecisions}): the listener's handler validates it, looks it up, sends what the store must be
+ * asked and returns; the answer is sent from the decision's callback. A decision made in process (a lease, a known
+ * exhausted bucket, the in-memory store) completes on the handler's thread; one that waited for the store completes
+ * on the server's {@code rls-decided-*} threads (the limiters' async executor), never on the store client's. So a few
+ * threads serve any number of requests in flight: per listener {@value #MIN_THREADS} or one per processor, whichever
+ * is more ({@code rls-grpc-*} for gRPC calls, {@code rls-http-*} for HTTP exchanges, whose body they read), plus gRPC's
+ * Netty event loops, the HTTP dispatcher and the configuration poller.
+ *
+ * <p><b>What bounds the work.</b> Each listener admits at most {@code maxInFlight} requests at once ({@link Admission},
+ * default 1,000): more wait, with no thread, and those that wait longer than the request timeout are answered the
+ * overload error without deciding (gRPC {@code DEADLINE_EXCEEDED}, HTTP 503). Once admitted, a decision's store calls
+ * are bounded by the same timeout (the limiters' decision timeout).
+ *
+ * <p>A store whose asynchronous methods are the blocking defaults (a store that does not override
+ * {@code consumeAsync}) runs its calls on the thread that asks, which here is a handler thread: correct, but then the
+ * handler threads bound the decisions at once. This project's stores do not block there (in memory, or the DynamoDB
+ * store's asynchronous client).
  */
 public final class DefaultRateLimitServer implements RateLimitServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(DefaultRateLimitServer.class);
   private static final String SERVICE = "envoy.service.ratelimit.v3.RateLimitService";
+  /** How often requests waiting for admission are checked for a passed timeout (at most; a quarter of it if less). */
+  private static final Duration EXPIRY_SWEEP = Duration.ofMillis(50);
 
   /** What {@link RateLimitServer.Builder} gathered. */
   public record Settings(RateLimitStore store, Path config, InetAddress bind, int grpcPort, int httpPort,
       TlsFiles tls, FailureMode failureMode, Duration requestTimeout, Duration configPollInterval,
-      Duration shutdownGrace, boolean accountLimits, RequestBounds bounds, int threads, Clock clock,
+      Duration shutdownGrace, boolean accountLimits, RequestBounds bounds, int maxInFlight, Clock clock,
       PrometheusMeterRegistry meterRegistry, List<RateLimiterListener> listeners) {}
+
+  /** The fewest threads each listener has (and the limiters' async executor): one per processor when more. */
+  static final int MIN_THREADS = 2;
 
   private final Settings settings;
   private final PrometheusMeterRegistry registry;
@@ -81,8 +99,11 @@ public final class DefaultRateLimitServer implements RateLimitServer {
   private final HttpEndpoints.InFlight httpInFlight = new HttpEndpoints.InFlight();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch terminated = new CountDownLatch(1);
-  private final QueueDeadlines grpcExecutor;
-  private final QueueDeadlines httpExecutor;
+  private final ExecutorService grpcExecutor;
+  private final ExecutorService httpExecutor;
+  private final ExecutorService decidedExecutor;
+  private final Admission grpcAdmission;
+  private final Admission httpAdmission;
   private final ScheduledExecutorService poller;
   private volatile String fingerprint;
   private Server grpc;
@@ -95,10 +116,12 @@ public final class DefaultRateLimitServer implements RateLimitServer {
     this.meters = new ServerMeters(registry);
     this.libraryMeters = RateLimiterMetrics.bindTo(registry);
     this.decider = new Decider(generation::get, settings.bounds(), meters);
-    this.grpcExecutor = new QueueDeadlines(settings.threads(), threads("rls-grpc-"), settings.requestTimeout(),
-        ticker);
-    this.httpExecutor = new QueueDeadlines(settings.threads(), threads("rls-http-"), settings.requestTimeout(),
-        ticker);
+    int threads = Math.max(MIN_THREADS, Runtime.getRuntime().availableProcessors());
+    this.grpcExecutor = Executors.newFixedThreadPool(threads, threads("rls-grpc-"));
+    this.httpExecutor = Executors.newFixedThreadPool(threads, threads("rls-http-"));
+    this.decidedExecutor = Executors.newFixedThreadPool(threads, threads("rls-decided-"));
+    this.grpcAdmission = new Admission(settings.maxInFlight(), settings.requestTimeout(), ticker, grpcExecutor);
+    this.httpAdmission = new Admission(settings.maxInFlight(), settings.requestTimeout(), ticker, httpExecutor);
     this.poller = Executors.newSingleThreadScheduledExecutor(threads("rls-config-"));
   }
 
@@ -107,7 +130,7 @@ public final class DefaultRateLimitServer implements RateLimitServer {
     return start(settings, System::nanoTime);
   }
 
-  /** As {@link #start(Settings)}, with the ticker that times a request's wait for a thread (tests move it). */
+  /** As {@link #start(Settings)}, with the ticker that times a request's wait for admission (tests move it). */
   static DefaultRateLimitServer start(Settings settings, LongSupplier ticker) {
     DefaultRateLimitServer server = new DefaultRateLimitServer(settings, ticker);
     try {
@@ -119,6 +142,9 @@ public final class DefaultRateLimitServer implements RateLimitServer {
     }
     long poll = settings.configPollInterval().toMillis();
     server.poller.scheduleWithFixedDelay(server::pollConfiguration, poll, poll, TimeUnit.MILLISECONDS);
+    // requests waiting for admission are answered once their time is up, even while no slot frees
+    long sweep = Math.max(1, Math.min(EXPIRY_SWEEP.toNanos(), settings.requestTimeout().toNanos() / 4));
+    server.poller.scheduleWithFixedDelay(server::expireWaiting, sweep, sweep, TimeUnit.NANOSECONDS);
     LOG.info("rate-limit service on {}: gRPC port {}, HTTP port {}{}, configuration {}", settings.bind()
         .getHostAddress(), server.grpcPort(), server.httpPort(), settings.tls() == null ? ""
         : settings.tls().clientCa() == null ? " (TLS)" : " (mutual TLS)", settings.config());
@@ -137,9 +163,9 @@ public final class DefaultRateLimitServer implements RateLimitServer {
     }
     try {
       grpc = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bind(), settings.grpcPort()), credentials)
-          .executor(grpcExecutor.executor())
+          .executor(grpcExecutor)
           .maxInboundMessageSize(HttpEndpoints.MAX_BODY_BYTES)
-          .addService(new RlsGrpcService(decider, meters, grpcExecutor))
+          .addService(new RlsGrpcService(decider, meters, grpcAdmission))
           .addService(health.getHealthService())
           .addService(ProtoReflectionServiceV1.newInstance())
           .build()
@@ -164,8 +190,8 @@ public final class DefaultRateLimitServer implements RateLimitServer {
       throw new UncheckedIOException("cannot listen on " + settings.bind().getHostAddress() + " (gRPC port "
           + settings.grpcPort() + ", HTTP port " + settings.httpPort() + "): " + e.getMessage(), e);
     }
-    HttpEndpoints.register(http, decider, meters, registry, serving::get, httpInFlight, httpExecutor);
-    http.setExecutor(httpExecutor.executor());
+    HttpEndpoints.register(http, decider, meters, registry, serving::get, httpInFlight, httpAdmission);
+    http.setExecutor(httpExecutor);
     http.start();
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     health.setStatus(SERVICE, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
@@ -204,13 +230,15 @@ public final class DefaultRateLimitServer implements RateLimitServer {
         .clock(settings.clock())
         .failureMode(settings.failureMode())
         .decisionTimeout(settings.requestTimeout())
+        // a decision that waited for the store continues here, never on the store client's threads
+        .asyncExecutor(decidedExecutor)
         .listener(libraryMeters);
     settings.listeners().forEach(builder::listener);
     RateLimiters limiters = builder.build();
     // hot descriptors are leased: a chunk of the bucket's timeline per write, exactly within the bound (Leases)
     return new JointDescriptorDecisions(limiters, LimiterOptions.builder().leasing(Leasing.defaults()).build(),
-        limiters.store().buckets(),
-        settings.failureMode(), settings.clock());
+        limiters.store().buckets(), settings.failureMode(), settings.requestTimeout(), decidedExecutor,
+        settings.clock());
   }
 
   /**
@@ -273,10 +301,19 @@ public final class DefaultRateLimitServer implements RateLimitServer {
     LOG.info("rate-limit service stopped");
   }
 
+  /** Answers the requests whose wait for admission passed the request timeout (periodically). */
+  void expireWaiting() {
+    try {
+      grpcAdmission.expireWaiting();
+      httpAdmission.expireWaiting();
+    } catch (RuntimeException e) {
+      LOG.error("answering the requests that waited too long failed", e);
+    }
+  }
+
   private void stopEverything() {
     serving.set(false);
     health.enterTerminalState();
-    poller.shutdownNow();
     long grace = settings.shutdownGrace().toNanos();
     long deadline = System.nanoTime() + grace;
     if (grpc != null) {
@@ -291,13 +328,17 @@ public final class DefaultRateLimitServer implements RateLimitServer {
       if (grpc != null && !grpc.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         grpc.shutdownNow();
       }
-      grpcExecutor.shutdownAndAwait(deadline - System.nanoTime());
-      httpExecutor.shutdownAndAwait(deadline - System.nanoTime());
+      for (ExecutorService pool : List.of(grpcExecutor, httpExecutor, decidedExecutor)) {
+        pool.shutdown();
+        pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      grpcExecutor.pool().shutdownNow();
-      httpExecutor.pool().shutdownNow();
+      poller.shutdownNow();
+      grpcExecutor.shutdownNow();
+      httpExecutor.shutdownNow();
+      decidedExecutor.shutdownNow();
       try {
         settings.store().close();
       } finally {
@@ -306,9 +347,19 @@ public final class DefaultRateLimitServer implements RateLimitServer {
     }
   }
 
-  /** Requests waiting for an HTTP decision thread (for tests). */
-  int httpQueued() {
-    return httpExecutor.queued();
+  /** HTTP requests waiting for admission (for tests). */
+  int httpWaiting() {
+    return httpAdmission.waiting();
+  }
+
+  /** gRPC requests waiting for admission (for tests). */
+  int grpcWaiting() {
+    return grpcAdmission.waiting();
+  }
+
+  /** Requests admitted and not yet answered, gRPC and HTTP (for tests). */
+  int inFlight() {
+    return grpcAdmission.inFlight() + httpAdmission.inFlight();
   }
 
   private static ThreadFactory threads(String prefix) {

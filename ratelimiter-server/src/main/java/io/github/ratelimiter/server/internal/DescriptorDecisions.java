@@ -2,6 +2,7 @@ package io.github.ratelimiter.server.internal;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The one seam between the service and the limiter: decides the matched descriptors of one request.
@@ -9,7 +10,11 @@ import java.util.List;
  * <p>Everything before it (validation, configuration lookup, {@code replaces}, {@code unlimited}, hits per
  * descriptor) and after it (statuses, shadow mode, meters, the protocol) does not depend on how the decision is
  * made. The implementation is {@link JointDescriptorDecisions}: each {@link Check} one {@code Ask} on a limiter whose
- * {@code Quota} holds the check's limits, and {@code allOrNothing} one {@code RateLimiters.tryAcquireAll} of them.
+ * {@code Quota} holds the check's limits, and {@code allOrNothing} one {@code RateLimiters.tryAcquireAllAsync} of
+ * them.
+ *
+ * <p>Non-blocking: {@link #decide} returns at once with a future, which completes when the store has answered (on the
+ * limiters' async executor) or at once when the decision was made in process. No thread waits for the store.
  */
 interface DescriptorDecisions {
 
@@ -45,11 +50,13 @@ interface DescriptorDecisions {
   record Outcome(boolean allowed, LimitSpec limit, long remaining, Duration untilReset, boolean degraded) {}
 
   /**
-   * Decides the checks, one outcome per check in order.
+   * Decides the checks, one outcome per check in order, without waiting.
    *
    * @param allOrNothing true: charge every check's hits only if every check is admitted (the intended semantics
    *     of a request's enforcing descriptors); false: each check is decided and charged on its own (shadow mode)
-   * @throws io.github.ratelimiter.RateLimiterException when the store fails and the failure mode is fail-closed
+   * @return the outcomes; completed exceptionally with a {@link io.github.ratelimiter.RateLimiterException} when the
+   *     store fails (or the decision timeout passes) and the failure mode is fail-closed. Never waits longer than
+   *     the decision timeout for the store.
    */
-  List<Outcome> decide(List<Check> checks, boolean allOrNothing);
+  CompletableFuture<List<Outcome>> decide(List<Check> checks, boolean allOrNothing);
 }

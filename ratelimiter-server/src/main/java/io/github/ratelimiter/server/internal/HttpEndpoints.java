@@ -16,8 +16,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP endpoints, as envoyproxy/ratelimit serves them:
@@ -30,12 +34,20 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code GET /healthcheck}: 200 {@code OK} while serving, 503 once shutting down
  *   <li>{@code GET /metrics}: the Prometheus text format
  * </ul>
+ *
+ * <p>On the JDK's {@code HttpServer}, whose handler may return with the exchange still open and answer it from
+ * another thread: the handler (on the listener's few HTTP threads) reads and parses the body, admits the request
+ * ({@link Admission}) and starts its decision, then returns; the decision's callback writes the response and closes
+ * the exchange. So no thread waits for the store, and the requests in flight are bounded by the admission, not by
+ * threads. Reading the body is the one blocking step: a request's body (at most {@value #MAX_BODY_BYTES} bytes) is
+ * read by the HTTP thread that handles it.
  */
 final class HttpEndpoints {
 
   /** The largest {@code /json} body read; beyond it, 413. */
   static final int MAX_BODY_BYTES = 1 << 20;
 
+  private static final Logger LOG = LoggerFactory.getLogger(HttpEndpoints.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonFormat.Parser PARSER = JsonFormat.parser();
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
@@ -79,16 +91,32 @@ final class HttpEndpoints {
   }
 
   static void register(HttpServer server, Decider decider, ServerMeters meters, PrometheusMeterRegistry registry,
-      BooleanSupplier serving, InFlight inFlight, QueueDeadlines deadlines) {
-    server.createContext("/json", exchange -> handle(exchange, inFlight, () -> {
-      if (deadlines.expired()) {
-        meters.deadlineExceeded();
-        send(exchange, 503, "text/plain; charset=utf-8",
-            "the request waited longer than the request timeout for a decision thread\n");
+      BooleanSupplier serving, InFlight inFlight, Admission admission) {
+    server.createContext("/json", exchange -> {
+      if (!inFlight.enter()) {
+        try (exchange) {
+          send(exchange, 503, "text/plain; charset=utf-8", "shutting down\n");
+        }
         return;
       }
-      json(exchange, decider, meters);
-    }));
+      // answered later, from the decision's callback: the exchange is closed (and counted out) once answered
+      CompletableFuture<Void> answered;
+      try {
+        answered = json(exchange, decider, meters, admission);
+      } catch (IOException | RuntimeException e) {
+        answered = CompletableFuture.failedFuture(e);
+      }
+      answered.whenComplete((done, failure) -> {
+        try {
+          if (failure != null) {
+            LOG.debug("could not answer a /json request (client gone?)", failure);
+          }
+          exchange.close();
+        } finally {
+          inFlight.exit();
+        }
+      });
+    });
     server.createContext("/healthcheck", exchange -> handle(exchange, inFlight, () -> {
       if (serving.getAsBoolean()) {
         send(exchange, 200, "text/plain; charset=utf-8", "OK\n");
@@ -118,11 +146,18 @@ final class HttpEndpoints {
     }
   }
 
-  private static void json(HttpExchange exchange, Decider decider, ServerMeters meters) throws IOException {
+  /**
+   * Reads and parses the request on this thread (the server's HTTP thread), answers a bad one at once, else admits
+   * it and decides it without waiting.
+   *
+   * @return completes once the exchange has been answered
+   */
+  private static CompletableFuture<Void> json(HttpExchange exchange, Decider decider, ServerMeters meters,
+      Admission admission) throws IOException {
     if (!exchange.getRequestMethod().equals("POST")) {
       exchange.getResponseHeaders().add("Allow", "POST");
       send(exchange, 405, "text/plain; charset=utf-8", "POST a RateLimitRequest as JSON\n");
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     byte[] body;
     try (InputStream in = exchange.getRequestBody()) {
@@ -130,7 +165,7 @@ final class HttpEndpoints {
     }
     if (body.length > MAX_BODY_BYTES) {
       send(exchange, 413, "text/plain; charset=utf-8", "the body is over " + MAX_BODY_BYTES + " bytes\n");
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     String text = new String(body, StandardCharsets.UTF_8);
     RateLimitRequest request;
@@ -142,23 +177,62 @@ final class HttpEndpoints {
     } catch (InvalidRequestException e) {
       meters.invalidRequest();
       send(exchange, 400, "text/plain; charset=utf-8", e.getMessage() + "\n");
-      return;
+      return CompletableFuture.completedFuture(null);
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       meters.invalidRequest();
       send(exchange, 400, "text/plain; charset=utf-8", "not a RateLimitRequest in JSON: " + e.getMessage() + "\n");
-      return;
+      return CompletableFuture.completedFuture(null);
     }
-    RateLimitResponse response;
+    CompletableFuture<Void> answered = new CompletableFuture<>();
+    admission.admit(() -> decide(exchange, decider, meters, request, admission, answered), () -> {
+      meters.deadlineExceeded();
+      complete(answered, () -> send(exchange, 503, "text/plain; charset=utf-8",
+          RlsGrpcService.tooLate(admission) + "\n"));
+    });
+    return answered;
+  }
+
+  /** Holds a slot of the admission: gives it back once the exchange is answered. */
+  private static void decide(HttpExchange exchange, Decider decider, ServerMeters meters, RateLimitRequest request,
+      Admission admission, CompletableFuture<Void> answered) {
+    CompletableFuture<RateLimitResponse> decided;
     try {
-      response = RlsGrpcService.answer(decider, meters, request);
-    } catch (StatusRuntimeException e) {
-      Status.Code code = e.getStatus().getCode();
-      int status = code == Status.Code.INVALID_ARGUMENT ? 400 : code == Status.Code.UNAVAILABLE ? 503 : 500;
-      send(exchange, status, "text/plain; charset=utf-8", e.getStatus().getDescription() + "\n");
-      return;
+      decided = RlsGrpcService.answer(decider, meters, request);
+    } catch (RuntimeException e) {
+      decided = CompletableFuture.failedFuture(e);
     }
-    send(exchange, response.getOverallCode() == RateLimitResponse.Code.OVER_LIMIT ? 429 : 200,
-        "application/json", PRINTER.print(response));
+    decided.whenComplete((response, failure) -> {
+      try {
+        complete(answered, () -> {
+          if (failure == null) {
+            send(exchange, response.getOverallCode() == RateLimitResponse.Code.OVER_LIMIT ? 429 : 200,
+                "application/json", PRINTER.print(response));
+            return;
+          }
+          Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause() : failure;
+          if (!(cause instanceof StatusRuntimeException e)) {
+            send(exchange, 500, "text/plain; charset=utf-8", "internal error: " + cause + "\n");
+            return;
+          }
+          Status.Code code = e.getStatus().getCode();
+          int status = code == Status.Code.INVALID_ARGUMENT ? 400 : code == Status.Code.UNAVAILABLE ? 503 : 500;
+          send(exchange, status, "text/plain; charset=utf-8", e.getStatus().getDescription() + "\n");
+        });
+      } finally {
+        admission.release();
+      }
+    });
+  }
+
+  /** Runs {@code answer} and completes {@code answered} with its outcome. */
+  private static void complete(CompletableFuture<Void> answered, Handler answer) {
+    try {
+      answer.run();
+      answered.complete(null);
+    } catch (IOException | RuntimeException e) {
+      answered.completeExceptionally(e);
+    }
   }
 
   /**

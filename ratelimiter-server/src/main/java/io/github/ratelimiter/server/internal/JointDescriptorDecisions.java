@@ -5,7 +5,6 @@ import io.github.ratelimiter.Cost;
 import io.github.ratelimiter.Decision;
 import io.github.ratelimiter.FailureMode;
 import io.github.ratelimiter.FungibleLimiter;
-import io.github.ratelimiter.JointDecision;
 import io.github.ratelimiter.Limit;
 import io.github.ratelimiter.LimiterOptions;
 import io.github.ratelimiter.Quota;
@@ -22,14 +21,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 
 /**
  * {@link DescriptorDecisions} on the library's quotas and decisions across keys. Each check is one key of one
  * limiter, named by the check's resource, whose default {@link Quota} holds the check's limits (named {@code "0"},
  * {@code "1"}, ... in the configured order; the limit table's row of the descriptor value, when enabled, replaces
  * the first), so several {@code rate_limits} on one descriptor are decided by one store write. The enforcing checks
- * of a request are decided together ({@link RateLimiters#tryAcquireAll}): admitted only when every one admits, and
- * then each is charged; when one is over, nothing stays charged on any.
+ * of a request are decided together ({@link RateLimiters#tryAcquireAllAsync}): admitted only when every one admits,
+ * and then each is charged; when one is over, nothing stays charged on any.
+ *
+ * <p><b>Non-blocking.</b> Every step goes through the limiters' async views ({@code FungibleLimiter.async()},
+ * {@code tryAcquireAllAsync}) and the store's {@code consumeAsync}: a decision made in process completes at once, one
+ * that waited for the store completes on the limiters' async executor, and no thread waits in between. Each future
+ * is bounded by the decision timeout (the limiters bound theirs; the reads here are bounded the same way).
  *
  * <p>A request that charges one descriptor only is that key's own decision, so a hot descriptor is leased
  * ({@link io.github.ratelimiter.Leasing#defaults()}: hot from 200 hits per second, or four of this server's decisions
@@ -46,71 +56,115 @@ final class JointDescriptorDecisions implements DescriptorDecisions {
   private final LimiterOptions options;
   private final BucketStore buckets;
   private final FailureMode failureMode;
+  private final Duration decisionTimeout;
+  private final Executor callbacks;
   private final Clock clock;
 
+  /**
+   * @param callbacks where a read that waited for the store continues (the limiters' async executor)
+   */
   JointDescriptorDecisions(RateLimiters limiters, LimiterOptions options, BucketStore buckets,
-      FailureMode failureMode, Clock clock) {
+      FailureMode failureMode, Duration decisionTimeout, Executor callbacks, Clock clock) {
     this.limiters = limiters;
     this.options = options;
     this.buckets = buckets;
     this.failureMode = failureMode;
+    this.decisionTimeout = decisionTimeout;
+    this.callbacks = callbacks;
     this.clock = clock;
   }
 
   @Override
-  public List<Outcome> decide(List<Check> checks, boolean allOrNothing) {
+  public CompletableFuture<List<Outcome>> decide(List<Check> checks, boolean allOrNothing) {
     int n = checks.size();
-    Outcome[] outcomes = new Outcome[n];
     FungibleLimiter[] limiterOf = new FungibleLimiter[n];
+    List<CompletableFuture<Quota>> quotaOf = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Check check = checks.get(i);
+      limiterOf[i] = limiters.fungible(check.resource(), quota(check), options);
+      // complete at once unless the account's limit row must be read (limit table enabled, not cached)
+      quotaOf.add(limiterOf[i].async().quotaFor(check.account()));
+    }
+    return CompletableFuture.allOf(quotaOf.toArray(CompletableFuture<?>[]::new)).thenCompose(quotasKnown -> {
+      Quota[] quotas = new Quota[n];
+      for (int i = 0; i < n; i++) {
+        quotas[i] = quotaOf.get(i).join();
+      }
+      return decide(checks, allOrNothing, limiterOf, quotas);
+    });
+  }
+
+  /** The decision once every check's quota is known: the store writes, then the reads of the checks left over. */
+  private CompletableFuture<List<Outcome>> decide(List<Check> checks, boolean allOrNothing,
+      FungibleLimiter[] limiterOf, Quota[] quotas) {
+    int n = checks.size();
+    // each written by one completion, read after all of them (CompletableFuture completion orders the two)
+    Outcome[] outcomes = new Outcome[n];
     List<Integer> charged = new ArrayList<>();
     boolean refused = false; // some check asks more than a limit could ever grant: never admitted
     for (int i = 0; i < n; i++) {
       Check check = checks.get(i);
-      limiterOf[i] = limiters.fungible(check.resource(), quota(check), options);
       if (check.hits() == 0) {
         continue;
       }
-      Quota quota = limiterOf[i].quotaFor(check.account());
-      int lane = tooSmall(quota, check.hits());
+      int lane = tooSmall(quotas[i], check.hits());
       if (lane >= 0) {
-        outcomes[i] = new Outcome(false, spec(check, quota.names().get(lane)), 0,
-            quota.limit(quota.names().get(lane)).window(), false);
+        outcomes[i] = new Outcome(false, spec(check, quotas[i].names().get(lane)), 0,
+            quotas[i].limit(quotas[i].names().get(lane)).window(), false);
         refused = true;
       } else {
         charged.add(i);
       }
     }
+    CompletableFuture<Void> written;
     if (allOrNothing && charged.size() == 1 && !refused) {
       // one key: its own decision, which may come from a lease when the key is hot here
-      int i = charged.get(0);
-      outcomes[i] = outcome(checks.get(i), limiterOf[i].tryAcquire(checks.get(i).account(), checks.get(i).hits()));
+      written = acquire(checks, limiterOf, charged.get(0), outcomes);
     } else if (allOrNothing) {
       if (!refused && !charged.isEmpty()) {
         List<Ask> asks = new ArrayList<>(charged.size());
         for (int i : charged) {
           asks.add(limiterOf[i].ask(checks.get(i).account(), Cost.permits(checks.get(i).hits())));
         }
-        JointDecision joint = limiters.tryAcquireAll(asks);
-        for (int k = 0; k < charged.size(); k++) {
-          Decision decision = joint.decisions().get(k);
-          int i = charged.get(k);
-          if (decision != null) {
-            outcomes[i] = outcome(checks.get(i), decision);
+        written = limiters.tryAcquireAllAsync(asks).thenAccept(joint -> {
+          for (int k = 0; k < charged.size(); k++) {
+            Decision decision = joint.decisions().get(k);
+            int i = charged.get(k);
+            if (decision != null) {
+              outcomes[i] = outcome(checks.get(i), decision);
+            }
           }
-        }
+        });
+      } else {
+        written = CompletableFuture.completedFuture(null);
       }
     } else {
-      for (int i : charged) {
-        outcomes[i] = outcome(checks.get(i), limiterOf[i].tryAcquire(checks.get(i).account(), checks.get(i).hits()));
+      CompletableFuture<?>[] each = new CompletableFuture<?>[charged.size()];
+      for (int k = 0; k < charged.size(); k++) {
+        each[k] = acquire(checks, limiterOf, charged.get(k), outcomes);
       }
+      written = CompletableFuture.allOf(each);
     }
-    List<Outcome> result = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      Check check = checks.get(i);
-      result.add(outcomes[i] != null ? outcomes[i]
-          : look(check, limiterOf[i].quotaFor(check.account()), Math.max(1, check.hits())));
-    }
-    return result;
+    return written.thenCompose(done -> {
+      // the checks without charging, and those left undecided after a denial: read for their statuses
+      List<CompletableFuture<Void>> reads = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (outcomes[i] == null) {
+          int index = i;
+          Check check = checks.get(i);
+          reads.add(look(check, quotas[i], Math.max(1, check.hits())).thenAccept(o -> outcomes[index] = o));
+        }
+      }
+      return CompletableFuture.allOf(reads.toArray(CompletableFuture<?>[]::new)).thenApply(all -> List.of(outcomes));
+    });
+  }
+
+  /** The check's own decision, written to {@code outcomes[i]}. */
+  private static CompletableFuture<Void> acquire(List<Check> checks, FungibleLimiter[] limiterOf, int i,
+      Outcome[] outcomes) {
+    Check check = checks.get(i);
+    return limiterOf[i].async().tryAcquire(check.account(), check.hits())
+        .thenAccept(decision -> outcomes[i] = outcome(check, decision));
   }
 
   /** The check's limits as a quota, named by their position. */
@@ -155,7 +209,7 @@ final class JointDescriptorDecisions implements DescriptorDecisions {
    * The bucket's lanes without charging (see the class comment): the outcome of the lane with the fewest left, or
    * of the first that cannot take {@code needed} more now.
    */
-  private Outcome look(Check check, Quota quota, long needed) {
+  private CompletableFuture<Outcome> look(Check check, Quota quota, long needed) {
     List<String> names = quota.names();
     Instant instant = clock.instant();
     long now = Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
@@ -165,15 +219,41 @@ final class JointDescriptorDecisions implements DescriptorDecisions {
       long tolerance = limit.blocks() ? 0 : Gcra.toleranceNanos(limit);
       lanes.add(new Lane(name, 0, tolerance, BucketStore.UNKNOWN));
     }
-    QuotaResult state;
+    CompletableFuture<QuotaResult> read;
     try {
-      state = buckets.consume(new QuotaRequest(check.resource(), check.account(), now, lanes, Deadline.none()));
-    } catch (RateLimiterException e) {
-      if (failureMode == FailureMode.FAIL_OPEN) {
-        return new Outcome(true, spec(check, names.get(0)), quota.first().limit(), Duration.ZERO, true);
-      }
-      throw e;
+      read = buckets.consumeAsync(new QuotaRequest(check.resource(), check.account(), now, lanes,
+          Deadline.after(decisionTimeout)));
+    } catch (RuntimeException e) {
+      read = CompletableFuture.failedFuture(e);
     }
+    // bounded whatever the store does, as the limiters bound their own futures; continued off the store client's
+    // threads (and the timeout's) as the limiters continue theirs, unless already complete
+    CompletableFuture<QuotaResult> bounded = read.isDone() ? read
+        : read.orTimeout(decisionTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    BiFunction<QuotaResult, Throwable, Outcome> then = (state, failure) -> {
+      if (failure != null) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        RateLimiterException storeFailure = cause instanceof RateLimiterException e ? e
+            : cause instanceof TimeoutException ? new RateLimiterException("the decision timeout of "
+                + decisionTimeout + " passed before the store answered a read of " + check.resource(), cause)
+            : null;
+        if (storeFailure == null) {
+          throw cause instanceof RuntimeException e ? e : new CompletionException(cause);
+        }
+        if (failureMode == FailureMode.FAIL_OPEN) {
+          return new Outcome(true, spec(check, names.get(0)), quota.first().limit(), Duration.ZERO, true);
+        }
+        throw storeFailure;
+      }
+      return reported(check, quota, state, now, needed);
+    };
+    return bounded.isDone() ? bounded.handle(then) : bounded.handleAsync(then, callbacks);
+  }
+
+  /** The outcome a read reports: the lane with the fewest left, or the first that cannot take {@code needed}. */
+  private static Outcome reported(Check check, Quota quota, QuotaResult state, long now, long needed) {
+    List<String> names = quota.names();
     Outcome reported = null;
     for (int i = 0; i < names.size(); i++) {
       Limit limit = quota.limit(names.get(i));

@@ -239,13 +239,13 @@ class ServerOperationsTest {
         new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
             io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     RateLimitServer server = RateLimitServer.builder().store(store).config(config).grpcPort(0).httpPort(0)
-        .threads(1).meterRegistry(registry).start();
+        .maxInFlight(1).meterRegistry(registry).start();
     ManagedChannel channel = channel(server);
     store.entered = new CountDownLatch(1);
     store.release = new CountDownLatch(1);
     CompletableFuture<Code> first = CompletableFuture.supplyAsync(() -> ask(channel, "a"));
     assertThat(store.entered.await(30, TimeUnit.SECONDS)).isTrue();
-    // the only decision thread is held by the first request: the second waits in the queue past its deadline
+    // the only slot is held by the first request: the second waits for admission past its deadline
     assertThatThrownBy(() -> RateLimitServiceGrpc.newBlockingStub(channel).withDeadlineAfter(200,
         TimeUnit.MILLISECONDS).shouldRateLimit(request("b"))).isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
@@ -261,7 +261,7 @@ class ServerOperationsTest {
   }
 
   @Test
-  void anHttpRequestThatWaitedLongerThanTheRequestTimeoutForAThreadIsNotDecided() throws Exception {
+  void anHttpRequestThatWaitedLongerThanTheRequestTimeoutForAdmissionIsNotDecided() throws Exception {
     ControlledStore store = new ControlledStore();
     Path config = Files.writeString(dir.resolve("d.yaml"), CONFIG);
     java.util.concurrent.atomic.AtomicLong ticker = new java.util.concurrent.atomic.AtomicLong();
@@ -276,16 +276,17 @@ class ServerOperationsTest {
       assertThat(store.entered.await(30, TimeUnit.SECONDS)).isTrue();
       CompletableFuture<HttpResponse<String>> second = CompletableFuture.supplyAsync(() -> json(server, "b"));
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (server.httpQueued() == 0 && System.nanoTime() < until) {
+      while (server.httpWaiting() == 0 && System.nanoTime() < until) {
         Thread.onSpinWait();
       }
-      assertThat(server.httpQueued()).as("the second request waits for the only thread").isEqualTo(1);
+      assertThat(server.httpWaiting()).as("the second request waits for the only slot").isEqualTo(1);
       ticker.addAndGet(Duration.ofMillis(1001).toNanos());
       store.release.countDown();
       assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
       HttpResponse<String> late = second.get(30, TimeUnit.SECONDS);
       assertThat(late.statusCode()).isEqualTo(503);
-      assertThat(late.body()).isEqualTo("the request waited longer than the request timeout for a decision thread\n");
+      assertThat(late.body()).isEqualTo("the request waited longer than the request timeout to be decided: this"
+          + " listener's requests in flight were at their bound (max in flight 1)\n");
       assertThat(get(server, "/metrics").body())
           .contains("ratelimit_service_should_rate_limit_errors_total{reason=\"deadline\"} 1.0")
           .contains("ratelimit_service_rate_limit_total_hits_total{key=\"d.user\"} 1.0");
