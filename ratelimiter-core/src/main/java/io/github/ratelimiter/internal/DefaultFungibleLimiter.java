@@ -55,7 +55,9 @@ import org.slf4j.LoggerFactory;
  *       the one place this process keeps what it knows of the bucket;
  *   <li><b>leased</b>, for a key that leases ({@link LeasedBuckets}): from the chunk held, a new chunk, or the
  *       direct step;
- *   <li><b>direct</b>: one store step for exactly these permits, or a local denial.
+ *   <li><b>direct</b>: one store step for exactly these permits, or a local denial; on a remote store, when this
+ *       process already has {@link KnownBucket#LANES} calls in flight on the bucket, a seat in the batch that goes as
+ *       one step when a lane frees ({@link Batch}, where the proof that it stays exact is).
  * </ol>
  *
  * <p>Reservations settled later ({@link #tryReserve}, {@link DefaultCharge}) are admitted by the same steps, always
