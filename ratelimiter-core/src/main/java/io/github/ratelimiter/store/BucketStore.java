@@ -80,6 +80,14 @@ public interface BucketStore {
       return Gcra.step(storedTat, nowNanos, costNanos, toleranceNanos);
     }
 
+    /**
+     * {@link #applyTo(long)} without its result object: the {@code tat} after the step when admitted, else
+     * {@link Gcra#DENIED}. For a store that retries a compare-and-set in a loop.
+     */
+    public long admittedTat(long storedTat) {
+      return Gcra.admittedTat(storedTat, nowNanos, costNanos, toleranceNanos);
+    }
+
     /** The largest stored {@code tat} that still admits this request: {@code now + tolerance - cost}. */
     public long maxAdmittedTat() {
       return nowNanos + toleranceNanos - costNanos;

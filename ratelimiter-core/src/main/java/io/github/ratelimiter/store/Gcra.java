@@ -154,12 +154,21 @@ public final class Gcra {
    * @return whether admitted, and {@code tat} after the step
    */
   public static BucketResult step(long tat, long now, long cost, long tolerance) {
-    long start = Math.max(tat, now);
-    long next = start + cost;
-    if (next - now <= tolerance) {
-      return new BucketResult(true, next);
-    }
-    return new BucketResult(false, tat);
+    long next = admittedTat(tat, now, cost, tolerance);
+    return next == DENIED ? new BucketResult(false, tat) : new BucketResult(true, next);
+  }
+
+  /** What {@link #admittedTat} answers for a denied step: no {@code tat} an admitted step leaves is this small. */
+  public static final long DENIED = Long.MIN_VALUE;
+
+  /**
+   * {@link #step} without its result object, for a store that retries a compare-and-set in a loop (an object made in
+   * each turn of a loop is one the JIT cannot keep off the heap): the {@code tat} after an admitted step, or
+   * {@link #DENIED}.
+   */
+  public static long admittedTat(long tat, long now, long cost, long tolerance) {
+    long next = Math.max(tat, now) + cost;
+    return next - now <= tolerance ? next : DENIED;
   }
 
   /** Whether a request of {@code cost} is certainly denied, given a {@code tat} the bucket has at least. */

@@ -118,11 +118,14 @@ public final class InMemoryStore implements RateLimitStore {
         tat = bucket(request.resourceName(), request.accountId());
         last = new Last(request.resourceName(), request.accountId(), tat);
       }
-      while (true) {
+      while (true) { // each result made after the loop: a result made in a turn of it would be allocated
         long current = tat.get();
-        BucketResult result = request.applyTo(current);
-        if (!result.allowed() || tat.compareAndSet(current, result.tat())) {
-          return result;
+        long next = request.admittedTat(current);
+        if (next == Gcra.DENIED) {
+          return new BucketResult(false, current);
+        }
+        if (tat.compareAndSet(current, next)) {
+          return new BucketResult(true, next);
         }
       }
     }
