@@ -647,19 +647,23 @@ public final class Report {
     rows.add(new String[] {"0 over-admission, every scenario, every contender that claims exactness",
         over == 0 ? "0" : over + " (" + who + ")", oursOver == 0 ? (over == 0 ? "yes" : "yes for this project")
         : "**no**"});
+    // issue 18: keep the in-process figures at least where a full run put them before the decision path changed
+    double[] kept = {0, 1.06, 1.33};
     List<String> inProcess = new ArrayList<>();
-    boolean onPar = true;
+    boolean held = true;
     for (int t : new int[] {1, 2}) {
       double ourScore = jmhScore(jmh, "inMemoryLimiter", t);
       double theirs = jmhScore(jmh, "bucket4jLocal", t);
       if (ourScore > 0 && theirs > 0) {
-        inProcess.add(String.format("%d thread%s: %.2fx", t, t == 1 ? "" : "s", ourScore / theirs));
-        onPar &= ourScore / theirs >= 0.9;
+        inProcess.add(String.format("%d thread%s: %.2fx (of %.2fx)", t, t == 1 ? "" : "s", ourScore / theirs,
+            kept[t]));
+        held &= ourScore / theirs >= kept[t];
       }
     }
     if (!inProcess.isEmpty()) {
-      rows.add(new String[] {"in-process limiter at least on par with Bucket4j's local bucket (ops/us ratio)",
-          String.join(", ", inProcess), onPar ? "yes" : "**no**"});
+      rows.add(new String[] {"in-process limiter: at least 1.06x Bucket4j's local bucket on one thread and 1.33x on "
+          + "two (ops/us ratio; the two-thread figure is two threads contending for one word and varies by fork)",
+          String.join(", ", inProcess), held ? "yes" : "**no**"});
     }
     return rows;
   }
