@@ -91,6 +91,12 @@ final class Chart {
     int groups = panel.scenarios().size();
     double groupWidth = (right - left) / (double) groups;
     double barWidth = groupWidth * 0.8 / CONTENDERS.size();
+    // scenario names go on two rows, alternately, when any is wider than its group: neighbours then never overlap
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    boolean stagger = false;
+    for (String scenario : panel.scenarios()) {
+      stagger |= g.getFontMetrics().stringWidth(scenario) > groupWidth - 4;
+    }
     for (int s = 0; s < groups; s++) {
       String scenario = panel.scenarios().get(s);
       Map<String, Double> byContender = panel.values().getOrDefault(scenario, Map.of());
@@ -110,12 +116,22 @@ final class Chart {
         if (v > panel.clip()) {
           label = label + " (cut)";
         }
+        // upright along the bar, so that the labels of neighbouring narrow bars do not run into each other; inside
+        // the bar (in white) when it would reach past the plot's top
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
-        g.drawString(label, x, plotBottom - h - 4);
+        int textWidth = g.getFontMetrics().stringWidth(label);
+        boolean inside = plotBottom - h - 4 - textWidth < plotTop - 12;
+        Graphics2D upright = (Graphics2D) g.create();
+        upright.translate(x + (int) barWidth / 2 + 3, inside ? plotBottom - h + 4 + textWidth : plotBottom - h - 4);
+        upright.rotate(-Math.PI / 2);
+        upright.setColor(inside ? Color.WHITE : Color.BLACK);
+        upright.drawString(label, 0, 0);
+        upright.dispose();
       }
       g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
       int labelWidth = g.getFontMetrics().stringWidth(scenario);
-      g.drawString(scenario, (int) (left + s * groupWidth + (groupWidth - labelWidth) / 2), plotBottom + 18);
+      int labelX = Math.min((int) (left + s * groupWidth + (groupWidth - labelWidth) / 2), width - 4 - labelWidth);
+      g.drawString(scenario, labelX, plotBottom + 18 + (stagger ? 15 * (s % 2) : 0));
     }
   }
 
