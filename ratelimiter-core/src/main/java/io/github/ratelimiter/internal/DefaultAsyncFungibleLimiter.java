@@ -118,20 +118,8 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
           call.deadline);
     }).thenApply(tats -> DefaultFungibleLimiter.standing(call.quota, tats, call.now)));
     CompletableFuture<Decision> bounded = Futures.within(charged, call.deadline, "the charge was written");
-    return Futures.handOff(bounded.handle((decision, failure) -> {
-      if (failure == null) {
-        return decision;
-      }
-      Throwable cause = Futures.unwrap(failure);
-      if (cause instanceof RateLimiterException e) {
-        try {
-          return limiter.chargeFailed(call, amounts[0], e);
-        } catch (RateLimiterException thrown) {
-          throw new CompletionException(thrown);
-        }
-      }
-      throw new CompletionException(cause);
-    }), executor);
+    return Futures.handOff(bounded.handle((decision, failure) -> failure == null ? decision
+        : Futures.byPolicy(failure, e -> limiter.chargeFailed(call, amounts[0], e))), executor);
   }
 
   /** The call resolved: at once from the last account, else by the limit resolver's read (a failure as asked). */
@@ -282,18 +270,8 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
 
   /** The one exit: the decision reported, or the failure through the failure mode (a fail-closed one rethrown). */
   private Decision reported(FungibleCall call, Decision decision, Throwable failure) {
-    if (failure == null) {
-      return limiter.reported(call, decision);
-    }
-    Throwable cause = Futures.unwrap(failure);
-    if (cause instanceof RateLimiterException e) {
-      try {
-        return limiter.storeFailed(call, e);
-      } catch (RateLimiterException thrown) {
-        throw new CompletionException(thrown);
-      }
-    }
-    throw new CompletionException(cause);
+    return failure == null ? limiter.reported(call, decision)
+        : Futures.byPolicy(failure, e -> limiter.storeFailed(call, e));
   }
 
   /** Resolve (at once from the last account, else by the limit resolver's read), then the steps after it. */

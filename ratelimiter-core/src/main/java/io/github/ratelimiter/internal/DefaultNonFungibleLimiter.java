@@ -284,15 +284,24 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
    * {@code U} of a query (the class comment's proof holds as is). A lost write falls back to the query.
    */
   private Optional<Reservation> claimFreed(String accountId, long limit, String holder, Deadline deadline) {
+    long now = nowEpochSecond();
+    Claim claim = freedClaim(accountId, limit, now);
+    return claim == null ? Optional.empty() : take(claim, holder, now, deadline);
+  }
+
+  /**
+   * This thread's claim of a slot this process freed since its last query of the account, when that query allows
+   * one (see {@link #claimFreed}); null when there is none to try.
+   */
+  private Claim freedClaim(String accountId, long limit, long now) {
     ArrayBlockingQueue<Freed> queue = freed.getIfPresent(accountId);
     View view = views.getIfPresent(accountId);
     if (queue == null || view == null) {
-      return Optional.empty();
+      return null;
     }
-    long now = nowEpochSecond();
     if (view.limit() != limit || view.foreign() > 0 || now - view.seenAt() > VIEW_SECONDS) {
       queue.clear();
-      return Optional.empty();
+      return null;
     }
     for (Freed slot = queue.poll(); slot != null; slot = queue.poll()) {
       if (slot.slot() >= view.usableBelow()) {
@@ -303,10 +312,11 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
         claim.future().complete(null); // another thread claims or claimed it since: not ours to try
         continue;
       }
-      return take(claim, holder, now, deadline);
+      return claim;
     }
-    return Optional.empty();
+    return null;
   }
+
 
   /** Remembers a slot this process freed, for {@link #claimFreed}; foreign rows are never claimed. */
   private void noteFreed(SlotRecord row) {
@@ -432,29 +442,12 @@ final class DefaultNonFungibleLimiter implements NonFungibleLimiter {
   /** {@link #claimFreed} without waiting. */
   private CompletableFuture<Optional<Reservation>> claimFreedAsync(String accountId, long limit, String holder,
       Deadline deadline) {
-    ArrayBlockingQueue<Freed> queue = freed.getIfPresent(accountId);
-    View view = views.getIfPresent(accountId);
-    if (queue == null || view == null) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
     long now = nowEpochSecond();
-    if (view.limit() != limit || view.foreign() > 0 || now - view.seenAt() > VIEW_SECONDS) {
-      queue.clear();
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    for (Freed slot = queue.poll(); slot != null; slot = queue.poll()) {
-      if (slot.slot() >= view.usableBelow()) {
-        continue;
-      }
-      Claim claim = startClaim(accountId, List.of(slot.slot()), slot.claimsEndedThen());
-      if (claim.slot() == null) {
-        claim.future().complete(null);
-        continue;
-      }
-      return takeAsync(claim, holder, now, deadline);
-    }
-    return CompletableFuture.completedFuture(Optional.empty());
+    Claim claim = freedClaim(accountId, limit, now);
+    return claim == null ? CompletableFuture.completedFuture(Optional.empty())
+        : takeAsync(claim, holder, now, deadline);
   }
+
 
   /** One try of the loop in {@link #tryReserve(String, long, Deadline)}: a query and a claim, or a wait. */
   private CompletableFuture<Optional<Reservation>> lookAndClaimAsync(String accountId, long limit, String holder,

@@ -164,15 +164,7 @@ final class FailurePolicyNonFungibleLimiter implements NonFungibleLimiter {
 
   /** {@link #storeFailed} for a future's failure: a store failure goes through the policy, anything else as is. */
   private Reservation storeFailedAsync(Throwable failure, String accountId) {
-    Throwable cause = Futures.unwrap(failure);
-    if (cause instanceof RateLimiterException e) {
-      try {
-        return storeFailed(e, accountId);
-      } catch (RateLimiterException thrown) {
-        throw new CompletionException(thrown);
-      }
-    }
-    throw new CompletionException(cause);
+    return Futures.byPolicy(failure, e -> storeFailed(e, accountId));
   }
 
   @Override

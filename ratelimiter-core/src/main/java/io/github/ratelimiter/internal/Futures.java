@@ -9,6 +9,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -106,6 +107,22 @@ final class Futures {
       failure = failure.getCause();
     }
     return failure;
+  }
+
+  /**
+   * A failed stage's answer by a limiter's failure policy, inside {@code handle}: a store failure goes to
+   * {@code policy}, which answers (fail-open) or throws it (fail-closed); anything else fails the stage as it is.
+   */
+  static <T> T byPolicy(Throwable failure, Function<RateLimiterException, T> policy) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof RateLimiterException e) {
+      try {
+        return policy.apply(e);
+      } catch (RateLimiterException thrown) {
+        throw new CompletionException(thrown);
+      }
+    }
+    throw new CompletionException(cause);
   }
 
   /** The failure as a store failure if it is one (unwrapped), else null. */

@@ -266,7 +266,6 @@ final class LeasedBuckets {
         Decision after = fromQuotaChunk(lease, call, later);
         return after != null ? after : quotaDenied(call, bucket.seenLanes(quota.quota()), later, least);
       }
-      long writing = now;
       try {
         long[] leaseCosts = new long[costs.length];
         for (int i = 0; i < costs.length; i++) {
@@ -279,9 +278,7 @@ final class LeasedBuckets {
           return first;
         }
       } finally {
-        lease.stalled.add(Math.max(0, nanoClock.getAsLong() - writing));
-        lease.inFlight.set(null);
-        flight.complete(null);
+        leaseWritten(lease, flight, now);
       }
     }
     return quotaDenied(call, bucket.seenLanes(quota.quota()), now, least);
@@ -373,23 +370,16 @@ final class LeasedBuckets {
         Decision after = fromChunk(lease, call, later);
         return after != null ? after : denied(lease, call, bucket.seenTat(), later, least);
       }
-      long writing = now;
       try {
         long leaseCost = rate.cost(size);
         BucketResult result = buckets.consume(new BucketRequest(resourceName, call.accountId, now, leaseCost,
             rate.tolerance(), known, call.deadline));
-        bucket.raise(result.tat());
-        if (result.allowed()) {
-          long cursor = Leases.grant(Leases.chunkStart(result.tat(), leaseCost), result.tat(), now, call.costNanos,
-              rate.tolerance());
-          Chunk chunk = new Chunk(cursor, result.tat());
-          lease.chunk = chunk;
-          return allowed(chunk, call, now);
+        Decision first = leased(lease, call, result, leaseCost, now);
+        if (first != null) {
+          return first;
         }
       } finally {
-        lease.stalled.add(Math.max(0, nanoClock.getAsLong() - writing));
-        lease.inFlight.set(null);
-        flight.complete(null);
+        leaseWritten(lease, flight, now);
       }
     }
     return denied(lease, call, bucket.seenTat(), now, least);
@@ -402,7 +392,8 @@ final class LeasedBuckets {
    * {@link #decide} without waiting: a grant from the chunk held completes at once; a new chunk is written with
    * {@link BucketStore#consumeAsync}; a cold key goes to {@code direct} (counted while in flight).
    */
-  CompletableFuture<Decision> decideAsync(FungibleCall call, Function<FungibleCall, CompletableFuture<Decision>> direct) {
+  CompletableFuture<Decision> decideAsync(FungibleCall call,
+      Function<FungibleCall, CompletableFuture<Decision>> direct) {
     Lease lease = call.bucket.lease();
     long demand = lease.demand(call.now, call.permits, refreshNanos);
     Decision local = fromChunk(lease, call, call.now);
@@ -499,19 +490,9 @@ final class LeasedBuckets {
         if (failure != null) {
           throw new CompletionException(Futures.unwrap(failure));
         }
-        bucket.raise(result.tat());
-        if (!result.allowed()) {
-          return null;
-        }
-        long cursor = Leases.grant(Leases.chunkStart(result.tat(), leaseCost), result.tat(), now, call.costNanos,
-            rate.tolerance());
-        Chunk chunk = new Chunk(cursor, result.tat());
-        lease.chunk = chunk;
-        return allowed(chunk, call, now);
+        return leased(lease, call, result, leaseCost, now);
       } finally {
-        lease.stalled.add(Math.max(0, nanoClock.getAsLong() - now));
-        lease.inFlight.set(null);
-        flight.complete(null);
+        leaseWritten(lease, flight, now);
       }
     }).thenCompose(decision -> decision != null
         ? CompletableFuture.completedFuture(decision)
@@ -552,13 +533,38 @@ final class LeasedBuckets {
         }
         return quotaLeased(lease, call, result, leaseCosts, now);
       } finally {
-        lease.stalled.add(Math.max(0, nanoClock.getAsLong() - now));
-        lease.inFlight.set(null);
-        flight.complete(null);
+        leaseWritten(lease, flight, now);
       }
     }).thenCompose(decision -> decision != null
         ? CompletableFuture.completedFuture(decision)
         : leaseQuotaAsync(lease, call, wanted, least, attempt + 1));
+  }
+
+  /**
+   * A lease write answered: the seen {@code tat} learns it, and when admitted the chunk is held and the call's grant
+   * taken from it; null when this attempt granted nothing.
+   */
+  private static Decision leased(Lease lease, FungibleCall call, BucketResult result, long leaseCost, long now) {
+    call.bucket.raise(result.tat());
+    if (!result.allowed()) {
+      return null;
+    }
+    Rate rate = call.rate;
+    long cursor = Leases.grant(Leases.chunkStart(result.tat(), leaseCost), result.tat(), now, call.costNanos,
+        rate.tolerance());
+    Chunk chunk = new Chunk(cursor, result.tat());
+    lease.chunk = chunk;
+    return allowed(chunk, call, now);
+  }
+
+  /**
+   * A lease write of this key ended, answered or not: its time counts as stalled (no one asked meanwhile), and the
+   * decisions waiting for it go on.
+   */
+  private void leaseWritten(Lease lease, CompletableFuture<Void> flight, long startedAt) {
+    lease.stalled.add(Math.max(0, nanoClock.getAsLong() - startedAt));
+    lease.inFlight.set(null);
+    flight.complete(null);
   }
 
   /** A grant from the chunk held at {@code now}, or {@code null} when it cannot. */

@@ -293,7 +293,8 @@ final class LimitResolver {
 
   /** Until the account's row expires, or the resource's rows are read again (they may then be held whole). */
   private static Lookup accountLookup(AccountRow row, Snapshot snapshot) {
-    long until = row.expiresAtNanos() - snapshot.refreshAtNanos() < 0 ? row.expiresAtNanos() : snapshot.refreshAtNanos();
+    long until = row.expiresAtNanos() - snapshot.refreshAtNanos() < 0
+        ? row.expiresAtNanos() : snapshot.refreshAtNanos();
     return new Lookup(row.row().orElse(null), until);
   }
 
