@@ -6,12 +6,14 @@ import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Decisions of one process on one bucket that go to the store together: they found every lane of the bucket taken
- * ({@link KnownBucket#LANES} calls of this process in flight on it), so rather than each send a write of its own that
- * would queue behind those (and likely lose its busy/idle guess to them), they join the batch that forms meanwhile.
- * The first to join leads: when a lane is free it seals the batch and sends one GCRA step of the members' summed
- * cost, at one fresh {@code now}. Under contention that turns a write per decision into about one per round trip
- * per lane.
+ * Decisions of one process on one bucket that go to the store together: they found this process's store call on the
+ * bucket in flight ({@link KnownBucket#enter}), so rather than each send a write of its own that would queue behind
+ * it (and likely lose its busy/idle guess to it), they join the batch that forms meanwhile. The first to join leads:
+ * when the call before ends, its turn passes to the batch ({@link #turn}), and the leader seals it and sends one GCRA
+ * step of the members' summed cost, at one fresh {@code now}. Under contention that turns a write per decision into
+ * one per round trip: measured on one dynalite bucket (BENCHMARKS.md), 4 threads send about 0.35 writes per decision
+ * and 16 threads about 0.08, where a second call in flight at once (tried: two and three) doubled the writes, idled
+ * the threads waiting for it, and lost races between the two.
  *
  * <p><b>Exactness.</b> One step of cost {@code c1 + ... + ck} at {@code now} is admitted exactly when the k steps of
  * {@code c1}, ..., {@code ck} taken one after another at that same {@code now} would all be admitted, and leaves the
@@ -32,6 +34,14 @@ final class Batch {
   private long[] costs = new long[4];
   private int size;
   private boolean sealed;
+
+  /**
+   * Completed when this process's store call on the bucket before this batch ends ({@link KnownBucket#endCall}):
+   * the leader then seals the batch and sends its step.
+   */
+  final CompletableFuture<Void> turn = new CompletableFuture<>();
+  /** Whether {@link #turn} came; guarded by the {@link KnownBucket}'s monitor. */
+  boolean hasTurn;
 
   /** The step's outcome for every member, once the leader has it; or the store failure they all share. */
   final CompletableFuture<Outcome> outcome = new CompletableFuture<>();

@@ -330,10 +330,10 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
   /** {@link DefaultFungibleLimiter}'s coalescing ({@link Batch}) without waiting: a seat's decision is a future. */
   private CompletableFuture<Decision> coalesced(FungibleCall call, long seen) {
     KnownBucket bucket = call.bucket;
-    if (bucket.tryStartCall()) {
+    Batch.Seat seat = bucket.enter(call.costNanos);
+    if (seat == null) {
       return Futures.of(() -> storeStep(call, seen)).whenComplete((decision, failure) -> bucket.endCall());
     }
-    Batch.Seat seat = bucket.joinBatch(call.costNanos);
     Batch batch = seat.batch();
     if (seat.leader()) {
       call.storeAsked = true;
@@ -346,14 +346,13 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
   }
 
   /**
-   * The leader's part, as {@link DefaultFungibleLimiter}'s: once a lane is free, seal and send; the outcome (or
+   * The leader's part, as {@link DefaultFungibleLimiter}'s: when the batch's turn comes, seal and send; the outcome (or
    * failure) completes the batch.
    */
   private void sendBatch(FungibleCall call, Batch batch) {
     KnownBucket bucket = call.bucket;
-    CompletableFuture<Void> ended = bucket.nextCallEnd();
-    if (!bucket.tryStartCall()) {
-      ended.thenRun(() -> sendBatch(call, batch)); // when a call ends, try again
+    if (!batch.turn.isDone()) {
+      batch.turn.thenRun(() -> sendBatch(call, batch)); // when the call before it ends
       return;
     }
     bucket.sealBatch(batch);

@@ -56,8 +56,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>leased</b>, for a key that leases ({@link LeasedBuckets}): from the chunk held, a new chunk, or the
  *       direct step;
  *   <li><b>direct</b>: one store step for exactly these permits, or a local denial; on a remote store, when this
- *       process already has {@link KnownBucket#LANES} calls in flight on the bucket, a seat in the batch that goes as
- *       one step when a lane frees ({@link Batch}, where the proof that it stays exact is).
+ *       process already has a call in flight on the bucket, a seat in the batch that goes as one step when that call
+ *       ends ({@link Batch}, where the proof that it stays exact is).
  * </ol>
  *
  * <p>Reservations settled later ({@link #tryReserve}, {@link DefaultCharge}) are admitted by the same steps, always
@@ -976,21 +976,20 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   }
 
   /**
-   * On a remote store ({@link BucketStore#remote()}): this decision's own store step when a lane is free (fewer than
-   * {@link KnownBucket#LANES} calls of this process in flight on the bucket), else a seat in the batch that goes
-   * when one is ({@link Batch}), waited for within this decision's deadline; a store failure of the batch is every
-   * member's.
+   * On a remote store ({@link BucketStore#remote()}): this decision's own store step when this process has no call
+   * in flight on the bucket, else a seat in the batch that goes when that call ends ({@link Batch}), waited for
+   * within this decision's deadline; a store failure of the batch is every member's.
    */
   private Decision coalesced(FungibleCall call, long seen) {
     KnownBucket bucket = call.bucket;
-    if (bucket.tryStartCall()) {
+    Batch.Seat seat = bucket.enter(call.costNanos);
+    if (seat == null) {
       try {
         return storeStep(call, seen);
       } finally {
         bucket.endCall();
       }
     }
-    Batch.Seat seat = bucket.joinBatch(call.costNanos);
     Batch batch = seat.batch();
     if (seat.leader()) {
       call.storeAsked = true;
@@ -1008,30 +1007,26 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
   }
 
   /**
-   * The leader's part: when a lane is free, seal the batch and send it as one step at a fresh {@code now}; when that
+   * The leader's part: when the batch's turn comes, seal it and send it as one step at a fresh {@code now}; when that
    * is denied, one more step for the members that fit by the returned {@code tat}. Completes the batch's outcome, or
-   * fails it with the store's failure (or the deadline's, when no lane freed in time).
+   * fails it with the store's failure (or the deadline's, when the turn did not come in time).
    */
   private void sendBatch(FungibleCall call, Batch batch) {
     KnownBucket bucket = call.bucket;
-    boolean started = false;
     try {
-      while (true) {
-        CompletableFuture<Void> ended = bucket.nextCallEnd();
-        if (bucket.tryStartCall()) {
-          started = true;
-          break;
-        }
-        call.deadline.await(ended, "a store call on the same bucket answered");
-      }
+      call.deadline.await(batch.turn, "a store call on the same bucket answered");
+    } catch (RateLimiterException e) {
+      bucket.abandonBatch(batch);
+      batch.outcome.completeExceptionally(e);
+      return;
+    }
+    try {
       bucket.sealBatch(batch);
       batch.outcome.complete(batchSteps(call, batch));
     } catch (RateLimiterException e) {
       batch.outcome.completeExceptionally(e);
     } finally {
-      if (started) {
-        bucket.endCall();
-      }
+      bucket.endCall();
     }
   }
 

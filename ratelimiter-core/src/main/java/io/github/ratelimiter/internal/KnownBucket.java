@@ -3,7 +3,6 @@ package io.github.ratelimiter.internal;
 import io.github.ratelimiter.Quota;
 import io.github.ratelimiter.store.BucketStore;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,19 +18,13 @@ final class KnownBucket {
   private final AtomicLong seenTat = new AtomicLong(BucketStore.UNKNOWN);
   /** The direct store call on this bucket that the other threads wait for near exhaustion, or null. */
   private final AtomicReference<CompletableFuture<Void>> storeCall = new AtomicReference<>();
-  /** The batch forming while the store calls in flight take every lane ({@link Batch}), or null. */
-  private final AtomicReference<Batch> forming = new AtomicReference<>();
-  /** This process's coalesced store calls on the bucket in flight: at most {@link #LANES}. */
-  private final AtomicInteger calls = new AtomicInteger();
-  /** Completed (and replaced) each time a coalesced call ends: what a batch waiting for a lane waits for. */
-  private final AtomicReference<CompletableFuture<Void>> callEnded = new AtomicReference<>(new CompletableFuture<>());
-
   /**
-   * How many store calls of this process may be in flight at once on one bucket before decisions coalesce into a
-   * batch ({@link Batch}): two keep the server busy between one call's answer and the next call (one call at a time
-   * would leave it idle for a client round trip), and two racing writes rarely cost the loser a second write.
+   * The batch forming while this process's store call on the bucket is in flight ({@link Batch}), or null; guarded by
+   * this object's monitor, with {@link #calling}.
    */
-  static final int LANES = 2;
+  private Batch forming;
+  /** Whether this process has a coalesced store call on the bucket in flight; guarded by the monitor. */
+  private boolean calling;
   /** The lease state, made on the first leased decision; null until then. */
   private volatile LeasedBuckets.Lease lease;
   /** The seen {@code tat} of a quota's lanes beyond the first, for the quota they were seen under; null before. */
@@ -125,57 +118,75 @@ final class KnownBucket {
   }
 
   /**
-   * A seat in the batch forming on this bucket, made (and led) by this decision when none is open: the batch goes
-   * to the store as one step when the call in flight ends (see {@link Batch}).
+   * Enters a coalesced decision of {@code cost} (a remote store's, {@link BucketStore#remote()}): null when no call
+   * of this process is in flight on the bucket and none waits, so that this decision makes its own store call (then
+   * {@link #endCall} must follow); else its seat in the batch forming meanwhile, made (and led) by this decision when
+   * none is open. One call at a time: each carries every decision that arrived while the one before it was in flight,
+   * and none races another of this process for the item (a race the later clock reading can win, costing the other
+   * a second write). A batch is never overtaken: the call that ends passes its turn to the batch waiting
+   * ({@link #endCall}). A few steps under this object's monitor, never a store call.
    */
-  Batch.Seat joinBatch(long cost) {
-    while (true) {
-      Batch open = forming.get();
-      if (open != null) {
-        int index = open.join(cost);
+  Batch.Seat enter(long cost) {
+    synchronized (this) {
+      if (!calling) {
+        calling = true;
+        return null;
+      }
+      if (forming != null) {
+        int index = forming.join(cost);
         if (index >= 0) {
-          return new Batch.Seat(open, index, false);
+          return new Batch.Seat(forming, index, false);
         }
       }
-      Batch made = new Batch();
-      if (forming.compareAndSet(open, made)) {
-        return new Batch.Seat(made, made.join(cost), true);
-      }
-    }
-  }
-
-  /** Takes a lane for a store call if one is free; then {@link #endCall} must follow. */
-  boolean tryStartCall() {
-    while (true) {
-      int n = calls.get();
-      if (n >= LANES) {
-        return false;
-      }
-      if (calls.compareAndSet(n, n + 1)) {
-        return true;
-      }
+      forming = new Batch();
+      return new Batch.Seat(forming, forming.join(cost), true);
     }
   }
 
   /**
-   * Completes when the next coalesced call ends: to be taken before {@link #tryStartCall} fails, so that a lane freed
-   * in between is not missed.
+   * Ends this process's store call on the bucket (a decision's own, from {@link #enter}, or a batch's): the turn
+   * passes to the batch forming, whose leader then seals and sends it ({@link Batch#turn}; decisions that come before
+   * it seals still join it); with none, the bucket is free.
    */
-  CompletableFuture<Void> nextCallEnd() {
-    return callEnded.get();
-  }
-
-  /** Frees a lane taken by {@link #tryStartCall}, and wakes a batch waiting for one. */
   void endCall() {
-    calls.decrementAndGet();
-    callEnded.getAndSet(new CompletableFuture<>()).complete(null);
+    Batch next;
+    synchronized (this) {
+      next = forming;
+      if (next == null) {
+        calling = false;
+        return;
+      }
+      next.hasTurn = true;
+    }
+    next.turn.complete(null);
   }
 
-  /** Seals the batch, so that decisions from now on form the next one; returns its summed cost. */
+  /** Seals the batch whose turn came, so that decisions from now on form the next one; returns its summed cost. */
   long sealBatch(Batch batch) {
-    long total = batch.seal();
-    forming.compareAndSet(batch, null);
-    return total;
+    synchronized (this) {
+      if (forming == batch) {
+        forming = null;
+      }
+      return batch.seal();
+    }
+  }
+
+  /**
+   * Gives up a batch whose leader stopped waiting for its turn (its deadline passed): sealed, no longer forming, and
+   * its turn passed on if it came meanwhile. The caller fails its members.
+   */
+  void abandonBatch(Batch batch) {
+    boolean hadTurn;
+    synchronized (this) {
+      if (forming == batch) {
+        forming = null;
+      }
+      batch.seal();
+      hadTurn = batch.hasTurn;
+    }
+    if (hadTurn) {
+      endCall();
+    }
   }
 
   /** The lease state, made on first use. */

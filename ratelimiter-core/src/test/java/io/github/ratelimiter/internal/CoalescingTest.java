@@ -49,62 +49,84 @@ class CoalescingTest {
   }
 
   @Test
-  void decisionsThatFindEveryLaneTakenGoTogetherAsOneStep() throws Exception {
+  void decisionsThatFindACallInFlightGoTogetherAsOneStep() throws Exception {
     AsyncFungibleLimiter limiter = limiters(store).fungible("api", TEN_PER_HOUR).async();
     store.hold = true;
     CompletableFuture<Decision> first = limiter.tryAcquire("acct");
-    CompletableFuture<Decision> second = limiter.tryAcquire("acct");
     List<CompletableFuture<Decision>> waiting = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
       waiting.add(limiter.tryAcquire("acct"));
     }
-    assertThat(store.bucketCalls.get()).as("calls while both lanes are taken").isEqualTo(KnownBucket.LANES);
-    assertThat(store.releaseOne()).isTrue(); // the first call answers: a lane is free, the batch of five goes
+    assertThat(store.bucketCalls.get()).as("calls while the first is in flight").isEqualTo(1);
+    assertThat(store.releaseOne()).isTrue(); // the first call answers: the batch of six goes
     assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue();
-    awaitCalls(3);
-    assertThat(store.costs.get(2)).as("the batch's step: five permits").isEqualTo(5 * store.costs.get(0));
+    awaitCalls(2);
+    assertThat(store.costs.get(1)).as("the batch's step: six permits").isEqualTo(6 * store.costs.get(0));
     assertThat(store.releaseOne()).isTrue();
-    assertThat(store.releaseOne()).isTrue();
-    assertThat(second.get(5, TimeUnit.SECONDS).allowed()).isTrue();
     for (CompletableFuture<Decision> decision : waiting) {
       Decision d = decision.get(5, TimeUnit.SECONDS);
       assertThat(d.allowed()).isTrue();
       assertThat(d.remaining()).isEqualTo(3);
     }
-    assertThat(store.bucketCalls.get()).isEqualTo(3);
+    assertThat(store.bucketCalls.get()).isEqualTo(2);
   }
 
   @Test
   void aBatchStepsForTheMembersThatFitByTheSeenTatAndWhenDeniedForThoseThatFitByTheStoredOne() throws Exception {
-    AsyncFungibleLimiter limiter = limiters(store).fungible("api", TEN_PER_HOUR).async();
-    assertThat(limiter.tryAcquire("acct", 6).get(5, TimeUnit.SECONDS).allowed()).isTrue();
-    store.hold = true;
-    CompletableFuture<Decision> first = limiter.tryAcquire("acct");
-    CompletableFuture<Decision> second = limiter.tryAcquire("acct");
-    List<CompletableFuture<Decision>> waiting = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      waiting.add(limiter.tryAcquire("acct"));
+    LaterStore other = new LaterStore(store.memory);
+    try (RateLimiters one = limiters(store); RateLimiters two = limiters(other)) {
+      AsyncFungibleLimiter limiter = one.fungible("api", TEN_PER_HOUR).async();
+      AsyncFungibleLimiter otherProcess = two.fungible("api", TEN_PER_HOUR).async();
+      assertThat(limiter.tryAcquire("acct", 6).get(5, TimeUnit.SECONDS).allowed()).isTrue();
+      store.hold = true;
+      CompletableFuture<Decision> first = limiter.tryAcquire("acct");
+      List<CompletableFuture<Decision>> waiting = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        waiting.add(limiter.tryAcquire("acct"));
+      }
+      assertThat(store.releaseOne()).isTrue(); // 7 taken and seen: the batch's step is of the 3 that fit by it
+      assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue();
+      awaitCalls(3);
+      assertThat(store.costs.get(2)).isEqualTo(3 * store.costs.get(1));
+      // another process takes one meanwhile: 8 taken, not seen by the batch
+      assertThat(otherProcess.tryAcquire("acct").get(5, TimeUnit.SECONDS).allowed()).isTrue();
+      assertThat(store.releaseOne()).isTrue(); // the batch's step of 3 is denied: 2 fit by the tat it returned
+      awaitCalls(4);
+      assertThat(store.costs.get(3)).isEqualTo(2 * store.costs.get(1));
+      assertThat(store.releaseOne()).isTrue();
+      List<Boolean> allowed = new ArrayList<>();
+      for (CompletableFuture<Decision> decision : waiting) {
+        allowed.add(decision.get(5, TimeUnit.SECONDS).allowed());
+      }
+      assertThat(allowed).containsExactly(true, true, false, false, false);
+      assertThat(waiting.get(4).join().retryAfter()).isEqualTo(Duration.ofMinutes(6));
+    } finally {
+      other.close();
     }
-    assertThat(store.releaseOne()).isTrue(); // 7 taken and seen: the batch's step is of the 3 that fit by it
-    assertThat(first.get(5, TimeUnit.SECONDS).allowed()).isTrue();
-    awaitCalls(4);
-    assertThat(store.costs.get(3)).isEqualTo(3 * store.costs.get(1));
-    assertThat(store.releaseOne()).isTrue(); // the second call: 8 taken, not yet seen by the batch
-    assertThat(second.get(5, TimeUnit.SECONDS).allowed()).isTrue();
-    assertThat(store.releaseOne()).isTrue(); // the batch's step of 3 is denied: 2 fit by the tat it returned
-    awaitCalls(5);
-    assertThat(store.costs.get(4)).isEqualTo(2 * store.costs.get(1));
-    assertThat(store.releaseOne()).isTrue();
-    List<Boolean> allowed = new ArrayList<>();
-    for (CompletableFuture<Decision> decision : waiting) {
-      allowed.add(decision.get(5, TimeUnit.SECONDS).allowed());
-    }
-    assertThat(allowed).containsExactly(true, true, false, false, false);
-    assertThat(waiting.get(4).join().retryAfter()).isEqualTo(Duration.ofMinutes(6));
   }
 
   @Test
-  void blockingDecisionsWaitForALaneAndGoTogether() throws Exception {
+  void aBatchIsNeverOvertakenAndRidesWithDecisionsThatComeBeforeItSeals() {
+    KnownBucket bucket = new KnownBucket();
+    assertThat(bucket.enter(1)).as("no call in flight: its own call").isNull();
+    Batch.Seat leader = bucket.enter(1);
+    assertThat(leader.leader()).isTrue();
+    bucket.endCall(); // the first call ends: the turn passes to the batch
+    assertThat(leader.batch().turn).isDone();
+    Batch.Seat late = bucket.enter(1);
+    assertThat(late).as("the bucket has a turn taken: no call of its own").isNotNull();
+    assertThat(late.batch()).isSameAs(leader.batch());
+    assertThat(bucket.sealBatch(leader.batch())).isEqualTo(2);
+    Batch.Seat next = bucket.enter(1);
+    assertThat(next.batch()).as("after sealing, the next batch forms").isNotSameAs(leader.batch());
+    assertThat(next.leader()).isTrue();
+    bucket.abandonBatch(next.batch()); // its deadline passed before its turn: nothing passes on
+    bucket.endCall(); // the sealed batch's call ends with none waiting: the bucket is free
+    assertThat(bucket.enter(1)).isNull();
+  }
+
+  @Test
+  void blockingDecisionsWaitForTheCallInFlightAndGoTogether() throws Exception {
     FungibleLimiter limiter = limiters(store).fungible("api", TEN_PER_HOUR);
     CountDownLatch gate = new CountDownLatch(1);
     store.blockingGate = gate;
@@ -119,17 +141,17 @@ class CoalescingTest {
       for (int i = 0; i < 6; i++) {
         decisions.add(threads.submit(() -> limiter.tryAcquire("acct")));
       }
-      // two threads hold the lanes (at the gate), the four others wait for a lane or for the batch: none sends
+      // one thread's call is in flight (at the gate), the five others wait for its end or for their batch: none sends
       for (int i = 0; i < 500 && pool.stream().filter(t -> t.getState() == Thread.State.WAITING
           || t.getState() == Thread.State.TIMED_WAITING).count() < 6; i++) {
         Thread.sleep(10);
       }
-      assertThat(store.bucketCalls.get()).isEqualTo(KnownBucket.LANES);
+      assertThat(store.bucketCalls.get()).isEqualTo(1);
       gate.countDown();
       for (Future<Decision> decision : decisions) {
         assertThat(decision.get(5, TimeUnit.SECONDS).allowed()).isTrue();
       }
-      assertThat(store.bucketCalls.get()).isEqualTo(3);
+      assertThat(store.bucketCalls.get()).isEqualTo(2);
     } finally {
       threads.shutdownNow();
     }

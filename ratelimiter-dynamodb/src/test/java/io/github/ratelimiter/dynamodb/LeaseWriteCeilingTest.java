@@ -80,9 +80,10 @@ class LeaseWriteCeilingTest {
 
       assertThat(direct.worstExcess()).as("direct: admissions over the bound").isLessThanOrEqualTo(0);
       assertThat(leased.worstExcess()).as("leased: admissions over the bound").isLessThanOrEqualTo(0);
-      // the ceiling caps what the direct path can decide: its writes, 1,000/s plus a burst of 100
-      assertThat(direct.decisionsPerSecond() - direct.errors() * 1e9 / direct.elapsedNanos())
-          .as("direct decisions answered per second").isLessThanOrEqualTo(CEILING * 1.1 + 100e9 / direct.elapsedNanos());
+      // the ceiling caps the direct path's writes, 1,000/s plus a burst of 100 (its decisions may be more: one
+      // process's concurrent decisions on a key go as one write per round trip)
+      assertThat(direct.requests() - direct.throttled()).as("direct writes passed by the ceiling")
+          .isLessThanOrEqualTo((long) (CEILING * 1.1 * direct.elapsedNanos() / 1e9) + 100);
       assertThat(leased.admittedPerSecond()).as("leased admissions per second over direct decisions per second")
           .isGreaterThanOrEqualTo(5 * direct.decisionsPerSecond());
       assertThat(leased.requests()).as("leased: store requests").isLessThan(leased.admitted() / 100);
