@@ -291,6 +291,12 @@ public final class LoadHarness {
           }
         }
         if (!moto && (only.isEmpty() || only.contains(CHURN))) {
+          // The churn's code paths (queries and slot writes, on the client and on the server) run nowhere else:
+          // warm both contenders up on them first, as the fungible scenarios' paths are, or the first rounds
+          // measure compilation
+          log("warming up %s for %s", CHURN, warmup);
+          churn(ours, warmup, "warmup");
+          churnFloor(floor, warmup, "warmup");
           for (int round = 0; round < rounds; round++) {
             for (Contender contender : rotate(List.of(ours, floor), round)) {
               RunResult result = (contender == ours ? churn(ours, duration, "r" + run++)

@@ -1108,10 +1108,18 @@ final class DefaultFungibleLimiter implements FungibleLimiter {
         call.deadline);
   }
 
-  /** The direct step's decision from the store's answer, which the seen {@code tat} learns. */
+  /**
+   * The direct step's decision from the store's answer, which the seen {@code tat} learns: always on a remote store
+   * (it picks the write's busy/idle guess and sizes batches), and on a store in process only near exhaustion, where
+   * local denials and one call at a time start. Far from it, on an in-process store the value is read by nothing,
+   * and writing it would make every decision write a second word that all threads on the bucket share (measured on
+   * two threads, JMH: 7.7 against 12.6 decisions per microsecond). Skipping a raise keeps it a lower bound.
+   */
   Decision stepped(FungibleCall call, BucketResult result) {
     Rate rate = call.rate;
-    call.bucket.raise(result.tat());
+    if (coalesce || !result.allowed() || rate.nearlyExhausted(result.tat(), call.now, call.costNanos)) {
+      call.bucket.raise(result.tat());
+    }
     if (!result.allowed()) {
       return rate.denied(result.tat(), call.now, call.costNanos);
     }

@@ -90,13 +90,19 @@ final class KnownBucket {
    * admission too many.
    */
   void lowerLanes(Quota quota, long[] amounts) {
-    seenTat.getAndAdd(-amounts[0]);
+    seenTat.getAndUpdate(tat -> lowered(tat, amounts[0]));
     Lanes lanes = more;
     if (lanes != null && lanes.quota().equals(quota)) {
       for (int i = 1; i < amounts.length; i++) {
-        lanes.tats().getAndAdd(i - 1, -amounts[i]);
+        long amount = amounts[i];
+        lanes.tats().getAndUpdate(i - 1, tat -> lowered(tat, amount));
       }
     }
+  }
+
+  /** A seen {@code tat} moved back by {@code amount}; {@link BucketStore#UNKNOWN} stays unknown. */
+  private static long lowered(long tat, long amount) {
+    return tat == BucketStore.UNKNOWN ? tat : tat - amount;
   }
 
   /**

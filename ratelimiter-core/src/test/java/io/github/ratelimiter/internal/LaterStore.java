@@ -32,6 +32,9 @@ final class LaterStore implements RateLimitStore {
   private final boolean remote;
   /** Bucket answers are held (see {@link #release}) while set. */
   volatile boolean hold;
+  /** Listing answers are held (see {@link #releaseListings}) while set. */
+  volatile boolean holdListings;
+  final ConcurrentLinkedQueue<Runnable> heldListings = new ConcurrentLinkedQueue<>();
   /** Bucket answers never come while set. */
   volatile boolean never;
   /** The blocking step fails the test while set: for tests of the non-blocking path. */
@@ -116,6 +119,12 @@ final class LaterStore implements RateLimitStore {
       public CompletableFuture<List<SlotRecord>> listAsync(String resourceName, String accountId,
           Deadline deadline) {
         listings.incrementAndGet();
+        if (holdListings) {
+          CompletableFuture<List<SlotRecord>> answer = new CompletableFuture<>();
+          heldListings.add(() -> storeThread.execute(() -> answer.complete(slots.list(resourceName, accountId,
+              deadline))));
+          return answer;
+        }
         return CompletableFuture.supplyAsync(() -> slots.list(resourceName, accountId, deadline), storeThread);
       }
 
@@ -158,6 +167,16 @@ final class LaterStore implements RateLimitStore {
       reply.run();
     }
     return reply != null;
+  }
+
+  /** Sends every listing answer held so far; returns how many. */
+  int releaseListings() {
+    int n = 0;
+    for (Runnable reply = heldListings.poll(); reply != null; reply = heldListings.poll()) {
+      reply.run();
+      n++;
+    }
+    return n;
   }
 
   /** Sends every answer held so far; returns how many. */
