@@ -101,7 +101,7 @@ public final class Report {
         + "- **raw UpdateItem floor**: one conditional UpdateItem per decision (a fixed-window counter, SDK v2, the "
         + "same HTTP client): what a perfect one-request limiter costs on this server. It does not claim exactness, "
         + "so its bound check is informative only.\n\n");
-    md.append("Scenarios: `hot-N` one bucket, N threads, closed loop, limit 100,000/s (never binding); `keys-10k-16` "
+    md.append("Scenarios: `hot-N` one bucket, N threads, closed loop, limit 1,000,000/s (never binding); `keys-10k-16` "
         + "16 threads cycling over 10,000 buckets; `half-denied-16` one bucket, 600 decisions/s offered (paced) to a "
         + "limit of 300/s; `exhausted-16` one bucket of 50 per hour hammered by 16 threads (after the first 50, "
         + "every decision is a denial); `nonfungible-churn-8` 8 threads each holding up to 3 tokens under a cap of "
@@ -350,7 +350,7 @@ public final class Report {
             + "permit back, so no thread waits for a decision and none is started per decision. Beside it the "
             + "blocking path's closed loop at 16 threads (`hot-16`, `keys-10k-16`: 16 decisions in flight), each "
             + "round of the non-blocking scenario run right after the same round of its blocking one. The same "
-            + "limit (100,000/s, never binding), the same server, the same request counting. The floor's "
+            + "limit (1,000,000/s, never binding), the same server, the same request counting. The floor's "
             + "non-blocking form is the same conditional UpdateItem sent with a `DynamoDbAsyncClient` (the AWS CRT "
             + "client of `DynamoDbClients.buildAsync()`, the blocking client's timeouts, completing on the event-loop "
             + "thread); Bucket4j's DynamoDB module has no "

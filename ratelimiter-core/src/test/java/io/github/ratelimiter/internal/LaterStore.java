@@ -171,18 +171,17 @@ final class LaterStore implements RateLimitStore {
 
   /** Sends every listing answer held so far; returns how many. */
   int releaseListings() {
-    int n = 0;
-    for (Runnable reply = heldListings.poll(); reply != null; reply = heldListings.poll()) {
-      reply.run();
-      n++;
-    }
-    return n;
+    return drain(heldListings);
   }
 
   /** Sends every answer held so far; returns how many. */
   int release() {
+    return drain(held);
+  }
+
+  private static int drain(ConcurrentLinkedQueue<Runnable> replies) {
     int n = 0;
-    for (Runnable reply = held.poll(); reply != null; reply = held.poll()) {
+    for (Runnable reply = replies.poll(); reply != null; reply = replies.poll()) {
       reply.run();
       n++;
     }
