@@ -29,9 +29,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * then with leasing (limit 30,000/s, so that the limit binds and exactness is tested too). Every admission is checked against
  * {@code L + floor(t*L/W)} over every interval, with the clock reading its decision used.
  *
- * <p>In the default build it runs 2 s per path and asserts that the leased path admits at least 5 times what the
- * direct path decides (a busy machine gives no absolute rate); with {@code -Pmultiprocess} it runs 5 s per path and
- * asserts the full rate: at least 10,000 leased admissions per second on the key, after a 3 s warm-up of 16 threads.
+ * <p>The ceiling caps the direct path's writes, not its decisions: one process's concurrent decisions on the key go
+ * as one write per round trip (coalescing), so its decisions per write grow with its threads (16 threads: about 14).
+ * Leasing takes decisions off the store altogether: the leased path must admit at least 5 times the ceiling's writes
+ * per second in the default build (2 s per path, on a busy machine) and 10 times with {@code -Pmultiprocess} (5 s
+ * per path after a 3 s warm-up of 16 threads: at least 10,000 admissions per second on the key), with fewer store
+ * requests than one per 100 admissions.
  */
 class LeaseWriteCeilingTest {
 
@@ -65,7 +68,7 @@ class LeaseWriteCeilingTest {
   }
 
   @Test
-  void behindAOneThousandWritesPerSecondCeilingLeasesDecideFarMoreThanTheDirectPathAndNeverOverAdmit()
+  void behindAOneThousandWritesPerSecondCeilingLeasesAdmitManyTimesItsWritesAndNeverOverAdmit()
       throws Exception {
     DynamoDbTestTables tables = new DynamoDbTestTables(DYNAMO);
     try (FaultProxy proxy = FaultProxy.start(DYNAMO.endpoint())) {
@@ -84,13 +87,9 @@ class LeaseWriteCeilingTest {
       // process's concurrent decisions on a key go as one write per round trip)
       assertThat(direct.requests() - direct.throttled()).as("direct writes passed by the ceiling")
           .isLessThanOrEqualTo((long) (CEILING * 1.1 * direct.elapsedNanos() / 1e9) + 100);
-      assertThat(leased.admittedPerSecond()).as("leased admissions per second over direct decisions per second")
-          .isGreaterThanOrEqualTo(5 * direct.decisionsPerSecond());
+      assertThat(leased.admittedPerSecond()).as("leased admissions per second on one key")
+          .isGreaterThanOrEqualTo((FULL ? 10 : 5) * CEILING);
       assertThat(leased.requests()).as("leased: store requests").isLessThan(leased.admitted() / 100);
-      if (FULL) {
-        assertThat(leased.admittedPerSecond()).as("leased admissions per second on one key")
-            .isGreaterThanOrEqualTo(10_000);
-      }
     }
   }
 
