@@ -73,15 +73,6 @@ final class Batch {
     return costOf(size);
   }
 
-  synchronized boolean sealed() {
-    return sealed;
-  }
-
-  /** The members (all of them once sealed). */
-  synchronized int size() {
-    return size;
-  }
-
   /** The summed cost of the first {@code k} members. */
   synchronized long costOf(int k) {
     long sum = 0;

@@ -351,18 +351,16 @@ final class DefaultAsyncFungibleLimiter implements AsyncFungibleLimiter {
    */
   private void sendBatch(FungibleCall call, Batch batch) {
     KnownBucket bucket = call.bucket;
-    if (!batch.turn.isDone()) {
-      batch.turn.thenRun(() -> sendBatch(call, batch)); // when the call before it ends
-      return;
-    }
-    bucket.sealBatch(batch);
-    Futures.of(() -> batchSteps(call, batch)).whenComplete((outcome, failure) -> {
-      bucket.endCall();
-      if (failure != null) {
-        batch.outcome.completeExceptionally(Futures.unwrap(failure));
-      } else {
-        batch.outcome.complete(outcome);
-      }
+    batch.turn.thenRun(() -> { // when the call before it ends
+      bucket.sealBatch(batch);
+      Futures.of(() -> batchSteps(call, batch)).whenComplete((outcome, failure) -> {
+        bucket.endCall();
+        if (failure != null) {
+          batch.outcome.completeExceptionally(Futures.unwrap(failure));
+        } else {
+          batch.outcome.complete(outcome);
+        }
+      });
     });
   }
 

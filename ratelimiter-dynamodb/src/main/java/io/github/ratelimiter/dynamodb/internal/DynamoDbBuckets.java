@@ -289,7 +289,7 @@ public final class DynamoDbBuckets implements BucketStore {
         continue;
       }
       String name = "#t" + i;
-      names.put(name, laneAttribute(i, lane));
+      names.put(name, laneAttribute(i, lane.name()));
       if (busy[i]) {
         sets.add(name + " = " + name + " + :c" + i);
         conditions.add(name + " BETWEEN :now AND :m" + i);
@@ -322,7 +322,7 @@ public final class DynamoDbBuckets implements BucketStore {
     Map<String, String> names = new HashMap<>();
     List<String> projection = new ArrayList<>();
     for (int i = 0; i < lanes.size(); i++) {
-      names.put("#t" + i, laneAttribute(i, lanes.get(i)));
+      names.put("#t" + i, laneAttribute(i, lanes.get(i).name()));
       projection.add("#t" + i);
     }
     return requests.call("GetItem", tableName, () -> requests.calls().getItem(
@@ -361,7 +361,7 @@ public final class DynamoDbBuckets implements BucketStore {
         continue;
       }
       String name = "#t" + i;
-      names.put(name, i == 0 ? TAT : TAT + "_" + lane.name());
+      names.put(name, laneAttribute(i, lane.name()));
       sets.add(name + " = " + name + " - :r" + i);
       conditions.add(name + " >= :a" + i);
       values.put(":r" + i, number(lane.amountNanos()));
@@ -392,15 +392,18 @@ public final class DynamoDbBuckets implements BucketStore {
     return Math.floorDiv(nowNanos + toleranceNanos, 1_000_000_000L) + 1;
   }
 
-  /** The attribute a lane lives in: {@code tat} for the first, {@code tat_<name>} for the others. */
-  static String laneAttribute(int index, Lane lane) {
-    return index == 0 ? TAT : TAT + "_" + lane.name();
+  /**
+   * The attribute lane {@code index} (of the limit named {@code limitName}) lives in: {@code tat} for the first,
+   * {@code tat_<name>} for the others.
+   */
+  static String laneAttribute(int index, String limitName) {
+    return index == 0 ? TAT : TAT + "_" + limitName;
   }
 
   private static long[] laneTats(List<Lane> lanes, Map<String, AttributeValue> item) {
     long[] tats = new long[lanes.size()];
     for (int i = 0; i < tats.length; i++) {
-      AttributeValue tat = item.get(laneAttribute(i, lanes.get(i)));
+      AttributeValue tat = item.get(laneAttribute(i, lanes.get(i).name()));
       tats[i] = tat == null ? UNKNOWN : Long.parseLong(tat.n());
     }
     return tats;
