@@ -108,11 +108,11 @@ final class LaterStore implements RateLimitStore {
   @Override
   public SlotStore slots() {
     SlotStore slots = memory.slots();
-    return new SlotStore() {
+    return new ForwardingSlotStore(slots) {
       @Override
       public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
         listings.incrementAndGet();
-        return slots.list(resourceName, accountId, deadline);
+        return super.list(resourceName, accountId, deadline);
       }
 
       @Override
@@ -129,28 +129,8 @@ final class LaterStore implements RateLimitStore {
       }
 
       @Override
-      public boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline) {
-        return slots.claim(row, nowEpochSecond, deadline);
-      }
-
-      @Override
       public CompletableFuture<Boolean> claimAsync(SlotRecord row, long nowEpochSecond, Deadline deadline) {
         return CompletableFuture.supplyAsync(() -> slots.claim(row, nowEpochSecond, deadline), storeThread);
-      }
-
-      @Override
-      public boolean update(SlotRecord row, long nowEpochSecond) {
-        return slots.update(row, nowEpochSecond);
-      }
-
-      @Override
-      public boolean delete(SlotRecord row) {
-        return slots.delete(row);
-      }
-
-      @Override
-      public List<SlotRecord> findByResourceId(String resourceId) {
-        return slots.findByResourceId(resourceId);
       }
 
       @Override

@@ -92,35 +92,20 @@ class NonFungibleDecisionDeadlineTest {
     @Override
     public SlotStore slots() {
       SlotStore slots = memory.slots();
-      return new SlotStore() {
+      return new ForwardingSlotStore(slots) {
         @Override
         public List<SlotRecord> list(String resourceName, String accountId, Deadline deadline) {
           record("list", deadline);
           if (slotsDown) {
             throw new RateLimiterException("the non-fungible table is unavailable");
           }
-          return slots.list(resourceName, accountId, deadline);
+          return super.list(resourceName, accountId, deadline);
         }
 
         @Override
         public boolean claim(SlotRecord row, long nowEpochSecond, Deadline deadline) {
           record("claim", deadline);
-          return slots.claim(row, nowEpochSecond, deadline);
-        }
-
-        @Override
-        public boolean update(SlotRecord row, long nowEpochSecond) {
-          return slots.update(row, nowEpochSecond);
-        }
-
-        @Override
-        public boolean delete(SlotRecord row) {
-          return slots.delete(row);
-        }
-
-        @Override
-        public List<SlotRecord> findByResourceId(String resourceId) {
-          return slots.findByResourceId(resourceId);
+          return super.claim(row, nowEpochSecond, deadline);
         }
       };
     }

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -73,7 +72,13 @@ class AsyncExactnessTest {
    * without waiting, and their futures once every one completed.
    */
   private static <T> List<CompletableFuture<T>> inFlight(IntFunction<CompletableFuture<T>> call) throws Exception {
-    List<CompletableFuture<T>> futures = new ArrayList<>(java.util.Collections.nCopies(IN_FLIGHT, null));
+    return inFlight(IN_FLIGHT, call);
+  }
+
+  /** {@link #inFlight(IntFunction)} with {@code calls} calls. */
+  private static <T> List<CompletableFuture<T>> inFlight(int calls, IntFunction<CompletableFuture<T>> call)
+      throws Exception {
+    List<CompletableFuture<T>> futures = new ArrayList<>(java.util.Collections.nCopies(calls, null));
     CountDownLatch start = new CountDownLatch(1);
     List<Thread> issuers = new ArrayList<>();
     for (int t = 0; t < THREADS; t++) {
@@ -85,7 +90,7 @@ class AsyncExactnessTest {
           Thread.currentThread().interrupt();
           return;
         }
-        for (int i = first; i < IN_FLIGHT; i += THREADS) {
+        for (int i = first; i < calls; i += THREADS) {
           futures.set(i, call.apply(i)); // each thread its own indices; read after join()
         }
       }, "issuer-" + t);
@@ -98,7 +103,7 @@ class AsyncExactnessTest {
     }
     CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).handle((v, e) -> null)
         .get(120, TimeUnit.SECONDS);
-    assertThat(futures).hasSize(IN_FLIGHT).doesNotContainNull();
+    assertThat(futures).hasSize(calls).doesNotContainNull();
     return futures;
   }
 
@@ -173,31 +178,7 @@ class AsyncExactnessTest {
     int cap = 7;
     List<AsyncNonFungibleLimiter> limiters =
         instances.stream().map(instance -> instance.nonFungible("clusters", cap).async()).toList();
-    ConcurrentLinkedQueue<CompletableFuture<Reservation>> reserves = new ConcurrentLinkedQueue<>();
-    CountDownLatch start = new CountDownLatch(1);
-    List<Thread> issuers = new ArrayList<>();
-    for (int t = 0; t < THREADS; t++) {
-      AsyncNonFungibleLimiter limiter = limiters.get(t);
-      Thread issuer = new Thread(() -> {
-        try {
-          start.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        for (int i = 0; i < 128; i++) {
-          reserves.add(limiter.reserve("acct"));
-        }
-      });
-      issuer.start();
-      issuers.add(issuer);
-    }
-    start.countDown();
-    for (Thread issuer : issuers) {
-      issuer.join();
-    }
-    CompletableFuture.allOf(reserves.toArray(CompletableFuture[]::new)).handle((v, e) -> null)
-        .get(120, TimeUnit.SECONDS);
+    List<CompletableFuture<Reservation>> reserves = inFlight(256, i -> limiters.get(i % THREADS).reserve("acct"));
     assertThat(reserves).hasSize(256);
     long granted = reserves.stream().filter(r -> !r.isCompletedExceptionally()).count();
     assertThat(granted).isEqualTo(cap);
